@@ -1,0 +1,30 @@
+//! Conformance tests for Auth0-style embedded passwordless login and MFA.
+//!
+//! A scenario (`scenarios/**/*.yaml`) travels this pipeline:
+//!
+//! 1. [`scenario`] loads the YAML into a [`Scenario`], or into diagnostics that point at
+//!    `file:line:col`;
+//! 2. [`suite`] discovers the files and turns each into a verdict, opening a [`Session`] on the
+//!    [`TargetConfig`]'s target — by default the embedded [`mock`] tenant, fresh per trial;
+//! 3. [`runner`] sends each step over HTTP with [`template`]d values, checks status, matchers and
+//!    [`schema`]s, and records a transcript;
+//! 4. [`snapshot`] compares the [`redact`]ed transcript with `snapshots/<target>/`.
+//!
+//! The CLI (`passwordless-conformance run | mock`) and `tests/scenarios.rs` are thin layers over
+//! [`Suite`].
+
+pub mod mock;
+pub mod redact;
+pub mod runner;
+pub mod scenario;
+pub mod schema;
+pub mod snapshot;
+pub mod suite;
+pub mod target;
+pub mod template;
+
+pub use runner::{RunCtx, ScenarioOutcome, run_scenario};
+pub use scenario::{Scenario, load_scenario_file, parse_scenario};
+pub use schema::SchemaRegistry;
+pub use suite::{ScenarioFile, SnapshotMode, Suite, TrialOutcome, discover};
+pub use target::{Session, TargetConfig};

@@ -1,0 +1,178 @@
+//! `passwordless-conformance`: run the scenarios, or serve the mock tenant.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use passwordless_conformance::mock::{ServeOptions, Tenant, TlsFiles, serve};
+use passwordless_conformance::{SnapshotMode, Suite, TrialOutcome, discover};
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "Conformance tests for Auth0-style embedded passwordless login and MFA"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every scenario against the target chosen by CONFORMANCE_TARGET (default: the embedded mock).
+    Run(RunArgs),
+    /// Serve the mock tenant for apps, SDKs and other tools.
+    Mock(MockArgs),
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Only scenarios whose path under scenarios/ contains this text.
+    filter: Option<String>,
+    /// The project folder holding scenarios/, schemas/ and snapshots/.
+    #[arg(long, default_value = ".")]
+    project: PathBuf,
+    /// Don't compare transcripts with snapshots/.
+    #[arg(long)]
+    no_snapshots: bool,
+    /// How many scenarios run at once (default: the number of CPUs).
+    #[arg(long)]
+    jobs: Option<usize>,
+}
+
+#[derive(clap::Args)]
+struct MockArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:4000")]
+    listen: SocketAddr,
+    /// Tenant fixture (YAML); the built-in tenant when omitted.
+    #[arg(long)]
+    tenant: Option<PathBuf>,
+    /// PEM certificate chain: serve HTTPS (with --tls-key).
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// The URL clients use to reach the mock (used for `iss`, discovery and links); default: the
+    /// listen address.
+    #[arg(long)]
+    public_url: Option<String>,
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Run(args) => run(args),
+        Command::Mock(args) => mock(args),
+    }
+}
+
+fn run(args: RunArgs) -> ExitCode {
+    let mut suite = Suite::from_project_dir(&args.project);
+    if args.no_snapshots {
+        suite.snapshots = SnapshotMode::Skip;
+    }
+    let files = match discover(&suite.scenarios_dir) {
+        Ok(files) => files,
+        Err(error) => {
+            eprintln!(
+                "error: cannot read `{}`: {error}",
+                suite.scenarios_dir.display()
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let files: Vec<_> = files
+        .into_iter()
+        .filter(|file| {
+            args.filter
+                .as_ref()
+                .is_none_or(|filter| file.id.contains(filter.as_str()))
+        })
+        .collect();
+    let jobs = args
+        .jobs
+        .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
+        .unwrap_or(1)
+        .max(1);
+    println!(
+        "running {} scenarios against `{}`",
+        files.len(),
+        suite.target_name()
+    );
+
+    let results = passwordless_conformance::suite::run_parallel(
+        &suite,
+        &files,
+        jobs,
+        |file, outcome, elapsed| {
+            let millis = elapsed.as_millis();
+            match outcome {
+                TrialOutcome::Passed => println!("PASS {} ({millis} ms)", file.id),
+                TrialOutcome::Ignored(reason) => println!("SKIP {} ({reason})", file.id),
+                TrialOutcome::Failed(report) => {
+                    println!("FAIL {} ({millis} ms)", file.id);
+                    for line in report.lines() {
+                        println!("     {line}");
+                    }
+                }
+            }
+        },
+    );
+    let passed = results
+        .iter()
+        .filter(|outcome| matches!(outcome, TrialOutcome::Passed))
+        .count();
+    let failed = results
+        .iter()
+        .filter(|outcome| matches!(outcome, TrialOutcome::Failed(_)))
+        .count();
+    let skipped = results.len() - passed - failed;
+    println!("\n{passed} passed, {failed} failed, {skipped} skipped");
+    if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn mock(args: MockArgs) -> ExitCode {
+    let tenant = match &args.tenant {
+        Some(path) => match Tenant::from_yaml_file(path) {
+            Ok(tenant) => tenant,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::from(2);
+            }
+        },
+        None => Tenant::builtin(),
+    };
+    let tls = match (args.tls_cert, args.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+        _ => None,
+    };
+    let options = ServeOptions {
+        listen: args.listen,
+        public_url: args.public_url,
+        tenant,
+        tls,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start a tokio runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(options)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! The injected clock: real time plus an offset that tests (and the control API) move forward.
+//!
+//! Every expiry in the mock (codes, authorization codes, token `iat`/`exp`, outbox timestamps)
+//! reads this clock, so a scenario can let a code expire without sleeping.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The largest total offset the clock accepts, in seconds (about 100 years).
+pub const MAX_OFFSET_SECONDS: u64 = 100 * 365 * 24 * 60 * 60;
+
+/// Wall-clock time shifted forward by an adjustable offset.
+#[derive(Debug, Default)]
+pub struct Clock {
+    offset_seconds: AtomicU64,
+}
+
+impl Clock {
+    /// A clock that reads real time (offset 0).
+    pub fn new() -> Clock {
+        Clock::default()
+    }
+
+    /// The current mock time.
+    pub fn now(&self) -> SystemTime {
+        let offset = Duration::from_secs(self.offset_seconds.load(Ordering::SeqCst));
+        let real = SystemTime::now();
+        real.checked_add(offset).unwrap_or(real)
+    }
+
+    /// The current mock time in whole seconds since the Unix epoch.
+    pub fn unix_now(&self) -> u64 {
+        self.now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs())
+    }
+
+    /// Moves the clock forward by `seconds`; the total offset saturates at [`MAX_OFFSET_SECONDS`].
+    pub fn advance(&self, seconds: u64) {
+        // `fetch_update` with a closure that always returns `Some` cannot fail.
+        let _ = self
+            .offset_seconds
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |offset| {
+                Some(offset.saturating_add(seconds).min(MAX_OFFSET_SECONDS))
+            });
+    }
+
+    /// How far the clock has been moved, in seconds.
+    pub fn offset_seconds(&self) -> u64 {
+        self.offset_seconds.load(Ordering::SeqCst)
+    }
+}
+
+/// Formats a time as RFC 3339 with whole seconds, e.g. `2026-01-02T03:04:05Z`.
+pub fn rfc3339(time: SystemTime) -> String {
+    humantime::format_rfc3339_seconds(time).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn advance_moves_now_forward_by_the_given_seconds() {
+        let clock = Clock::new();
+        let before = clock.unix_now();
+        clock.advance(181);
+        let after = clock.unix_now();
+        assert!(
+            (181..=183).contains(&(after - before)),
+            "{before} -> {after}"
+        );
+    }
+
+    #[test]
+    fn advance_saturates_instead_of_overflowing() {
+        let clock = Clock::new();
+        clock.advance(u64::MAX);
+        clock.advance(u64::MAX);
+        assert_eq!(clock.offset_seconds(), MAX_OFFSET_SECONDS);
+        assert!(clock.unix_now() > 0);
+    }
+}

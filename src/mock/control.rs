@@ -1,0 +1,90 @@
+//! The control API under `/__mock/`: test-only endpoints that are no part of Auth0's surface.
+//!
+//! They let a harness read the outbox, inspect the tenant (ids, roles, test secrets) and move the
+//! injected clock. A real tenant has none of this; scenarios that need it declare `requires:`.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
+use serde_json::{Value, json};
+
+use super::clock::MAX_OFFSET_SECONDS;
+use super::errors::body::Flavor;
+use super::errors::{AuthError, control};
+use super::outbox::Message;
+use super::params::{Params, read_params};
+use super::state::AppState;
+
+/// `GET /__mock/outbox?to=ADDR`: the newest message sent to `ADDR`.
+pub async fn control_outbox(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Message>, AuthError> {
+    let params = Params::from_urlencoded(query.unwrap_or_default().as_bytes());
+    let to = params
+        .string("to")
+        .ok()
+        .flatten()
+        .filter(|to| !to.is_empty())
+        .ok_or_else(|| control::missing_query_parameter("to"))?;
+    state
+        .outbox()
+        .latest(to)
+        .map(Json)
+        .ok_or_else(|| control::no_message(to))
+}
+
+/// `GET /__mock/tenant`: the fixture plus the users that exist now.
+pub async fn control_tenant(State(state): State<AppState>) -> Json<Value> {
+    let tenant = state.tenant();
+    Json(json!({
+        "test_tenant": true,
+        "warning": "this is a mock tenant for tests: its secrets and signing key are public",
+        "name": tenant.name,
+        "issuer": state.issuer(),
+        "clients": tenant.clients,
+        "connections": tenant.connections,
+        "apis": tenant.apis,
+        "users": state.users().all(),
+        "messages_sent": state.outbox().sent_total(),
+        "clock": clock_body(&state),
+    }))
+}
+
+/// `GET /__mock/clock`: the mock's current time.
+pub async fn control_clock(State(state): State<AppState>) -> Json<Value> {
+    Json(clock_body(&state))
+}
+
+/// `POST /__mock/clock/advance` with `{"seconds": N}`: move the clock forward.
+pub async fn control_clock_advance(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, AuthError> {
+    let params = read_params(&headers, body, Flavor::Control)?;
+    let seconds = match params.get("seconds") {
+        Some(Value::Number(number)) => number.as_u64(),
+        Some(Value::String(text)) => text.parse::<u64>().ok(),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        control::invalid_body("`seconds` must be a non-negative integer, e.g. {\"seconds\": 181}")
+    })?;
+    if seconds > MAX_OFFSET_SECONDS {
+        return Err(control::invalid_body(format!(
+            "`seconds` must be at most {MAX_OFFSET_SECONDS}"
+        )));
+    }
+    state.clock().advance(seconds);
+    Ok(Json(clock_body(&state)))
+}
+
+fn clock_body(state: &AppState) -> Value {
+    json!({
+        "now": state.clock().unix_now(),
+        "offset_seconds": state.clock().offset_seconds(),
+    })
+}

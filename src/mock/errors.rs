@@ -1,0 +1,574 @@
+//! Every error the mock answers with, in one place: status, `error` code and `error_description`.
+//!
+//! [`AuthError`] turns into Auth0's JSON error body (`{"error", "error_description"[, "error_uri"]}`)
+//! through `IntoResponse`. The strings are a contract: each one has a test in `tests/mock_*.rs`.
+//! Functions are grouped by endpoint ([`start`], [`token`], [`link`], [`control`]) and shared
+//! body-parsing errors live in [`body`].
+//!
+//! # Unverified choices
+//!
+//! The protocol reference (§2.4, §3.3, §9) does not pin these down; the mock's choice is listed here
+//! so a run against a real tenant can settle them. Everything not in this list is copied from the
+//! reference verbatim.
+//!
+//! `/passwordless/start`
+//! - unknown client: 400 `bad.client_id` `Unknown client: <id>`
+//! - confidential client with a wrong secret (or an unsupported `client_assertion`): 401
+//!   `invalid_client` `Invalid client credentials`
+//! - e-mail missing: 400 `bad.email` `Missing required property: email`
+//! - e-mail malformed: 400 `bad.email` `Object didn't pass validation for format email: <value>`
+//! - a field of the wrong JSON type: 400 `bad.<field>` `Expected type string but found type <type>`
+//! - `send` not one of code/link/link_ios/link_android: 400 `bad.send` `No enum match for: "<value>"`
+//! - sign-up disabled and the identifier has no user: 403 `access_denied`
+//!   `Signups are not allowed for this connection` (also on `/oauth/token`)
+//! - body errors: malformed JSON 400 `bad.request` `Invalid JSON body`; body not an object 400
+//!   `bad.request` `Request body must be a JSON object`; unsupported content type 415 `bad.request`
+//!   `Unsupported content type: <type>`; oversized 413 `bad.request`
+//!   `Request body is larger than 65536 bytes`. An empty body counts as `{}`.
+//!
+//! `/oauth/token`
+//! - missing `grant_type`/`username`/`otp`/`realm`/`code`/`refresh_token`: 400 `invalid_request`
+//!   `missing <name> parameter` (the verified `client_id` text, generalised)
+//! - a parameter that is not a string (JSON): 400 `invalid_request` `<name> must be a string`
+//! - unknown client: 401 `invalid_client` `Unknown client: <id>`
+//! - confidential client without a secret: 401 `invalid_client` `Client authentication is required`;
+//!   with a wrong secret: 401 `invalid_client` `Invalid client credentials`
+//! - grant type Auth0 does not have, or one the mock does not implement yet (the MFA grants):
+//!   400 `unsupported_grant_type` `Unsupported grant type: <grant>`
+//! - expired code: 403 `invalid_grant` (status and code; the text is known)
+//! - third wrong attempt, and every attempt after it: 403 `invalid_grant` (status and code)
+//! - unknown or reused authorization code: 403 `invalid_grant` `Invalid authorization code`;
+//!   `redirect_uri` differing from the link's: 403 `invalid_grant` `Invalid redirect_uri`
+//! - unknown refresh token: 403 `invalid_grant` `Unknown or invalid refresh token.`
+//! - body errors as for `/passwordless/start` but with `invalid_request`.
+//!
+//! `/passwordless/verify_redirect` (magic link)
+//! - problems found before `redirect_uri` is known answer JSON 400 with the `/passwordless/start`
+//!   codes (`bad.client_id`, `bad.connection`, `bad.email`, ...); a missing or unparsable
+//!   `redirect_uri` is 400 `bad.redirect_uri`.
+//! - a wrong, used, superseded, expired or exhausted code redirects (302) to `redirect_uri` with
+//!   `error=access_denied` and the `/oauth/token` description; a `response_type` other than `code`
+//!   redirects with `error=unsupported_response_type`.
+//!
+//! Everywhere: unknown route 404 `not_found` `Not Found`; wrong method 405 `method_not_allowed`
+//! `Method Not Allowed`; an internal failure (never caused by input) 500 `server_error`.
+
+use std::borrow::Cow;
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+
+/// The `error_uri` Auth0 adds to `unauthorized_client` on `/oauth/token`.
+pub const GRANT_TYPES_DOC_URI: &str = "https://auth0.com/docs/clients/client-grant-types";
+
+/// The largest request body the mock reads, in bytes.
+pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+/// An error response in Auth0's JSON shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthError {
+    status: StatusCode,
+    error: Cow<'static, str>,
+    description: String,
+    error_uri: Option<&'static str>,
+}
+
+impl AuthError {
+    /// An error with a status, an `error` code and an `error_description`.
+    pub fn new(
+        status: StatusCode,
+        error: impl Into<Cow<'static, str>>,
+        description: impl Into<String>,
+    ) -> AuthError {
+        AuthError {
+            status,
+            error: error.into(),
+            description: description.into(),
+            error_uri: None,
+        }
+    }
+
+    /// Adds an `error_uri` member to the body.
+    pub fn with_error_uri(mut self, uri: &'static str) -> AuthError {
+        self.error_uri = Some(uri);
+        self
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The `error` code.
+    pub fn error(&self) -> &str {
+        &self.error
+    }
+
+    /// The `error_description` text.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> Value {
+        let mut body = Map::new();
+        body.insert("error".into(), Value::from(self.error.as_ref()));
+        body.insert(
+            "error_description".into(),
+            Value::from(self.description.as_str()),
+        );
+        if let Some(uri) = self.error_uri {
+            body.insert("error_uri".into(), Value::from(uri));
+        }
+        Value::Object(body)
+    }
+}
+
+impl IntoResponse for AuthError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status(), Json(self.body())).into_response();
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+    }
+}
+
+/// The JSON type name used in validation messages (`integer` for whole numbers, as z-schema does).
+pub fn json_type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Errors of `POST /passwordless/start` (§2.4).
+pub mod start {
+    use super::*;
+
+    /// 400 `bad.<name>` `Missing required property: <name>` (verified for client_id, connection,
+    /// phone_number; UNVERIFIED for email).
+    pub fn missing_property(name: &str) -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            format!("bad.{name}"),
+            format!("Missing required property: {name}"),
+        )
+    }
+
+    /// 400 `bad.request` `the following properties are not allowed: <names>`.
+    pub fn properties_not_allowed(names: &[&str]) -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            "bad.request",
+            format!(
+                "the following properties are not allowed: {}",
+                names.join(", ")
+            ),
+        )
+    }
+
+    /// UNVERIFIED: 400 `bad.client_id` `Unknown client: <id>`.
+    pub fn unknown_client(client_id: &str) -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            "bad.client_id",
+            format!("Unknown client: {client_id}"),
+        )
+    }
+
+    /// 403 `unauthorized_client` `Client authentication is required`.
+    pub fn client_authentication_required() -> AuthError {
+        AuthError::new(
+            StatusCode::FORBIDDEN,
+            "unauthorized_client",
+            "Client authentication is required",
+        )
+    }
+
+    /// UNVERIFIED: 401 `invalid_client` `Invalid client credentials`.
+    pub fn invalid_client_credentials() -> AuthError {
+        AuthError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Invalid client credentials",
+        )
+    }
+
+    /// 400 `bad.connection` `Connection does not exist`.
+    pub fn connection_does_not_exist() -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            "bad.connection",
+            "Connection does not exist",
+        )
+    }
+
+    /// 400 `bad.connection` `Connection is disabled`.
+    pub fn connection_disabled() -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            "bad.connection",
+            "Connection is disabled",
+        )
+    }
+
+    /// 400 `bad.phone_number` `String does not match pattern: ^\+[0-9]{1,15}$`.
+    pub fn phone_number_pattern() -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            "bad.phone_number",
+            r"String does not match pattern: ^\+[0-9]{1,15}$",
+        )
+    }
+
+    /// UNVERIFIED: 400 `bad.email` `Object didn't pass validation for format email: <value>`.
+    pub fn invalid_email(value: &str) -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            "bad.email",
+            format!("Object didn't pass validation for format email: {value}"),
+        )
+    }
+
+    /// 400 `bad.authParams` `error in authParams - invalid type: <type> (expected object)`.
+    pub fn auth_params_not_object(found: &Value) -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            "bad.authParams",
+            format!(
+                "error in authParams - invalid type: {} (expected object)",
+                json_type_name(found)
+            ),
+        )
+    }
+
+    /// UNVERIFIED: 400 `bad.<field>` `Expected type string but found type <type>`.
+    pub fn not_a_string(field: &str, found: &Value) -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            format!("bad.{field}"),
+            format!(
+                "Expected type string but found type {}",
+                json_type_name(found)
+            ),
+        )
+    }
+
+    /// UNVERIFIED: 400 `bad.send` `No enum match for: "<value>"`.
+    pub fn send_not_allowed(value: &str) -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            "bad.send",
+            format!("No enum match for: {}", Value::from(value)),
+        )
+    }
+
+    /// UNVERIFIED: 403 `access_denied` `Signups are not allowed for this connection`.
+    pub fn signup_disabled() -> AuthError {
+        AuthError::new(
+            StatusCode::FORBIDDEN,
+            "access_denied",
+            "Signups are not allowed for this connection",
+        )
+    }
+}
+
+/// Errors of `POST /oauth/token` (§3.3).
+pub mod token {
+    use super::*;
+
+    /// 400 `invalid_request` `missing <name> parameter` (verified for client_id only).
+    pub fn missing_parameter(name: &str) -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            format!("missing {name} parameter"),
+        )
+    }
+
+    /// UNVERIFIED: 400 `invalid_request` `<name> must be a string`.
+    pub fn not_a_string(name: &str) -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            format!("{name} must be a string"),
+        )
+    }
+
+    /// UNVERIFIED: 401 `invalid_client` `Unknown client: <id>`.
+    pub fn unknown_client(client_id: &str) -> AuthError {
+        AuthError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            format!("Unknown client: {client_id}"),
+        )
+    }
+
+    /// UNVERIFIED: 401 `invalid_client` `Client authentication is required`.
+    pub fn client_authentication_required() -> AuthError {
+        AuthError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Client authentication is required",
+        )
+    }
+
+    /// UNVERIFIED: 401 `invalid_client` `Invalid client credentials`.
+    pub fn invalid_client_credentials() -> AuthError {
+        AuthError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Invalid client credentials",
+        )
+    }
+
+    /// UNVERIFIED: 400 `unsupported_grant_type` `Unsupported grant type: <grant>`.
+    pub fn unsupported_grant_type(grant_type: &str) -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            format!("Unsupported grant type: {grant_type}"),
+        )
+    }
+
+    /// 403 `unauthorized_client` `Grant type '<grant>' not allowed for the client.` + `error_uri`.
+    pub fn grant_not_allowed(grant_type: &str) -> AuthError {
+        AuthError::new(
+            StatusCode::FORBIDDEN,
+            "unauthorized_client",
+            format!("Grant type '{grant_type}' not allowed for the client."),
+        )
+        .with_error_uri(GRANT_TYPES_DOC_URI)
+    }
+
+    /// 400 `invalid_request` `the connection was not found`.
+    pub fn connection_not_found() -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the connection was not found",
+        )
+    }
+
+    /// 400 `invalid_request` `the connection was disabled`.
+    pub fn connection_disabled() -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the connection was disabled",
+        )
+    }
+
+    /// 403 `invalid_grant` `Wrong email or verification code.`
+    pub fn wrong_email_or_code() -> AuthError {
+        AuthError::new(
+            StatusCode::FORBIDDEN,
+            "invalid_grant",
+            "Wrong email or verification code.",
+        )
+    }
+
+    /// 403 `invalid_grant` `Wrong phone number or verification code.`
+    pub fn wrong_phone_or_code() -> AuthError {
+        AuthError::new(
+            StatusCode::FORBIDDEN,
+            "invalid_grant",
+            "Wrong phone number or verification code.",
+        )
+    }
+
+    /// UNVERIFIED status and code: 403 `invalid_grant`
+    /// `The verification code has expired. Please try to login again.`
+    pub fn code_expired() -> AuthError {
+        AuthError::new(
+            StatusCode::FORBIDDEN,
+            "invalid_grant",
+            "The verification code has expired. Please try to login again.",
+        )
+    }
+
+    /// UNVERIFIED status and code: 403 `invalid_grant`
+    /// `You've reached the maximum number of attempts. Please try to login again.`
+    pub fn attempts_exhausted() -> AuthError {
+        AuthError::new(
+            StatusCode::FORBIDDEN,
+            "invalid_grant",
+            "You've reached the maximum number of attempts. Please try to login again.",
+        )
+    }
+
+    /// 403 `access_denied` `Service not found: <audience>`.
+    pub fn service_not_found(audience: &str) -> AuthError {
+        AuthError::new(
+            StatusCode::FORBIDDEN,
+            "access_denied",
+            format!("Service not found: {audience}"),
+        )
+    }
+
+    /// UNVERIFIED: 403 `invalid_grant` `Invalid authorization code`.
+    pub fn invalid_authorization_code() -> AuthError {
+        AuthError::new(
+            StatusCode::FORBIDDEN,
+            "invalid_grant",
+            "Invalid authorization code",
+        )
+    }
+
+    /// UNVERIFIED: 403 `invalid_grant` `Invalid redirect_uri`.
+    pub fn redirect_uri_mismatch() -> AuthError {
+        AuthError::new(
+            StatusCode::FORBIDDEN,
+            "invalid_grant",
+            "Invalid redirect_uri",
+        )
+    }
+
+    /// UNVERIFIED status: 403 `invalid_grant` `Unknown or invalid refresh token.`
+    pub fn invalid_refresh_token() -> AuthError {
+        AuthError::new(
+            StatusCode::FORBIDDEN,
+            "invalid_grant",
+            "Unknown or invalid refresh token.",
+        )
+    }
+}
+
+/// Errors of `GET /passwordless/verify_redirect` that cannot be redirected.
+pub mod link {
+    use super::*;
+
+    /// UNVERIFIED: 400 `bad.redirect_uri` `Invalid redirect_uri: <value>`.
+    pub fn invalid_redirect_uri(value: &str) -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            "bad.redirect_uri",
+            format!("Invalid redirect_uri: {value}"),
+        )
+    }
+}
+
+/// Errors of reading a request body, shared by the POST endpoints.
+pub mod body {
+    use super::*;
+
+    /// Which error code an endpoint uses for a broken body.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Flavor {
+        /// `/passwordless/start`: `bad.request`.
+        Start,
+        /// `/oauth/token`: `invalid_request`.
+        Token,
+        /// The control API: `invalid_request`.
+        Control,
+    }
+
+    impl Flavor {
+        fn code(self) -> &'static str {
+            match self {
+                Flavor::Start => "bad.request",
+                Flavor::Token | Flavor::Control => "invalid_request",
+            }
+        }
+    }
+
+    /// UNVERIFIED: 400 `Invalid JSON body`.
+    pub fn malformed_json(flavor: Flavor) -> AuthError {
+        AuthError::new(StatusCode::BAD_REQUEST, flavor.code(), "Invalid JSON body")
+    }
+
+    /// UNVERIFIED: 400 `Request body must be a JSON object`.
+    pub fn not_an_object(flavor: Flavor) -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            flavor.code(),
+            "Request body must be a JSON object",
+        )
+    }
+
+    /// UNVERIFIED: 415 `Unsupported content type: <type>`.
+    pub fn unsupported_content_type(flavor: Flavor, content_type: &str) -> AuthError {
+        AuthError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            flavor.code(),
+            format!("Unsupported content type: {content_type}"),
+        )
+    }
+
+    /// UNVERIFIED: 413 `Request body is larger than 65536 bytes`.
+    pub fn too_large(flavor: Flavor) -> AuthError {
+        AuthError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            flavor.code(),
+            format!("Request body is larger than {BODY_LIMIT_BYTES} bytes"),
+        )
+    }
+
+    /// 400 when the body could not be read at all (the client hung up).
+    pub fn unreadable(flavor: Flavor) -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            flavor.code(),
+            "Request body could not be read",
+        )
+    }
+}
+
+/// Errors of the control API (`/__mock/...`), which is not part of Auth0.
+pub mod control {
+    use super::*;
+
+    /// 400 `invalid_request` `missing `<name>` query parameter`.
+    pub fn missing_query_parameter(name: &str) -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            format!("missing `{name}` query parameter"),
+        )
+    }
+
+    /// 404 `not_found` `no message sent to `<to>``.
+    pub fn no_message(to: &str) -> AuthError {
+        AuthError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no message sent to `{to}`"),
+        )
+    }
+
+    /// 400 `invalid_request` with a free text about the body.
+    pub fn invalid_body(description: impl Into<String>) -> AuthError {
+        AuthError::new(StatusCode::BAD_REQUEST, "invalid_request", description)
+    }
+}
+
+/// 404 `not_found` `Not Found`.
+pub fn not_found() -> AuthError {
+    AuthError::new(StatusCode::NOT_FOUND, "not_found", "Not Found")
+}
+
+/// 405 `method_not_allowed` `Method Not Allowed`.
+pub fn method_not_allowed() -> AuthError {
+    AuthError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "Method Not Allowed",
+    )
+}
+
+/// 500 `server_error`: something inside the mock failed (never caused by the request).
+pub fn server_error(description: impl Into<String>) -> AuthError {
+    AuthError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "server_error",
+        description,
+    )
+}

@@ -1,0 +1,131 @@
+//! The outbox: every e-mail and text message the mock "sent", for the harness to read codes from.
+//!
+//! Real Auth0 delivers messages through a provider; the mock records them instead and exposes the
+//! newest one per recipient through the control API (`GET /__mock/outbox?to=...`).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+use super::otp::normalize_identifier;
+use super::state::lock;
+
+/// How a message was delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// An e-mail.
+    Email,
+    /// A text message.
+    Sms,
+}
+
+/// One sent message, as the control API returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Message {
+    /// The recipient: an e-mail address or an E.164 phone number, as the client sent it.
+    pub to: String,
+    /// The delivery channel.
+    pub channel: Channel,
+    /// The one-time code (also present when a link was sent: the link carries it).
+    pub code: String,
+    /// The magic link, when `send` asked for one.
+    pub link: Option<String>,
+    /// The human-readable text of the message.
+    pub body: String,
+    /// When the message was sent, RFC 3339 from the injected clock.
+    pub sent_at: String,
+}
+
+/// The newest message per recipient.
+#[derive(Debug, Default)]
+pub struct Outbox {
+    latest: Mutex<HashMap<String, Message>>,
+    sent_total: std::sync::atomic::AtomicU64,
+}
+
+impl Outbox {
+    /// Records a sent message, replacing the previous one for the same recipient.
+    pub fn record(&self, message: Message) {
+        self.sent_total
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        lock(&self.latest).insert(normalize_identifier(&message.to), message);
+    }
+
+    /// The newest message sent to `to` (e-mail addresses compare case-insensitively).
+    pub fn latest(&self, to: &str) -> Option<Message> {
+        let latest = lock(&self.latest);
+        latest.get(&normalize_identifier(to)).cloned().or_else(|| {
+            // A `+` in an unencoded query string arrives as a space: accept `%20155...` for `+155...`.
+            let trimmed = to.trim_start();
+            (trimmed.len() != to.len() && trimmed.starts_with(|c: char| c.is_ascii_digit()))
+                .then(|| latest.get(&format!("+{trimmed}")).cloned())
+                .flatten()
+        })
+    }
+
+    /// How many messages were sent since the mock started.
+    pub fn sent_total(&self) -> u64 {
+        self.sent_total.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// The text of an e-mail carrying a code and maybe a link.
+pub fn email_body(code: &str, link: Option<&str>) -> String {
+    match link {
+        Some(link) => {
+            format!("Click this link to log in: {link}\nIt expires soon and can be used once.")
+        }
+        None => format!("Your verification code is: {code}\nIt expires soon and can be used once."),
+    }
+}
+
+/// The text of an SMS carrying a code and maybe a link.
+pub fn sms_body(code: &str, link: Option<&str>) -> String {
+    match link {
+        Some(link) => format!("Open this link to log in: {link}"),
+        None => format!("Your verification code is: {code}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(to: &str, code: &str) -> Message {
+        Message {
+            to: to.to_owned(),
+            channel: Channel::Sms,
+            code: code.to_owned(),
+            link: None,
+            body: sms_body(code, None),
+            sent_at: "2026-01-01T00:00:00Z".to_owned(),
+        }
+    }
+
+    #[test]
+    fn latest_returns_the_newest_message_for_a_recipient() {
+        let outbox = Outbox::default();
+        outbox.record(message("+15555550100", "111111"));
+        outbox.record(message("+15555550100", "222222"));
+        assert_eq!(outbox.latest("+15555550100").unwrap().code, "222222");
+        assert_eq!(outbox.sent_total(), 2);
+    }
+
+    #[test]
+    fn a_plus_decoded_as_space_still_finds_the_phone_number() {
+        let outbox = Outbox::default();
+        outbox.record(message("+15555550100", "111111"));
+        assert_eq!(outbox.latest(" 15555550100").unwrap().code, "111111");
+        assert!(outbox.latest("15555550100").is_none());
+    }
+
+    #[test]
+    fn sms_body_contains_the_code() {
+        assert_eq!(
+            sms_body("123456", None),
+            "Your verification code is: 123456"
+        );
+    }
+}

@@ -1,0 +1,405 @@
+//! `POST /passwordless/start` and `GET /passwordless/verify_redirect` (§2, §4).
+//!
+//! Start validates a request in the order the reference lists Auth0's checks, issues a code that
+//! supersedes earlier ones, and "sends" it (a code, or a magic link carrying it) to the outbox.
+//! Verify-redirect is the web magic link: it redeems the code like the OTP grant and redirects to
+//! `redirect_uri` with an authorization code.
+//!
+//! Native magic links (`send: link_ios` / `link_android`) point at `{public_url}/ios/{client_id}/
+//! {connection}?code=...` (resp. `/android/...`); the mock does not serve those paths, apps
+//! intercept them. The path after the bundle id is UNVERIFIED (reference §4.2).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use super::client_auth::{ClientAuthFailure, authenticate};
+use super::clock::rfc3339;
+use super::errors::body::Flavor;
+use super::errors::{AuthError, link, start, token};
+use super::ids::random_hex;
+use super::otp::OtpRejection;
+use super::outbox::{Channel, Message, email_body, sms_body};
+use super::params::{Params, read_params};
+use super::state::{AUTHORIZATION_CODE_LIFETIME_SECONDS, AppState, Authorization};
+use super::tenant::{Client, Connection, Strategy};
+
+/// The properties `/passwordless/start` accepts; anything else is `bad.request`.
+const ALLOWED_PROPERTIES: [&str; 9] = [
+    "client_id",
+    "client_secret",
+    "client_assertion",
+    "client_assertion_type",
+    "connection",
+    "email",
+    "phone_number",
+    "send",
+    "authParams",
+];
+
+/// What `/passwordless/start` sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Send {
+    Code,
+    Link,
+    LinkIos,
+    LinkAndroid,
+}
+
+impl Send {
+    fn parse(value: &str) -> Option<Send> {
+        match value {
+            "code" => Some(Send::Code),
+            "link" => Some(Send::Link),
+            "link_ios" => Some(Send::LinkIos),
+            "link_android" => Some(Send::LinkAndroid),
+            _ => None,
+        }
+    }
+}
+
+/// `POST /passwordless/start`: send a one-time code or magic link.
+pub async fn passwordless_start(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, AuthError> {
+    let params = read_params(&headers, body, Flavor::Start)?;
+    let tenant = state.tenant();
+
+    let client_id =
+        start_field(&params, "client_id")?.ok_or_else(|| start::missing_property("client_id"))?;
+    let not_allowed: Vec<&str> = params
+        .names()
+        .filter(|name| !ALLOWED_PROPERTIES.contains(name))
+        .collect();
+    if !not_allowed.is_empty() {
+        return Err(start::properties_not_allowed(&not_allowed));
+    }
+    let client = tenant
+        .client(client_id)
+        .ok_or_else(|| start::unknown_client(client_id))?;
+    authenticate(client, &params, &headers).map_err(|failure| match failure {
+        ClientAuthFailure::Missing => start::client_authentication_required(),
+        ClientAuthFailure::Invalid => start::invalid_client_credentials(),
+    })?;
+    let connection = enabled_connection(client, &params, tenant)?;
+    let identifier = identifier(&params, connection)?;
+    let auth_params = match params.get("authParams") {
+        None => Map::new(),
+        Some(Value::Object(auth_params)) => auth_params.clone(),
+        Some(other) => return Err(start::auth_params_not_object(other)),
+    };
+    let send = match start_field(&params, "send")? {
+        Some(value) => Send::parse(value).ok_or_else(|| start::send_not_allowed(value))?,
+        // Auth0 documents `link` as the default; for SMS only codes make sense.
+        None => match connection.strategy {
+            Strategy::Email => Send::Link,
+            Strategy::Sms => Send::Code,
+        },
+    };
+    if connection.disable_signup && state.users().find(&connection.name, identifier).is_none() {
+        return Err(start::signup_disabled());
+    }
+
+    let clock = state.clock();
+    let expires_at = clock
+        .unix_now()
+        .saturating_add(connection.otp_lifetime_seconds);
+    let code = state.otp().issue(
+        &connection.name,
+        identifier,
+        connection.otp_length,
+        expires_at,
+    );
+    let link = build_link(
+        &state,
+        send,
+        client,
+        connection,
+        identifier,
+        &code,
+        &auth_params,
+    );
+    let (channel, body) = match connection.strategy {
+        Strategy::Email => (Channel::Email, email_body(&code, link.as_deref())),
+        Strategy::Sms => (Channel::Sms, sms_body(&code, link.as_deref())),
+    };
+    state.outbox().record(Message {
+        to: identifier.to_owned(),
+        channel,
+        code,
+        link,
+        body,
+        sent_at: rfc3339(clock.now()),
+    });
+
+    let id = random_hex(24);
+    Ok(Json(match connection.strategy {
+        Strategy::Email => json!({"_id": id, "email": identifier, "email_verified": false}),
+        Strategy::Sms => {
+            let language = headers
+                .get("x-request-language")
+                .and_then(|value| value.to_str().ok());
+            json!({"_id": id, "phone_number": identifier, "request_language": language})
+        }
+    }))
+}
+
+/// `GET /passwordless/verify_redirect`: open a web magic link.
+pub async fn passwordless_verify_redirect(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AuthError> {
+    let params = Params::from_urlencoded(query.unwrap_or_default().as_bytes());
+    let tenant = state.tenant();
+
+    let client_id =
+        start_field(&params, "client_id")?.ok_or_else(|| start::missing_property("client_id"))?;
+    let client = tenant
+        .client(client_id)
+        .ok_or_else(|| start::unknown_client(client_id))?;
+    let connection = enabled_connection(client, &params, tenant)?;
+    let identifier = start_field(&params, connection.strategy.identifier_field())?
+        .ok_or_else(|| start::missing_property(connection.strategy.identifier_field()))?;
+    let verification_code = start_field(&params, "verification_code")?
+        .ok_or_else(|| start::missing_property("verification_code"))?;
+    let redirect_uri = start_field(&params, "redirect_uri")?
+        .ok_or_else(|| start::missing_property("redirect_uri"))?;
+    let redirect_target = url::Url::parse(redirect_uri)
+        .ok()
+        .filter(|url| !url.cannot_be_a_base())
+        .ok_or_else(|| link::invalid_redirect_uri(redirect_uri))?;
+    let client_state = params.string("state").ok().flatten();
+    let redirect = |pairs: &[(&str, &str)]| redirect_with(&redirect_target, pairs, client_state);
+
+    let response_type = params
+        .string("response_type")
+        .ok()
+        .flatten()
+        .unwrap_or("code");
+    if response_type != "code" {
+        return redirect(&[
+            ("error", "unsupported_response_type"),
+            (
+                "error_description",
+                &format!("Unsupported response type: {response_type}"),
+            ),
+        ]);
+    }
+    let audience = params.string("audience").ok().flatten();
+    if let Some(audience) = audience
+        && tenant.api(audience).is_none()
+    {
+        let error = token::service_not_found(audience);
+        return redirect(&[
+            ("error", error.error()),
+            ("error_description", error.description()),
+        ]);
+    }
+    let now = state.clock().unix_now();
+    if let Err(rejection) = state
+        .otp()
+        .redeem(&connection.name, identifier, verification_code, now)
+    {
+        let error = otp_rejection_error(rejection, connection.strategy);
+        return redirect(&[
+            ("error", "access_denied"),
+            ("error_description", error.description()),
+        ]);
+    }
+    if connection.disable_signup && state.users().find(&connection.name, identifier).is_none() {
+        let error = start::signup_disabled();
+        return redirect(&[
+            ("error", error.error()),
+            ("error_description", error.description()),
+        ]);
+    }
+    let user = state
+        .users()
+        .find_or_create(connection, identifier, state.clock().now());
+    let code = state.grants().issue_code(Authorization {
+        client_id: client.client_id.clone(),
+        user,
+        scope: params
+            .string("scope")
+            .ok()
+            .flatten()
+            .unwrap_or("")
+            .to_owned(),
+        audience: audience.map(str::to_owned),
+        nonce: params.string("nonce").ok().flatten().map(str::to_owned),
+        redirect_uri: Some(redirect_uri.to_owned()),
+        expires_at: now.saturating_add(AUTHORIZATION_CODE_LIFETIME_SECONDS),
+    });
+    redirect(&[("code", &code)])
+}
+
+/// The error the OTP grant answers for a rejected code; the magic link reuses its text.
+pub fn otp_rejection_error(rejection: OtpRejection, strategy: Strategy) -> AuthError {
+    match rejection {
+        OtpRejection::Wrong => match strategy {
+            Strategy::Email => token::wrong_email_or_code(),
+            Strategy::Sms => token::wrong_phone_or_code(),
+        },
+        OtpRejection::Expired => token::code_expired(),
+        OtpRejection::AttemptsExhausted => token::attempts_exhausted(),
+    }
+}
+
+/// A string field of a start-style request, or the `bad.<field>` type error.
+fn start_field<'p>(params: &'p Params, name: &str) -> Result<Option<&'p str>, AuthError> {
+    params
+        .string(name)
+        .map_err(|found| start::not_a_string(name, found))
+}
+
+/// The connection named by `connection`, checked to exist and be enabled for `client`.
+fn enabled_connection<'t>(
+    client: &Client,
+    params: &Params,
+    tenant: &'t super::tenant::Tenant,
+) -> Result<&'t Connection, AuthError> {
+    let name =
+        start_field(params, "connection")?.ok_or_else(|| start::missing_property("connection"))?;
+    let connection = tenant
+        .connection(name)
+        .ok_or_else(start::connection_does_not_exist)?;
+    if !client.has_connection(&connection.name) {
+        return Err(start::connection_disabled());
+    }
+    Ok(connection)
+}
+
+/// The e-mail address or phone number the connection needs, validated.
+fn identifier<'p>(params: &'p Params, connection: &Connection) -> Result<&'p str, AuthError> {
+    let field = connection.strategy.identifier_field();
+    let value = start_field(params, field)?.ok_or_else(|| start::missing_property(field))?;
+    match connection.strategy {
+        Strategy::Email if !is_email(value) => Err(start::invalid_email(value)),
+        Strategy::Sms if !is_e164(value) => Err(start::phone_number_pattern()),
+        _ => Ok(value),
+    }
+}
+
+/// `^\+[0-9]{1,15}$`.
+fn is_e164(value: &str) -> bool {
+    value.strip_prefix('+').is_some_and(|digits| {
+        (1..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
+/// A deliberately simple address check: `local@domain.tld`, no spaces, one `@`.
+fn is_email(value: &str) -> bool {
+    let Some((local, domain)) = value.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && !value.chars().any(char::is_whitespace)
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+}
+
+/// The magic link for `send`, or `None` for a plain code.
+fn build_link(
+    state: &AppState,
+    send: Send,
+    client: &Client,
+    connection: &Connection,
+    identifier: &str,
+    code: &str,
+    auth_params: &Map<String, Value>,
+) -> Option<String> {
+    let base = state.public_url();
+    match send {
+        Send::Code => None,
+        Send::Link => {
+            let mut query = url::form_urlencoded::Serializer::new(String::new());
+            query
+                .append_pair("client_id", &client.client_id)
+                .append_pair("connection", &connection.name)
+                .append_pair(connection.strategy.identifier_field(), identifier)
+                .append_pair("verification_code", code);
+            for (name, value) in auth_params {
+                let text = match value {
+                    Value::String(text) => text.clone(),
+                    Value::Number(_) | Value::Bool(_) => value.to_string(),
+                    Value::Null | Value::Array(_) | Value::Object(_) => continue,
+                };
+                query.append_pair(name, &text);
+            }
+            Some(format!(
+                "{base}/passwordless/verify_redirect?{}",
+                query.finish()
+            ))
+        }
+        Send::LinkIos | Send::LinkAndroid => {
+            let platform = if send == Send::LinkIos {
+                "ios"
+            } else {
+                "android"
+            };
+            let query = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("code", code)
+                .finish();
+            Some(format!(
+                "{base}/{platform}/{}/{}?{query}",
+                client.client_id, connection.name
+            ))
+        }
+    }
+}
+
+/// A 302 to `target` with `pairs` (and `state`, when the link had one) added to its query.
+fn redirect_with(
+    target: &url::Url,
+    pairs: &[(&str, &str)],
+    client_state: Option<&str>,
+) -> Result<Response, AuthError> {
+    let mut location = target.clone();
+    {
+        let mut query = location.query_pairs_mut();
+        for (name, value) in pairs {
+            query.append_pair(name, value);
+        }
+        if let Some(client_state) = client_state {
+            query.append_pair("state", client_state);
+        }
+    }
+    let value = HeaderValue::from_str(location.as_str())
+        .map_err(|_| link::invalid_redirect_uri(target.as_str()))?;
+    Ok((StatusCode::FOUND, [(header::LOCATION, value)]).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn e164_numbers_are_plus_and_one_to_fifteen_digits() {
+        assert!(is_e164("+15555550100"));
+        assert!(is_e164("+1"));
+        assert!(is_e164("+123456789012345"));
+        assert!(!is_e164("+1234567890123456"));
+        assert!(!is_e164("15555550100"));
+        assert!(!is_e164("+"));
+        assert!(!is_e164("+1 555"));
+        assert!(!is_e164("+１２"));
+    }
+
+    #[test]
+    fn email_check_accepts_plain_addresses_only() {
+        assert!(is_email("qa+001@example.com"));
+        assert!(!is_email("qa@localhost"));
+        assert!(!is_email("qa example@example.com"));
+        assert!(!is_email("@example.com"));
+        assert!(!is_email("a@b@example.com"));
+        assert!(!is_email("a@example."));
+    }
+}

@@ -1,0 +1,47 @@
+//! The routes of the mock tenant, and nothing else.
+//!
+//! Unknown paths get a JSON 404 and wrong methods a JSON 405, so no client ever sees axum's
+//! plain-text defaults. Request bodies are capped at
+//! [`BODY_LIMIT_BYTES`](super::errors::BODY_LIMIT_BYTES).
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+
+use super::control::{control_clock, control_clock_advance, control_outbox, control_tenant};
+use super::discovery::{discovery_jwks, discovery_openid_configuration};
+use super::errors::{BODY_LIMIT_BYTES, method_not_allowed, not_found};
+use super::passwordless::{passwordless_start, passwordless_verify_redirect};
+use super::state::AppState;
+use super::token::oauth_token;
+
+/// The mock tenant's HTTP routes over `state`.
+///
+/// ```
+/// use passwordless_conformance::mock::{AppState, Tenant, router};
+/// let app = router(AppState::new(Tenant::builtin(), "http://localhost:8080"));
+/// # drop(app);
+/// ```
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/passwordless/start", post(passwordless_start))
+        .route(
+            "/passwordless/verify_redirect",
+            get(passwordless_verify_redirect),
+        )
+        .route("/oauth/token", post(oauth_token))
+        .route(
+            "/.well-known/openid-configuration",
+            get(discovery_openid_configuration),
+        )
+        .route("/.well-known/jwks.json", get(discovery_jwks))
+        .route("/__mock/outbox", get(control_outbox))
+        .route("/__mock/tenant", get(control_tenant))
+        .route("/__mock/clock", get(control_clock))
+        .route("/__mock/clock/advance", post(control_clock_advance))
+        .fallback(|| async { not_found().into_response() })
+        .method_not_allowed_fallback(|| async { method_not_allowed().into_response() })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .with_state(state)
+}

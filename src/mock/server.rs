@@ -1,0 +1,327 @@
+//! Running the mock: in-process for tests ([`MockServer`]) or standalone ([`serve`]).
+//!
+//! [`MockServer::start`] binds `127.0.0.1:0` on the current tokio runtime (a `current_thread`
+//! runtime is fine) and shuts down gracefully when dropped. [`serve`] is what the CLI's `mock`
+//! command calls: it listens on a chosen address, over plain HTTP or TLS (rustls with the aws-lc-rs
+//! provider, through axum-server), prints the public URL, and stops on Ctrl-C or SIGTERM.
+
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use super::router::router;
+use super::state::AppState;
+use super::tenant::Tenant;
+
+/// How long open connections may take to finish after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// A mock tenant serving on `127.0.0.1` on an ephemeral port; dropping it shuts the server down.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use passwordless_conformance::mock::{MockServer, Tenant};
+/// let server = MockServer::start(Tenant::builtin()).await?;
+/// assert!(server.base_url().starts_with("http://127.0.0.1:"));
+/// # Ok::<(), std::io::Error>(())
+/// # }).unwrap();
+/// ```
+#[derive(Debug)]
+pub struct MockServer {
+    state: AppState,
+    base_url: String,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl MockServer {
+    /// Binds `127.0.0.1:0` and serves `tenant` on the current tokio runtime.
+    pub async fn start(tenant: Tenant) -> io::Result<MockServer> {
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let base_url = format!("http://{}", listener.local_addr()?);
+        let state = AppState::new(tenant, &base_url);
+        let app = router(state.clone());
+        let (shutdown, shutdown_received) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    // A dropped sender also means "stop".
+                    let _ = shutdown_received.await;
+                })
+                .await
+        });
+        Ok(MockServer {
+            state,
+            base_url,
+            shutdown: Some(shutdown),
+            task: Some(task),
+        })
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:41234` (no trailing slash).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The tenant fixture being served.
+    pub fn tenant(&self) -> &Tenant {
+        self.state.tenant()
+    }
+
+    /// The live state (clock, outbox, users), for tests that skip the control API.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Stops accepting connections and waits until the open ones are finished.
+    pub async fn shutdown(mut self) -> io::Result<()> {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        match self.task.take() {
+            Some(task) => task.await.map_err(io::Error::other)?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+/// A certificate chain and private key, both PEM files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The certificate chain (PEM).
+    pub cert: PathBuf,
+    /// The private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+}
+
+/// How to run the mock standalone.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// The address to listen on, e.g. `127.0.0.1:8080`; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// The URL clients reach the mock under; it becomes the issuer (`{public_url}/`), the
+    /// discovery endpoints and the base of magic links. The default value is the listen URL
+    /// (`http://` or `https://` by `tls`, with `127.0.0.1` for an unspecified address).
+    pub public_url: Option<String>,
+    /// The tenant to serve.
+    pub tenant: Tenant,
+    /// Serve HTTPS with these files. The default value (`None`) is plain HTTP.
+    pub tls: Option<TlsFiles>,
+}
+
+/// Why the standalone mock could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum MockError {
+    /// The listen address is taken or not allowed.
+    #[error("cannot listen on `{addr}`: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// A TLS file could not be read.
+    #[error("cannot read TLS {what} `{}`: {source}", path.display())]
+    TlsFile {
+        /// `certificate` or `private key`.
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// The TLS files were read but are not a usable certificate and key.
+    #[error(
+        "invalid TLS certificate `{}` or key `{}`: {source}\nhint: both must be PEM files and the key must belong to the certificate",
+        cert.display(),
+        key.display()
+    )]
+    TlsConfig {
+        /// The certificate file.
+        cert: PathBuf,
+        /// The key file.
+        key: PathBuf,
+        /// What rustls said.
+        source: io::Error,
+    },
+    /// The public URL is not an absolute http(s) URL.
+    #[error(
+        "invalid public url `{url}`: {reason}\nhint: give an absolute URL without query or fragment, such as `https://mock.example.test`"
+    )]
+    PublicUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The server stopped with an error.
+    #[error("the mock server failed: {0}")]
+    Serve(#[source] io::Error),
+}
+
+/// Serves the mock until Ctrl-C or SIGTERM, printing `mock tenant listening on <public url>`.
+pub async fn serve(opts: ServeOptions) -> Result<(), MockError> {
+    serve_with_shutdown(opts, shutdown_signal()).await
+}
+
+/// Like [`serve`], but stops when `shutdown` completes instead of on a signal.
+pub async fn serve_with_shutdown(
+    opts: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), MockError> {
+    let tls_config = match &opts.tls {
+        Some(files) => Some(load_tls(files).await?),
+        None => None,
+    };
+    let listener = std::net::TcpListener::bind(opts.listen).map_err(|source| MockError::Bind {
+        addr: opts.listen,
+        source,
+    })?;
+    let bound = listener.local_addr().map_err(MockError::Serve)?;
+    let scheme = if tls_config.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let public_url = match &opts.public_url {
+        Some(url) => checked_public_url(url)?,
+        None => format!("{scheme}://{}", reachable(bound)),
+    };
+    let app = router(AppState::new(opts.tenant, &public_url));
+    println!("mock tenant listening on {public_url}");
+
+    match tls_config {
+        None => {
+            listener.set_nonblocking(true).map_err(MockError::Serve)?;
+            let listener = tokio::net::TcpListener::from_std(listener).map_err(MockError::Serve)?;
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+                .map_err(MockError::Serve)
+        }
+        Some(config) => {
+            let handle = axum_server::Handle::new();
+            let signal_handle = handle.clone();
+            tokio::spawn(async move {
+                shutdown.await;
+                signal_handle.graceful_shutdown(Some(SHUTDOWN_GRACE));
+            });
+            axum_server::from_tcp_rustls(listener, config)
+                .map_err(MockError::Serve)?
+                .handle(handle)
+                .serve(app.into_make_service())
+                .await
+                .map_err(MockError::Serve)
+        }
+    }
+}
+
+async fn load_tls(files: &TlsFiles) -> Result<axum_server::tls_rustls::RustlsConfig, MockError> {
+    let read = |what: &'static str, path: &PathBuf| {
+        std::fs::read(path).map_err(|source| MockError::TlsFile {
+            what,
+            path: path.clone(),
+            source,
+        })
+    };
+    let cert = read("certificate", &files.cert)?;
+    let key = read("private key", &files.key)?;
+    axum_server::tls_rustls::RustlsConfig::from_pem(cert, key)
+        .await
+        .map_err(|source| MockError::TlsConfig {
+            cert: files.cert.clone(),
+            key: files.key.clone(),
+            source,
+        })
+}
+
+/// The public URL without a trailing slash, if it is an absolute http(s) URL.
+fn checked_public_url(url: &str) -> Result<String, MockError> {
+    let invalid = |reason: &str| MockError::PublicUrl {
+        url: url.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let parsed = url::Url::parse(url).map_err(|error| invalid(&error.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(invalid("the scheme must be `http` or `https`"));
+    }
+    if parsed.host().is_none() {
+        return Err(invalid("it has no host"));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(invalid("it must not have a query or fragment"));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// A listen address a local client can connect to (`0.0.0.0` becomes `127.0.0.1`).
+fn reachable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), addr.port())
+        }
+        _ => addr,
+    }
+}
+
+/// Completes on Ctrl-C or (on Unix) SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_urls_must_be_absolute_http_urls() {
+        assert_eq!(
+            checked_public_url("https://mock.example.test/").unwrap(),
+            "https://mock.example.test"
+        );
+        assert!(checked_public_url("mock.example.test").is_err());
+        assert!(checked_public_url("ftp://mock.example.test").is_err());
+        assert!(checked_public_url("https://mock.example.test/?a=1").is_err());
+    }
+
+    #[test]
+    fn unspecified_listen_addresses_become_loopback() {
+        let addr: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        assert_eq!(reachable(addr).to_string(), "127.0.0.1:8080");
+    }
+}

@@ -1,0 +1,342 @@
+//! Runs a scenario against a target.
+//!
+//! Takes a loaded [`Scenario`], a live [`Session`] and the [`SchemaRegistry`], runs the steps in
+//! order (HTTP exchanges, OTP reads, clock moves), checks every `expect`, keeps captures for later
+//! steps, and gives a [`ScenarioOutcome`]: the transcript and, if a step failed, every problem
+//! that step had with the place in the YAML where the failing check was written. The runner never
+//! prints and never panics on what a target sends back; a scenario stops at its first failing step
+//! since later steps depend on it.
+
+mod capture;
+mod check;
+mod matcher;
+mod request;
+pub mod transcript;
+
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::redact::Redactor;
+use crate::scenario::{Channel, OtpField, OtpStep, Scenario, Span, Step, StepKind};
+use crate::schema::SchemaRegistry;
+use crate::target::Session;
+use transcript::{Action, Transcript, TranscriptEntry};
+
+/// What a run needs besides the scenario.
+pub struct RunCtx<'a> {
+    /// The live target.
+    pub session: &'a Session,
+    /// The schemas, or why they could not be loaded (reported by the steps that use them).
+    pub schemas: Result<&'a SchemaRegistry, &'a str>,
+}
+
+/// The result of running one scenario.
+#[derive(Debug)]
+pub struct ScenarioOutcome {
+    /// What was exchanged, raw (show it only through [`ScenarioOutcome::redactor`]).
+    pub transcript: Transcript,
+    /// The first failing step, if any.
+    pub failure: Option<StepFailure>,
+    /// Knows every secret this run handled.
+    pub redactor: Redactor,
+}
+
+/// A step that did not do what the scenario expected.
+#[derive(Debug, Clone)]
+pub struct StepFailure {
+    /// 1-based step number.
+    pub step_number: usize,
+    /// The step's name.
+    pub step_name: String,
+    /// Where the step starts in the YAML.
+    pub span: Span,
+    /// Everything that was wrong.
+    pub problems: Vec<Problem>,
+}
+
+/// One thing wrong with a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// What is wrong, already free of secrets once the outcome is rendered.
+    pub message: String,
+    /// Where the check that failed was written, when it is more precise than the step.
+    pub span: Option<Span>,
+}
+
+impl Problem {
+    fn new(message: impl Into<String>) -> Problem {
+        Problem {
+            message: message.into(),
+            span: None,
+        }
+    }
+
+    fn at(message: impl Into<String>, span: Span) -> Problem {
+        Problem {
+            message: message.into(),
+            span: Some(span),
+        }
+    }
+}
+
+/// Runs every step of `scenario` until one fails.
+pub async fn run_scenario(scenario: &Scenario, ctx: &RunCtx<'_>) -> ScenarioOutcome {
+    let mut run = Run {
+        ctx,
+        context: ctx.session.context.clone(),
+        redactor: ctx.session.redactor.clone(),
+        transcript: Transcript::default(),
+    };
+    let mut failure = None;
+    for (index, step) in scenario.steps.iter().enumerate() {
+        let problems = run.step(step).await;
+        if !problems.is_empty() {
+            failure = Some(StepFailure {
+                step_number: index + 1,
+                step_name: step.name.clone(),
+                span: step.span,
+                problems,
+            });
+            break;
+        }
+    }
+    ScenarioOutcome {
+        transcript: run.transcript,
+        failure,
+        redactor: run.redactor,
+    }
+}
+
+struct Run<'a, 'b> {
+    ctx: &'a RunCtx<'b>,
+    context: crate::template::TemplateContext,
+    redactor: Redactor,
+    transcript: Transcript,
+}
+
+impl Run<'_, '_> {
+    async fn step(&mut self, step: &Step) -> Vec<Problem> {
+        match &step.kind {
+            StepKind::Http(http) => self.http_step(step, http).await,
+            StepKind::Otp(otp) => self.otp_step(step, otp).await,
+            StepKind::Clock(clock) => {
+                let started = std::time::Instant::now();
+                let result = self.ctx.session.advance_clock(clock.advance_seconds).await;
+                self.transcript.target_time += started.elapsed();
+                self.record(
+                    step,
+                    Action::Clock {
+                        advanced_seconds: clock.advance_seconds,
+                    },
+                );
+                match result {
+                    Ok(()) => Vec::new(),
+                    Err(error) => vec![Problem::new(error.to_string())],
+                }
+            }
+        }
+    }
+
+    async fn http_step(&mut self, step: &Step, http: &crate::scenario::HttpStep) -> Vec<Problem> {
+        let session = self.ctx.session;
+        let request = match request::render_request(&http.request, &self.context) {
+            Ok(request) => request,
+            Err(error) => return vec![Problem::new(error.to_string())],
+        };
+        let timeout = session.timeout;
+        let started = std::time::Instant::now();
+        let sent = request::send(&request, http.request.follow_redirects, session, timeout).await;
+        self.transcript.target_time += started.elapsed();
+        let response = match sent {
+            Ok(response) => response,
+            Err(error) => {
+                let message = error.to_string();
+                self.record(
+                    step,
+                    Action::Http {
+                        request,
+                        response: None,
+                        error: Some(message.clone()),
+                    },
+                );
+                return vec![Problem::new(message)];
+            }
+        };
+        let mut problems =
+            check::check_response(&http.expect, &response, self.ctx.schemas, &self.context);
+        if problems.is_empty() {
+            for spec in &http.capture {
+                match capture::capture_value(spec, &response) {
+                    Ok(value) => {
+                        if capture::is_secret(spec) {
+                            self.hide(&value, &format!("[capture:{}]", spec.name));
+                        }
+                        self.context.insert(spec.name.clone(), value);
+                    }
+                    Err(message) => problems.push(Problem::at(
+                        format!("capture `{}`: {message}", spec.name),
+                        spec.span,
+                    )),
+                }
+            }
+        }
+        self.record(
+            step,
+            Action::Http {
+                request,
+                response: Some(response),
+                error: None,
+            },
+        );
+        problems
+    }
+
+    async fn otp_step(&mut self, step: &Step, otp: &OtpStep) -> Vec<Problem> {
+        let to = match self.context.render_string(&otp.to) {
+            Ok(to) => to,
+            Err(error) => return vec![Problem::new(error.to_string())],
+        };
+        let channel = otp.channel.unwrap_or(if to.contains('@') {
+            Channel::Email
+        } else {
+            Channel::Sms
+        });
+        let started = std::time::Instant::now();
+        let message = self.ctx.session.latest_message(&to, channel).await;
+        self.transcript.target_time += started.elapsed();
+        let message = match message {
+            Ok(message) => message,
+            Err(error) => return vec![Problem::new(error.to_string())],
+        };
+        let mut problems = Vec::new();
+        let mut captured = Vec::new();
+        for (name, field) in &otp.capture {
+            let value = match field {
+                OtpField::Code => message.code.clone().ok_or_else(|| {
+                    format!("the message to `{to}` carried no code (it carried a link?)")
+                }),
+                OtpField::Link => message.link.clone().ok_or_else(|| {
+                    format!("the message to `{to}` carried no link (it carried a code?)")
+                }),
+                OtpField::Body => Ok(message.body.clone()),
+                OtpField::LinkQuery(parameter) => message
+                    .link
+                    .as_deref()
+                    .ok_or_else(|| format!("the message to `{to}` carried no link"))
+                    .and_then(|link| capture::query_parameter(link, parameter)),
+            };
+            match value {
+                Ok(value) => {
+                    if !matches!(field, OtpField::Body) {
+                        self.redactor.add(&value, &format!("[otp:{name}]"));
+                    }
+                    self.context.insert(name.clone(), Value::String(value));
+                    captured.push(name.clone());
+                }
+                Err(error) => problems.push(Problem::new(format!("capture `{name}`: {error}"))),
+            }
+        }
+        if let Some(code) = &message.code {
+            self.redactor.add(code, "[otp:code]");
+        }
+        self.record(
+            step,
+            Action::Otp {
+                to,
+                channel: message.channel.clone(),
+                captured,
+                body: Some(message.body.clone()),
+            },
+        );
+        problems
+    }
+
+    fn hide(&mut self, value: &Value, placeholder: &str) {
+        match value {
+            Value::String(text) => self.redactor.add(text, placeholder),
+            Value::Array(items) => {
+                for item in items {
+                    self.hide(item, placeholder);
+                }
+            }
+            other => self.redactor.add(&other.to_string(), placeholder),
+        }
+    }
+
+    fn record(&mut self, step: &Step, action: Action) {
+        self.transcript.entries.push(TranscriptEntry {
+            step: step.name.clone(),
+            action,
+        });
+    }
+}
+
+impl ScenarioOutcome {
+    /// Whether every step passed.
+    pub fn passed(&self) -> bool {
+        self.failure.is_none()
+    }
+
+    /// The transcript with secrets and per-run values replaced, as YAML text.
+    pub fn redacted_transcript(&self) -> String {
+        let value = self.transcript.to_redacted(&self.redactor);
+        serde_yaml::to_string(&value)
+            .unwrap_or_else(|error| format!("(cannot render transcript: {error})"))
+    }
+
+    /// A failure report for a person: the step, where it is, each problem, and the exchange so
+    /// far, all redacted. `None` when the scenario passed.
+    pub fn failure_report(&self, scenario: &Scenario) -> Option<String> {
+        let failure = self.failure.as_ref()?;
+        Some(
+            self.redactor.redact_str(
+                &FailureReport {
+                    scenario,
+                    failure,
+                    transcript: self.redacted_transcript(),
+                }
+                .to_string(),
+            ),
+        )
+    }
+}
+
+struct FailureReport<'a> {
+    scenario: &'a Scenario,
+    failure: &'a StepFailure,
+    transcript: String,
+}
+
+impl fmt::Display for FailureReport<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = &self.scenario.source.display_path;
+        let failure = self.failure;
+        writeln!(
+            f,
+            "step {} of {} (`{}`) failed",
+            failure.step_number,
+            self.scenario.steps.len(),
+            failure.step_name
+        )?;
+        writeln!(f, "  --> {file}:{}:{}", failure.span.line, failure.span.col)?;
+        for problem in &failure.problems {
+            let mut lines = problem.message.lines();
+            let first = lines.next().unwrap_or_default();
+            match problem.span {
+                Some(span) => {
+                    writeln!(f, "  - {first}\n      at {file}:{}:{}", span.line, span.col)?
+                }
+                None => writeln!(f, "  - {first}")?,
+            }
+            for line in lines {
+                writeln!(f, "    {line}")?;
+            }
+        }
+        writeln!(f, "\nexchange so far (redacted):")?;
+        for line in self.transcript.lines() {
+            writeln!(f, "  {line}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,363 @@
+//! Tests of the whole loader on valid scenarios: every feature of the language, and the model it produces.
+
+#![allow(clippy::unwrap_used)]
+
+use serde_json::json;
+
+use super::*;
+
+const FULL: &str = r#"name: Log in with an e-mailed code
+description: A native app logs in with a code sent by e-mail.
+tags: [email, happy-path]
+requires: [outbox, clock]
+steps:
+  - name: send a code by email
+    request:
+      method: post
+      path: /passwordless/start?x={{ run.id }}
+      headers: { X-Request-Language: en, X-Count: 3 }
+      json:
+        client_id: "{{ clients.native.client_id }}"
+        connection: email
+        send: code
+        retries: 2
+        ratio: 0.5
+        authParams: { scope: openid, nested: [1, true, null] }
+      follow_redirects: true
+    expect:
+      status: 200
+      schema: passwordless-start-email.json
+      body:
+        $.email: "{{ users.email_user.email }}"
+        $._id: { type: string }
+        $.refresh_token: { absent: true }
+        $.error: { one_of: [invalid_grant, unauthorized_client] }
+        $.scope: { regex: "openid" }
+        $.access_token: { exists: true }
+        $.error_uri: { equals: "https://example.com" }
+        $.tags: [a, b]
+        $.count: 3
+        $.name: { not_equals: "", contains: "x", type: string }
+        "$['odd key']":
+          equals: {}
+      headers:
+        Content-Type: { regex: "^application/json" }
+    capture:
+      mfa_token: $.mfa_token
+      redirect: { header: Location }
+      auth_code: { header: location, query: code }
+      token: { jsonpath: $.access_token, secret: true, regex: "^(.*)$" }
+  - name: read the code
+    otp:
+      to: "{{ users.email_user.email }}"
+      channel: email
+      capture:
+        code: code
+        link: link
+        text: body
+        state: link_query.state
+  - name: read the default capture
+    otp:
+      to: "{{ users.sms_user.phone_number }}"
+  - name: let the code expire
+    clock:
+      advance: 181
+  - name: exchange the code
+    request:
+      method: POST
+      path: /oauth/token
+      form:
+        grant_type: http://auth0.com/oauth/grant-type/passwordless/otp
+        otp: "{{ code }}"
+        realm: email
+        attempts: 1
+    expect:
+      status: [400, 403]
+"#;
+
+fn span(line: usize, col: usize) -> Span {
+    Span { line, col }
+}
+
+#[test]
+fn full_scenario_builds_the_expected_model() {
+    let scenario = parse_scenario(FULL, "scenarios/full.yaml").unwrap();
+    assert_eq!(scenario.name, "Log in with an e-mailed code");
+    assert_eq!(
+        scenario.description.as_deref(),
+        Some("A native app logs in with a code sent by e-mail.")
+    );
+    assert_eq!(scenario.tags, ["email", "happy-path"]);
+    assert_eq!(scenario.requires, [Capability::Outbox, Capability::Clock]);
+    assert_eq!(scenario.source.display_path, "scenarios/full.yaml");
+    assert_eq!(
+        scenario.source.path,
+        std::path::PathBuf::from("scenarios/full.yaml")
+    );
+    assert_eq!(scenario.source.text, FULL);
+    assert_eq!(scenario.steps.len(), 5);
+
+    let send = &scenario.steps[0];
+    assert_eq!(send.name, "send a code by email");
+    assert_eq!(send.span, span(6, 3));
+    let StepKind::Http(http) = &send.kind else {
+        panic!("step 1 is not http: {:?}", send.kind);
+    };
+    assert_eq!(
+        http.request,
+        RequestSpec {
+            method: "POST".to_string(),
+            path: "/passwordless/start?x={{ run.id }}".to_string(),
+            headers: vec![
+                ("x-request-language".to_string(), "en".to_string()),
+                ("x-count".to_string(), "3".to_string()),
+            ],
+            body: RequestBody::Json(json!({
+                "client_id": "{{ clients.native.client_id }}",
+                "connection": "email",
+                "send": "code",
+                "retries": 2,
+                "ratio": 0.5,
+                "authParams": { "scope": "openid", "nested": [1, true, null] },
+            })),
+            follow_redirects: true,
+        }
+    );
+    // Integers stay integers, and key order is kept.
+    let RequestBody::Json(body) = &http.request.body else {
+        panic!("not json");
+    };
+    assert!(body["retries"].is_i64());
+    let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
+    assert_eq!(keys[0], "client_id");
+
+    let expect = &http.expect;
+    assert_eq!(expect.status, Some(vec![200]));
+    assert_eq!(
+        expect.schema,
+        Some(Located {
+            value: "passwordless-start-email.json".to_string(),
+            span: span(21, 15),
+        })
+    );
+    let rules = |idx: usize| expect.body[idx].matcher.rules.clone();
+    let paths: Vec<&str> = expect.body.iter().map(|c| c.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "$.email",
+            "$._id",
+            "$.refresh_token",
+            "$.error",
+            "$.scope",
+            "$.access_token",
+            "$.error_uri",
+            "$.tags",
+            "$.count",
+            "$.name",
+            "$['odd key']",
+        ]
+    );
+    assert_eq!(
+        rules(0),
+        [MatchRule::Equals(json!("{{ users.email_user.email }}"))]
+    );
+    assert_eq!(rules(1), [MatchRule::Type(JsonType::String)]);
+    assert_eq!(rules(2), [MatchRule::Absent(true)]);
+    assert_eq!(
+        rules(3),
+        [MatchRule::OneOf(vec![
+            json!("invalid_grant"),
+            json!("unauthorized_client")
+        ])]
+    );
+    assert_eq!(rules(4), [MatchRule::Regex("openid".to_string())]);
+    assert_eq!(rules(5), [MatchRule::Exists(true)]);
+    assert_eq!(rules(6), [MatchRule::Equals(json!("https://example.com"))]);
+    assert_eq!(rules(7), [MatchRule::Equals(json!(["a", "b"]))]);
+    assert_eq!(rules(8), [MatchRule::Equals(json!(3))]);
+    assert_eq!(
+        rules(9),
+        [
+            MatchRule::NotEquals(json!("")),
+            MatchRule::Contains(json!("x")),
+            MatchRule::Type(JsonType::String),
+        ]
+    );
+    assert_eq!(rules(10), [MatchRule::Equals(json!({}))]);
+    assert_eq!(expect.body[0].span, span(23, 9));
+    assert_eq!(expect.body[10].span, span(33, 9));
+    assert_eq!(expect.headers.len(), 1);
+    assert_eq!(expect.headers[0].name, "content-type");
+    assert_eq!(
+        expect.headers[0].matcher.rules,
+        [MatchRule::Regex("^application/json".to_string())]
+    );
+    assert_eq!(expect.headers[0].span, span(36, 9));
+
+    let capture = &http.capture;
+    assert_eq!(capture.len(), 4);
+    assert_eq!(
+        capture[0],
+        CaptureSpec {
+            name: "mfa_token".to_string(),
+            source: CaptureSource::JsonPath("$.mfa_token".to_string()),
+            query: None,
+            regex: None,
+            secret: false,
+            span: span(38, 7),
+        }
+    );
+    assert_eq!(
+        capture[1].source,
+        CaptureSource::Header("location".to_string())
+    );
+    assert_eq!(capture[2].query.as_deref(), Some("code"));
+    assert_eq!(
+        capture[3],
+        CaptureSpec {
+            name: "token".to_string(),
+            source: CaptureSource::JsonPath("$.access_token".to_string()),
+            query: None,
+            regex: Some("^(.*)$".to_string()),
+            secret: true,
+            span: span(41, 7),
+        }
+    );
+
+    assert_eq!(
+        scenario.steps[1].kind,
+        StepKind::Otp(OtpStep {
+            to: "{{ users.email_user.email }}".to_string(),
+            channel: Some(Channel::Email),
+            capture: vec![
+                ("code".to_string(), OtpField::Code),
+                ("link".to_string(), OtpField::Link),
+                ("text".to_string(), OtpField::Body),
+                (
+                    "state".to_string(),
+                    OtpField::LinkQuery("state".to_string())
+                ),
+            ],
+        })
+    );
+    assert_eq!(scenario.steps[1].span, span(42, 3));
+    assert_eq!(
+        scenario.steps[2].kind,
+        StepKind::Otp(OtpStep {
+            to: "{{ users.sms_user.phone_number }}".to_string(),
+            channel: None,
+            capture: vec![("code".to_string(), OtpField::Code)],
+        })
+    );
+    assert_eq!(
+        scenario.steps[3].kind,
+        StepKind::Clock(ClockStep {
+            advance_seconds: 181
+        })
+    );
+
+    let StepKind::Http(exchange) = &scenario.steps[4].kind else {
+        panic!("step 5 is not http");
+    };
+    assert_eq!(
+        exchange.request.body,
+        RequestBody::Form(vec![
+            (
+                "grant_type".to_string(),
+                json!("http://auth0.com/oauth/grant-type/passwordless/otp")
+            ),
+            ("otp".to_string(), json!("{{ code }}")),
+            ("realm".to_string(), json!("email")),
+            ("attempts".to_string(), json!(1)),
+        ])
+    );
+    assert_eq!(exchange.expect.status, Some(vec![400, 403]));
+    assert!(!exchange.request.follow_redirects);
+    assert!(exchange.capture.is_empty());
+}
+
+#[test]
+fn minimal_http_step_gets_defaults() {
+    let text = "name: ping\nsteps:\n- name: ping\n  request: { method: get, path: / }\n";
+    let scenario = parse_scenario(text, "ping.yaml").unwrap();
+    assert!(scenario.description.is_none());
+    assert!(scenario.tags.is_empty());
+    assert!(scenario.requires.is_empty());
+    let StepKind::Http(http) = &scenario.steps[0].kind else {
+        panic!("not http");
+    };
+    assert_eq!(http.request.method, "GET");
+    assert_eq!(http.request.body, RequestBody::None);
+    assert!(!http.request.follow_redirects);
+    assert_eq!(http.expect, Expect::default());
+    assert_eq!(scenario.steps[0].span, span(3, 1));
+}
+
+#[test]
+fn anchors_and_aliases_for_whole_values_are_fine() {
+    let text = "\
+name: aliases
+steps:
+  - name: first
+    request: &ping { method: GET, path: /ping }
+  - name: second
+    request: *ping
+";
+    let scenario = parse_scenario(text, "alias.yaml").unwrap();
+    assert_eq!(scenario.steps.len(), 2);
+    assert_eq!(scenario.steps[0].kind, scenario.steps[1].kind);
+}
+
+#[test]
+fn diagnostics_come_in_source_order() {
+    let text = "\
+name: order
+steps:
+  - name: b
+    request: { method: GET, path: / }
+    expct: {}
+  - nme: c
+    request: { method: GET, path: / }
+flavour: x
+";
+    let error = parse_scenario(text, "order.yaml").unwrap_err();
+    let lines: Vec<usize> = error.diagnostics().iter().map(|d| d.span.line).collect();
+    assert_eq!(lines, [5, 6, 6, 8]);
+}
+
+#[test]
+fn truncated_and_mangled_files_never_panic() {
+    let mut inputs: Vec<String> = Vec::new();
+    for (idx, _) in FULL.char_indices() {
+        inputs.push(FULL[..idx].to_string());
+    }
+    for (idx, _) in FULL.lines().enumerate() {
+        // Drop one line, or indent it wrongly.
+        let lines: Vec<&str> = FULL.lines().collect();
+        let mut dropped = lines.clone();
+        dropped.remove(idx);
+        inputs.push(dropped.join("\n"));
+        let mut shifted: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        shifted[idx] = format!("  {}", shifted[idx]);
+        inputs.push(shifted.join("\n"));
+    }
+    inputs.extend(
+        [
+            "", "---", "- a", "a", "{", "[1, 2", "name: x\nsteps: {}", "name: [x]\nsteps: 5", "? complex\n: key",
+            "name: x\nsteps:\n  - ", "name: x\nsteps:\n  - - - a", "\u{feff}name: é\nsteps:\n  - name: ü\n    clock: { advance: 1 }",
+            "name: x\nsteps:\n- name: a\n  request: {method: GET, path: /, json: {1: a, true: b, ~: c, [1]: d}}",
+            "name: x\nsteps:\n- name: a\n  request:\n    method: GET\n    path: /\n  expect:\n    body:\n      \"$.é[\": 1",
+            "name: !tag x\nsteps: !!seq []",
+        ]
+        .map(String::from),
+    );
+    for input in &inputs {
+        let outcome = parse_scenario(input, "mangled.yaml");
+        if let Err(error) = outcome {
+            // Rendering must not panic either, and a failure always says something.
+            assert!(!error.to_string().is_empty());
+            assert!(!error.diagnostics().is_empty());
+        }
+    }
+}

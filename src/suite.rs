@@ -1,0 +1,259 @@
+//! The whole run: which scenario files exist and how one of them becomes a verdict.
+//!
+//! Takes the project folders (`scenarios/`, `schemas/`, `snapshots/`) and the target
+//! configuration; gives [`discover`] (every scenario file, named by its path under `scenarios/`)
+//! and [`Suite::run_file`], which loads one file, gates it on the target's capabilities, runs it
+//! on its own tokio runtime and checks its snapshot. The CLI's `run` and `tests/scenarios.rs` are
+//! thin loops over these two, so both run exactly the same engine. Nothing here prints.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::runner::{RunCtx, run_scenario};
+use crate::scenario::{Capability, load_scenario_file};
+use crate::schema::SchemaRegistry;
+use crate::snapshot::check_transcript_snapshot;
+use crate::target::{Session, TargetConfig};
+
+/// A scenario file found under `scenarios/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioFile {
+    /// The path under `scenarios/` with `/` separators: the trial's name.
+    pub id: String,
+    /// The file on disk.
+    pub path: PathBuf,
+}
+
+/// The verdict on one scenario file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrialOutcome {
+    /// Every step and the snapshot passed.
+    Passed,
+    /// The target lacks something the scenario needs; the reason says what.
+    Ignored(String),
+    /// The file did not load, a step failed, or the snapshot differs; the report says how.
+    Failed(String),
+}
+
+/// Whether to compare transcripts with committed snapshots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotMode {
+    /// Compare (and, outside CI, let insta write `.snap.new` files for review).
+    Check,
+    /// Don't.
+    Skip,
+}
+
+/// Everything the trials of one run share.
+pub struct Suite {
+    /// `scenarios/`.
+    pub scenarios_dir: PathBuf,
+    /// `snapshots/`.
+    pub snapshots_dir: PathBuf,
+    /// The target, or why its configuration is unusable (every trial then fails with it).
+    pub target: Result<TargetConfig, String>,
+    /// The schemas, or why they could not be loaded (steps that use them fail with it).
+    pub schemas: Result<SchemaRegistry, String>,
+    /// Whether snapshots are checked.
+    pub snapshots: SnapshotMode,
+    /// Unique per run, so identities never collide across runs on a shared tenant.
+    pub run_id: String,
+}
+
+impl Suite {
+    /// A suite over the project folder `root` (holding `scenarios/`, `schemas/`, `snapshots/`),
+    /// with the target taken from the environment.
+    pub fn from_project_dir(root: &Path) -> Suite {
+        Suite {
+            scenarios_dir: root.join("scenarios"),
+            snapshots_dir: root.join("snapshots"),
+            target: TargetConfig::from_env().map_err(|error| error.to_string()),
+            schemas: SchemaRegistry::load(&root.join("schemas")).map_err(|error| error.to_string()),
+            snapshots: SnapshotMode::Check,
+            run_id: new_run_id(),
+        }
+    }
+
+    /// The name of the target (for messages), or `?` when its configuration is broken.
+    pub fn target_name(&self) -> &str {
+        self.target
+            .as_ref()
+            .map(|target| target.name.as_str())
+            .unwrap_or("?")
+    }
+
+    /// Runs one scenario file from start to verdict.
+    pub fn run_file(&self, file: &ScenarioFile) -> TrialOutcome {
+        let display_path = format!("scenarios/{}", file.id);
+        let scenario = match load_scenario_file(&file.path, &display_path) {
+            Ok(scenario) => scenario,
+            Err(error) => return TrialOutcome::Failed(error.to_string()),
+        };
+        let target = match &self.target {
+            Ok(target) => target,
+            Err(error) => return TrialOutcome::Failed(error.clone()),
+        };
+        let missing: Vec<&Capability> = scenario
+            .requires
+            .iter()
+            .filter(|needed| !target.capabilities().contains(needed))
+            .collect();
+        if !missing.is_empty() {
+            let names: Vec<String> = missing
+                .iter()
+                .map(|capability| format!("`{}`", capability.as_str()))
+                .collect();
+            return TrialOutcome::Ignored(format!(
+                "target `{}` lacks {} (required by {display_path})",
+                target.name,
+                names.join(", ")
+            ));
+        }
+
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime,
+            Err(error) => {
+                return TrialOutcome::Failed(format!("cannot start a tokio runtime: {error}"));
+            }
+        };
+        let trial_tag = format!("{}{}", self.run_id, short_hash(&file.id));
+        let outcome = runtime.block_on(async {
+            let session = Session::open(target, &trial_tag).await?;
+            let ctx = RunCtx {
+                session: &session,
+                schemas: self.schemas.as_ref().map_err(String::as_str),
+            };
+            Ok::<_, crate::target::SessionError>(run_scenario(&scenario, &ctx).await)
+        });
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(error) => return TrialOutcome::Failed(format!("{display_path}: {error}")),
+        };
+        if let Some(report) = outcome.failure_report(&scenario) {
+            return TrialOutcome::Failed(report);
+        }
+        if self.snapshots == SnapshotMode::Check {
+            let transcript = outcome.redacted_transcript();
+            if let Err(message) = check_transcript_snapshot(
+                &self.snapshots_dir,
+                &target.name,
+                &file.id,
+                &scenario.name,
+                &transcript,
+            ) {
+                return TrialOutcome::Failed(outcome.redactor.redact_str(&message));
+            }
+        }
+        TrialOutcome::Passed
+    }
+
+    /// Runs one file and measures it.
+    pub fn run_file_timed(&self, file: &ScenarioFile) -> (TrialOutcome, Duration) {
+        let started = Instant::now();
+        let outcome = self.run_file(file);
+        (outcome, started.elapsed())
+    }
+}
+
+/// Runs `files` on `jobs` threads, calling `report` as each finishes (one call at a time), and
+/// gives the outcomes in the order of `files`.
+pub fn run_parallel(
+    suite: &Suite,
+    files: &[ScenarioFile],
+    jobs: usize,
+    report: impl Fn(&ScenarioFile, &TrialOutcome, Duration) + Sync,
+) -> Vec<TrialOutcome> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(vec![None; files.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, files.len().max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let Some(file) = files.get(index) else { break };
+                    let (outcome, elapsed) = suite.run_file_timed(file);
+                    // The lock also serialises `report`, so lines never interleave.
+                    let mut results = results
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    report(file, &outcome, elapsed);
+                    results[index] = Some(outcome);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .into_iter()
+        .map(|outcome| {
+            outcome.unwrap_or_else(|| TrialOutcome::Failed("the scenario did not run".to_owned()))
+        })
+        .collect()
+}
+
+/// Every `*.yaml` / `*.yml` file below `dir`, sorted by id.
+pub fn discover(dir: &Path) -> std::io::Result<Vec<ScenarioFile>> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path
+                .extension()
+                .is_some_and(|ext| ext == "yaml" || ext == "yml")
+            {
+                let relative = path.strip_prefix(dir).unwrap_or(&path);
+                let id = relative
+                    .components()
+                    .map(|part| part.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                found.push(ScenarioFile { id, path });
+            }
+        }
+    }
+    found.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(found)
+}
+
+fn new_run_id() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    (0..6)
+        .map(|_| char::from(ALPHABET[rand::random_range(0..ALPHABET.len())]))
+        .collect()
+}
+
+fn short_hash(text: &str) -> String {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in text.bytes() {
+        hash = (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+    }
+    format!("{:04x}", hash & 0xffff)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn discovery_names_files_by_their_path_under_the_folder() {
+        let dir = std::env::temp_dir().join(format!("pc-discover-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("a/b")).unwrap();
+        std::fs::write(dir.join("a/b/x.yaml"), "").unwrap();
+        std::fs::write(dir.join("top.yml"), "").unwrap();
+        std::fs::write(dir.join("notes.md"), "").unwrap();
+        let ids: Vec<String> = discover(&dir)
+            .unwrap()
+            .into_iter()
+            .map(|file| file.id)
+            .collect();
+        assert_eq!(ids, ["a/b/x.yaml", "top.yml"]);
+    }
+}

@@ -1,0 +1,394 @@
+//! A live connection to a target for one trial.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use super::config::{ClientCredentials, IdentityTemplate, TargetConfig, TargetKind};
+use crate::mock::{MockServer, Tenant};
+use crate::redact::Redactor;
+use crate::scenario::{Capability, Channel};
+use crate::template::TemplateContext;
+
+/// How long an OTP step waits for a message to arrive before it gives up.
+const OTP_WAIT: Duration = Duration::from_secs(10);
+/// How often it looks while waiting.
+const OTP_POLL_INTERVAL: Duration = Duration::from_millis(50);
+
+/// Everything one trial needs to talk to its target.
+pub struct Session {
+    /// The target's name (`mock`, `staging`, …).
+    pub target_name: String,
+    /// Base URL without a trailing slash.
+    pub base_url: String,
+    /// The HTTP client of this trial's runtime (redirects are never followed automatically).
+    pub http: reqwest::Client,
+    /// The template values: `target`, `clients`, `connections`, `users`, `env`, `run`.
+    pub context: TemplateContext,
+    /// Seeded with the target's secrets and this trial's per-run values.
+    pub redactor: Redactor,
+    /// What the target offers beyond plain HTTP.
+    pub capabilities: &'static [Capability],
+    /// How long one HTTP exchange may take.
+    pub timeout: Duration,
+    /// Keeps the embedded mock alive for as long as the session.
+    _mock: Option<MockServer>,
+}
+
+/// A message the target sent to a test identity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OtpMessage {
+    /// The address it went to.
+    pub to: String,
+    /// `email` or `sms`.
+    pub channel: String,
+    /// The one-time code, when the message carried one.
+    pub code: Option<String>,
+    /// The magic link, when the message carried one.
+    pub link: Option<String>,
+    /// The message's text.
+    pub body: String,
+}
+
+/// The session could not be opened, or a target service failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The embedded mock could not start.
+    #[error("cannot start the embedded mock tenant: {0}")]
+    MockStart(String),
+    /// The tenant fixture could not be read.
+    #[error("{0}")]
+    Tenant(String),
+    /// The HTTP client could not be built.
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
+    /// The target has no way to read one-time codes.
+    #[error(
+        "target `{target}` has no source of one-time codes\nhint: run this scenario against the mock, or declare `requires: [outbox]` so it is skipped on this target"
+    )]
+    NoOtpSource {
+        /// The target's name.
+        target: String,
+    },
+    /// The target cannot move its clock.
+    #[error(
+        "target `{target}` has no controllable clock\nhint: declare `requires: [clock]` so the scenario is skipped on this target"
+    )]
+    NoClock {
+        /// The target's name.
+        target: String,
+    },
+    /// No message reached the address in time.
+    #[error(
+        "no message was sent to `{to}` within {waited:?}\nhint: check that the step before sent one to the same address"
+    )]
+    NoMessage {
+        /// The address.
+        to: String,
+        /// How long we waited.
+        waited: Duration,
+    },
+    /// A control request to the mock failed.
+    #[error("control request `{what}` failed: {message}")]
+    Control {
+        /// The request.
+        what: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl Session {
+    /// Opens a session for one trial. `trial_tag` makes this trial's identities unique.
+    pub async fn open(config: &TargetConfig, trial_tag: &str) -> Result<Session, SessionError> {
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|error| SessionError::Client(error.to_string()))?;
+
+        let (base_url, clients, connections, users, mock) = match &config.kind {
+            TargetKind::Mock { tenant_file } => {
+                let tenant = match tenant_file {
+                    Some(path) => Tenant::from_yaml_file(path)
+                        .map_err(|error| SessionError::Tenant(error.to_string()))?,
+                    None => Tenant::builtin(),
+                };
+                let mock = MockServer::start(tenant)
+                    .await
+                    .map_err(|error| SessionError::MockStart(error.to_string()))?;
+                let base_url = mock.base_url().to_owned();
+                let described = fetch_json(
+                    &http,
+                    &format!("{base_url}/__mock/tenant"),
+                    "GET /__mock/tenant",
+                )
+                .await?;
+                let (clients, connections) = mock_clients_and_connections(&described);
+                let mut users = BTreeMap::new();
+                users.insert(
+                    "email_user".to_owned(),
+                    IdentityTemplate {
+                        email: Some("qa@example.com".to_owned()),
+                        ..IdentityTemplate::default()
+                    },
+                );
+                users.insert(
+                    "sms_user".to_owned(),
+                    IdentityTemplate {
+                        phone_number: Some("+15555550100".to_owned()),
+                        unique_phone: true,
+                        ..IdentityTemplate::default()
+                    },
+                );
+                (base_url, clients, connections, users, Some(mock))
+            }
+            TargetKind::Remote(remote) => (
+                remote.base_url.clone(),
+                remote.clients.clone(),
+                remote.connections.clone(),
+                remote.users.clone(),
+                None,
+            ),
+        };
+
+        let mut redactor = Redactor::new();
+        let mut context = TemplateContext::new();
+        redactor.add(&base_url, "[base_url]");
+        context.insert("target", json!({"name": config.name, "base_url": base_url}));
+
+        let mut clients_value = Map::new();
+        for (role, credentials) in &clients {
+            redactor.add(
+                &credentials.client_id,
+                &format!("[clients.{role}.client_id]"),
+            );
+            let mut client = json!({"client_id": credentials.client_id});
+            if let Some(secret) = &credentials.client_secret {
+                redactor.add(secret, &format!("[clients.{role}.client_secret]"));
+                client["client_secret"] = json!(secret);
+            }
+            clients_value.insert(role.clone(), client);
+        }
+        context.insert("clients", Value::Object(clients_value));
+        context.insert("connections", json!(connections));
+
+        let mut users_value = Map::new();
+        for (role, identity) in &users {
+            let mut user = Map::new();
+            if let Some(email) = &identity.email {
+                let email = unique_email(email, trial_tag);
+                redactor.add(&email, &format!("[users.{role}.email]"));
+                user.insert("email".to_owned(), json!(email));
+            }
+            if let Some(phone) = &identity.phone_number {
+                let phone = if identity.unique_phone {
+                    unique_phone(phone, trial_tag)
+                } else {
+                    phone.clone()
+                };
+                redactor.add(&phone, &format!("[users.{role}.phone_number]"));
+                user.insert("phone_number".to_owned(), json!(phone));
+            }
+            users_value.insert(role.clone(), Value::Object(user));
+        }
+        context.insert("users", Value::Object(users_value));
+        context.insert("env", json!(std::env::vars().collect::<BTreeMap<_, _>>()));
+        context.insert("run", json!({"id": trial_tag}));
+
+        Ok(Session {
+            target_name: config.name.clone(),
+            base_url,
+            http,
+            context,
+            redactor,
+            capabilities: config.capabilities(),
+            timeout: config.timeout,
+            _mock: mock,
+        })
+    }
+
+    /// The last message sent to `to`, waiting (by polling, with a cap) until one arrives.
+    pub async fn latest_message(
+        &self,
+        to: &str,
+        channel: Channel,
+    ) -> Result<OtpMessage, SessionError> {
+        if !self.capabilities.contains(&Capability::Outbox) {
+            return Err(SessionError::NoOtpSource {
+                target: self.target_name.clone(),
+            });
+        }
+        let mut url =
+            reqwest::Url::parse(&format!("{}/__mock/outbox", self.base_url)).map_err(|error| {
+                SessionError::Control {
+                    what: "GET /__mock/outbox".to_owned(),
+                    message: error.to_string(),
+                }
+            })?;
+        url.query_pairs_mut().append_pair("to", to);
+        let started = tokio::time::Instant::now();
+        loop {
+            let response = self
+                .http
+                .get(url.clone())
+                .send()
+                .await
+                .map_err(|error| control_error("GET /__mock/outbox", &error))?;
+            if response.status().is_success() {
+                let message: Value = response
+                    .json()
+                    .await
+                    .map_err(|error| control_error("GET /__mock/outbox", &error))?;
+                let text = |key: &str| message.get(key).and_then(Value::as_str).map(str::to_owned);
+                let found = OtpMessage {
+                    to: text("to").unwrap_or_else(|| to.to_owned()),
+                    channel: text("channel").unwrap_or_else(|| channel_name(channel).to_owned()),
+                    code: text("code"),
+                    link: text("link"),
+                    body: text("body").unwrap_or_default(),
+                };
+                return Ok(found);
+            }
+            if started.elapsed() >= OTP_WAIT {
+                return Err(SessionError::NoMessage {
+                    to: to.to_owned(),
+                    waited: OTP_WAIT,
+                });
+            }
+            tokio::time::sleep(OTP_POLL_INTERVAL).await;
+        }
+    }
+
+    /// Moves the target's clock forward.
+    pub async fn advance_clock(&self, seconds: u64) -> Result<(), SessionError> {
+        if !self.capabilities.contains(&Capability::Clock) {
+            return Err(SessionError::NoClock {
+                target: self.target_name.clone(),
+            });
+        }
+        let what = "POST /__mock/clock/advance";
+        let response = self
+            .http
+            .post(format!("{}/__mock/clock/advance", self.base_url))
+            .json(&json!({"seconds": seconds}))
+            .send()
+            .await
+            .map_err(|error| control_error(what, &error))?;
+        if !response.status().is_success() {
+            return Err(SessionError::Control {
+                what: what.to_owned(),
+                message: format!("status {}", response.status()),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn channel_name(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Email => "email",
+        Channel::Sms => "sms",
+    }
+}
+
+fn control_error(what: &str, error: &reqwest::Error) -> SessionError {
+    SessionError::Control {
+        what: what.to_owned(),
+        message: error.to_string(),
+    }
+}
+
+async fn fetch_json(http: &reqwest::Client, url: &str, what: &str) -> Result<Value, SessionError> {
+    let response = http
+        .get(url)
+        .send()
+        .await
+        .map_err(|error| control_error(what, &error))?;
+    response
+        .json()
+        .await
+        .map_err(|error| control_error(what, &error))
+}
+
+/// Reads the clients (by role) and connections (by strategy) that `GET /__mock/tenant` describes.
+fn mock_clients_and_connections(
+    tenant: &Value,
+) -> (
+    BTreeMap<String, ClientCredentials>,
+    BTreeMap<String, String>,
+) {
+    let mut clients = BTreeMap::new();
+    for client in tenant["clients"].as_array().into_iter().flatten() {
+        let (Some(role), Some(client_id)) = (client["role"].as_str(), client["client_id"].as_str())
+        else {
+            continue;
+        };
+        clients.insert(
+            role.to_owned(),
+            ClientCredentials {
+                client_id: client_id.to_owned(),
+                client_secret: client["client_secret"].as_str().map(str::to_owned),
+            },
+        );
+    }
+    let mut connections = BTreeMap::new();
+    for connection in tenant["connections"].as_array().into_iter().flatten() {
+        if let (Some(name), Some(strategy)) =
+            (connection["name"].as_str(), connection["strategy"].as_str())
+        {
+            connections
+                .entry(strategy.to_owned())
+                .or_insert_with(|| name.to_owned());
+        }
+    }
+    (clients, connections)
+}
+
+/// `qa@example.com` + `k3x9` → `qa+k3x9@example.com` (an existing `+tag` is kept before ours).
+pub(crate) fn unique_email(base: &str, tag: &str) -> String {
+    match base.rsplit_once('@') {
+        Some((local, domain)) => format!("{local}+{tag}@{domain}"),
+        None => base.to_owned(),
+    }
+}
+
+/// Replaces the last seven digits of `base` with digits derived from `tag`.
+pub(crate) fn unique_phone(base: &str, tag: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in tag.bytes() {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let digits = format!("{:07}", hash % 10_000_000);
+    let keep = base.len().saturating_sub(7).max(2);
+    format!("{}{}", &base[..keep.min(base.len())], digits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_get_a_plus_tag() {
+        assert_eq!(
+            unique_email("qa@example.com", "ab12"),
+            "qa+ab12@example.com"
+        );
+        assert_eq!(
+            unique_email("qa+ci@example.com", "ab12"),
+            "qa+ci+ab12@example.com"
+        );
+    }
+
+    #[test]
+    fn phones_stay_e164_and_differ_by_tag() {
+        let one = unique_phone("+15555550100", "a");
+        let two = unique_phone("+15555550100", "b");
+        assert_ne!(one, two);
+        assert_eq!(one.len(), "+15555550100".len());
+        assert!(one.starts_with("+1555"));
+        assert!(one[1..].chars().all(|c| c.is_ascii_digit()));
+    }
+}
