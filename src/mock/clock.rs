@@ -35,7 +35,7 @@ impl Clock {
             .map_or(0, |since| since.as_secs())
     }
 
-    /// Moves the clock forward by `seconds`; the total offset saturates at [`MAX_OFFSET_SECONDS`].
+    /// Moves the clock forward by `seconds`; the total offset saturates at `MAX_OFFSET_SECONDS` (about 100 years).
     pub fn advance(&self, seconds: u64) {
         // `fetch_update` with a closure that always returns `Some` cannot fail.
         let _ = self

@@ -48,7 +48,9 @@
 //!   `redirect_uri` is 400 `bad.redirect_uri`.
 //! - a wrong, used, superseded, expired or exhausted code redirects (302) to `redirect_uri` with
 //!   `error=access_denied` and the `/oauth/token` description; a `response_type` other than `code`
-//!   redirects with `error=unsupported_response_type`.
+//!   redirects with `error=unsupported_response_type`; an unknown `audience` redirects with
+//!   `error=access_denied` `Service not found: <aud>`; sign-up disabled redirects with
+//!   `error=access_denied` `Signups are not allowed for this connection`.
 //!
 //! Everywhere: unknown route 404 `not_found` `Not Found`; wrong method 405 `method_not_allowed`
 //! `Method Not Allowed`; an internal failure (never caused by input) 500 `server_error`.
@@ -526,7 +528,7 @@ pub mod body {
 pub mod control {
     use super::*;
 
-    /// 400 `invalid_request` `missing `<name>` query parameter`.
+    /// 400 `invalid_request`: missing \`NAME\` query parameter.
     pub fn missing_query_parameter(name: &str) -> AuthError {
         AuthError::new(
             StatusCode::BAD_REQUEST,
@@ -535,7 +537,7 @@ pub mod control {
         )
     }
 
-    /// 404 `not_found` `no message sent to `<to>``.
+    /// 404 `not_found`: no message sent to \`TO\`.
     pub fn no_message(to: &str) -> AuthError {
         AuthError::new(
             StatusCode::NOT_FOUND,

@@ -7,7 +7,7 @@
 //! protocol reference leaves open are listed in one place, in `errors.rs`.
 //!
 //! Run it in-process with [`MockServer::start`], standalone with [`serve`], or mount
-//! [`router`] yourself. Tokens are signed with a PUBLIC TEST KEY committed to the repository.
+//! [`router()`] yourself. Tokens are signed with a PUBLIC TEST KEY committed to the repository.
 //!
 //! The mock knows nothing of scenarios, the runner, templates or snapshots.
 //!

@@ -326,7 +326,18 @@ fn build_link(
                 .append_pair("connection", &connection.name)
                 .append_pair(connection.strategy.identifier_field(), identifier)
                 .append_pair("verification_code", code);
+            // authParams cannot override what identifies the code.
+            let reserved = [
+                "client_id",
+                "connection",
+                "email",
+                "phone_number",
+                "verification_code",
+            ];
             for (name, value) in auth_params {
+                if reserved.contains(&name.as_str()) {
+                    continue;
+                }
                 let text = match value {
                     Value::String(text) => text.clone(),
                     Value::Number(_) | Value::Bool(_) => value.to_string(),

@@ -2,7 +2,7 @@
 //!
 //! Unknown paths get a JSON 404 and wrong methods a JSON 405, so no client ever sees axum's
 //! plain-text defaults. Request bodies are capped at
-//! [`BODY_LIMIT_BYTES`](super::errors::BODY_LIMIT_BYTES).
+//! `BODY_LIMIT_BYTES` (64 KiB).
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

@@ -157,6 +157,8 @@ impl Session {
         let mut redactor = Redactor::new();
         let mut context = TemplateContext::new();
         redactor.add(&base_url, "[base_url]");
+        // Derived values (a nickname made of the unique e-mail's local part) must not leak the tag.
+        redactor.add(trial_tag, "[run.id]");
         context.insert("target", json!({"name": config.name, "base_url": base_url}));
 
         let mut clients_value = Map::new();

@@ -1,0 +1,196 @@
+//! Shared helpers for the mock's integration tests: an in-process client over `tower::oneshot`,
+//! and small flows (send a code, log in) used by several test files.
+
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different subset of the helpers"
+)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, header};
+use http_body_util::BodyExt;
+use passwordless_conformance::mock::{AppState, Tenant, router};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+pub const PUBLIC_URL: &str = "http://mock.test";
+pub const PASSWORDLESS_OTP: &str = "http://auth0.com/oauth/grant-type/passwordless/otp";
+pub const CONFIDENTIAL_SECRET: &str = "regular-web-app-test-secret";
+
+/// The mock router with its state, driven without a socket.
+pub struct Mock {
+    pub app: Router,
+    pub state: AppState,
+}
+
+/// A response, with the body parsed as JSON when it is JSON.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub text: String,
+    pub json: Value,
+}
+
+impl Reply {
+    /// Asserts Auth0's error shape: status, `error`, `error_description`, JSON content type.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, error: &str, description: &str) {
+        assert_eq!(self.status, status, "status of {}", self.text);
+        assert_eq!(self.json["error"], error, "error of {}", self.text);
+        assert_eq!(
+            self.json["error_description"], description,
+            "error_description of {}",
+            self.text
+        );
+        let content_type = self.headers[header::CONTENT_TYPE].to_str().unwrap();
+        assert!(
+            content_type.starts_with("application/json"),
+            "{content_type}"
+        );
+    }
+
+    /// The `Location` header.
+    pub fn location(&self) -> url::Url {
+        let location = self.headers[header::LOCATION].to_str().unwrap();
+        url::Url::parse(location).unwrap()
+    }
+}
+
+/// The value of query parameter `name` in `url`.
+pub fn query_param(url: &url::Url, name: &str) -> Option<String> {
+    url.query_pairs()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+}
+
+impl Mock {
+    pub fn new() -> Mock {
+        Mock::with_tenant(Tenant::builtin())
+    }
+
+    pub fn with_tenant(tenant: Tenant) -> Mock {
+        let state = AppState::new(tenant, PUBLIC_URL);
+        Mock {
+            app: router(state.clone()),
+            state,
+        }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8(bytes.to_vec()).unwrap();
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            text,
+            json,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(Request::get(path).body(Body::empty()).unwrap())
+            .await
+    }
+
+    pub async fn post_json(&self, path: &str, body: Value) -> Reply {
+        self.post_raw(path, Some("application/json"), body.to_string())
+            .await
+    }
+
+    pub async fn post_form(&self, path: &str, pairs: &[(&str, &str)]) -> Reply {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        self.post_raw(path, Some("application/x-www-form-urlencoded"), body)
+            .await
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: Option<&str>,
+        body: impl Into<Body>,
+    ) -> Reply {
+        let mut request = Request::post(path);
+        if let Some(content_type) = content_type {
+            request = request.header(header::CONTENT_TYPE, content_type);
+        }
+        self.send(request.body(body.into()).unwrap()).await
+    }
+
+    /// The code in the newest message to `to`.
+    pub fn last_code(&self, to: &str) -> String {
+        self.state
+            .outbox()
+            .latest(to)
+            .expect("a message was sent")
+            .code
+    }
+
+    /// Sends a code by e-mail with `client_id` and returns it.
+    pub async fn email_code(&self, client_id: &str, email: &str) -> String {
+        let mut body =
+            json!({"client_id": client_id, "connection": "email", "email": email, "send": "code"});
+        if client_id == "regular-web-app" {
+            body["client_secret"] = json!(CONFIDENTIAL_SECRET);
+        }
+        let reply = self.post_json("/passwordless/start", body).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        self.last_code(email)
+    }
+
+    /// Sends a code by SMS to `phone` with the native app and returns it.
+    pub async fn sms_code(&self, phone: &str) -> String {
+        let reply = self
+            .post_json(
+                "/passwordless/start",
+                json!({"client_id": "native-app", "connection": "sms", "phone_number": phone, "send": "code"}),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        self.last_code(phone)
+    }
+
+    /// The OTP grant as the native app, with extra fields merged in.
+    pub async fn otp_grant(&self, realm: &str, username: &str, otp: &str, extra: Value) -> Reply {
+        let mut body = json!({
+            "grant_type": PASSWORDLESS_OTP,
+            "client_id": "native-app",
+            "realm": realm,
+            "username": username,
+            "otp": otp,
+        });
+        if let (Value::Object(body), Value::Object(extra)) = (&mut body, extra) {
+            body.extend(extra);
+        }
+        self.post_json("/oauth/token", body).await
+    }
+}
+
+/// A code that differs from `code` in every digit.
+pub fn wrong_code(code: &str) -> String {
+    code.chars()
+        .map(|c| if c == '0' { '1' } else { '0' })
+        .collect()
+}
+
+/// Decodes a JWT's claims after verifying it with the mock's published JWKS entry.
+pub fn verify_with_jwks(token: &str, jwks: &Value) -> Value {
+    let key = &jwks["keys"][0];
+    let decoding_key = jsonwebtoken::DecodingKey::from_rsa_components(
+        key["n"].as_str().unwrap(),
+        key["e"].as_str().unwrap(),
+    )
+    .unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.validate_aud = false;
+    let data = jsonwebtoken::decode::<Value>(token, &decoding_key, &validation).unwrap();
+    assert_eq!(data.header.kid.as_deref(), key["kid"].as_str());
+    data.claims
+}
