@@ -18,6 +18,7 @@ const FLOWS: usize = 300;
 
 const FLOW: &str = r#"
 name: bench flow
+requires: [outbox]
 steps:
   - name: start
     request:

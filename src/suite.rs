@@ -64,6 +64,8 @@ impl Suite {
     /// A suite over the project folder `root` (holding `scenarios/`, `schemas/`, `snapshots/`),
     /// with the target taken from the environment.
     pub fn from_project_dir(root: &Path) -> Suite {
+        // insta resolves a relative snapshot path against the source file that asserts; anchor it.
+        let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
         Suite {
             scenarios_dir: root.join("scenarios"),
             snapshots_dir: root.join("snapshots"),
