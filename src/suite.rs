@@ -124,14 +124,23 @@ impl Suite {
         let trial_tag = format!("{}{}", self.run_id, short_hash(&file.id));
         let outcome = runtime.block_on(async {
             let session = Session::open(target, &trial_tag).await?;
+            if let Some(reason) = missing_roles(&scenario.source.text, &session) {
+                return Ok(Err(reason));
+            }
             let ctx = RunCtx {
                 session: &session,
                 schemas: self.schemas.as_ref().map_err(String::as_str),
             };
-            Ok::<_, crate::target::SessionError>(run_scenario(&scenario, &ctx).await)
+            Ok::<_, crate::target::SessionError>(Ok(run_scenario(&scenario, &ctx).await))
         });
         let outcome = match outcome {
-            Ok(outcome) => outcome,
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(missing)) => {
+                return TrialOutcome::Ignored(format!(
+                    "target `{}` has no {missing} (used by {display_path})",
+                    target.name
+                ));
+            }
             Err(error) => return TrialOutcome::Failed(format!("{display_path}: {error}")),
         };
         if let Some(report) = outcome.failure_report(&scenario) {
@@ -195,6 +204,28 @@ pub fn run_parallel(
             outcome.unwrap_or_else(|| TrialOutcome::Failed("the scenario did not run".to_owned()))
         })
         .collect()
+}
+
+/// The client and user roles a scenario's templates name (`clients.native`, `users.totp_enrolled`)
+/// that the target does not have, as words for an "ignored" reason; `None` when all are there.
+fn missing_roles(scenario_text: &str, session: &Session) -> Option<String> {
+    let mut missing = Vec::new();
+    for (namespace, what) in [("clients", "client role"), ("users", "user role")] {
+        let known = session.context.get(namespace);
+        let pattern = format!(r"\b{namespace}\.([A-Za-z_][A-Za-z0-9_]*)");
+        let Ok(regex) = regex::Regex::new(&pattern) else {
+            continue;
+        };
+        for found in regex.captures_iter(scenario_text) {
+            let role = &found[1];
+            let present = known.is_some_and(|value| value.get(role).is_some());
+            let entry = format!("{what} `{role}`");
+            if !present && !missing.contains(&entry) {
+                missing.push(entry);
+            }
+        }
+    }
+    (!missing.is_empty()).then(|| missing.join(", "))
 }
 
 /// Every `*.yaml` / `*.yml` file below `dir`, sorted by id.

@@ -16,6 +16,10 @@ pub const NAMESPACES: &[&str] = &["target", "clients", "connections", "users", "
 #[derive(Debug, Clone, Default)]
 pub struct TemplateContext {
     root: Map<String, Value>,
+    /// How far the target's clock is ahead of ours, in seconds (moved by `clock` steps and by
+    /// polling on a target with a controllable clock), so `totp()` computes the code the target
+    /// expects now.
+    clock_offset_seconds: u64,
 }
 
 /// A template that could not be rendered.
@@ -39,6 +43,16 @@ impl TemplateContext {
     /// Sets a top-level name (a namespace such as `clients`, or a capture).
     pub fn insert(&mut self, name: impl Into<String>, value: Value) {
         self.root.insert(name.into(), value);
+    }
+
+    /// Moves the clock `totp()` reads forward by `seconds`, as the target's was.
+    pub fn advance_clock(&mut self, seconds: u64) {
+        self.clock_offset_seconds = self.clock_offset_seconds.saturating_add(seconds);
+    }
+
+    /// The target's time now, in Unix seconds, as far as this context knows.
+    pub fn target_now(&self) -> u64 {
+        unix_now().saturating_add(self.clock_offset_seconds)
     }
 
     /// Looks up a top-level name.
@@ -72,7 +86,7 @@ impl TemplateContext {
         if !template.contains("{{") && !template.contains("{%") {
             return Ok(Value::String(template.to_owned()));
         }
-        let env = environment();
+        let env = environment(self.clock_offset_seconds);
         let context = minijinja::Value::from_serialize(&self.root);
         if let Some(expression) = sole_expression(template) {
             let compiled = env
@@ -125,10 +139,47 @@ impl TemplateContext {
     }
 }
 
-fn environment() -> Environment<'static> {
+fn environment(clock_offset_seconds: u64) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.add_function(
+        "totp",
+        move |secret: String| -> Result<String, minijinja::Error> {
+            let now = unix_now().saturating_add(clock_offset_seconds);
+            totp_code(&secret, now).map_err(|message| {
+                minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, message)
+            })
+        },
+    );
     env
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs())
+        .unwrap_or(0)
+}
+
+/// The RFC 6238 code at `unix_time` for a base32 secret (SHA1, 6 digits, 30 s, as Auth0 enrols)
+/// or an `otpauth://totp/…` URI (whose algorithm, digits and period are honoured).
+pub fn totp_code(secret_or_uri: &str, unix_time: u64) -> Result<String, String> {
+    let totp = if secret_or_uri.starts_with("otpauth://") {
+        totp_rs::Totp::from_url_unchecked(secret_or_uri)
+            .map_err(|error| format!("totp(): not a usable otpauth URI: {error}"))?
+    } else {
+        let cleaned: String = secret_or_uri
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect::<String>()
+            .to_ascii_uppercase();
+        let secret = totp_rs::Secret::try_from_base32(cleaned.trim_end_matches('='))
+            .map_err(|_| "totp(): the secret is not base32 (A–Z, 2–7)".to_owned())?;
+        totp_rs::Builder::new()
+            .with_secret(secret)
+            .build_noncompliant()
+    };
+    Ok(totp.generate(unix_time).to_string())
 }
 
 /// `"{{ a.b }}"` → `Some("a.b")`; anything with text around it or a second block → `None`.
@@ -199,6 +250,31 @@ mod tests {
         assert!(error.hint.contains("`clients`"), "{error}");
         let error = context().render_str("x {{ nope }}").unwrap_err();
         assert!(error.to_string().contains("undefined"), "{error}");
+    }
+
+    #[test]
+    fn totp_follows_rfc_6238() {
+        // RFC 6238 appendix B: the SHA1 secret "12345678901234567890" at T = 59 gives 94287082 (8
+        // digits); Auth0's 6-digit codes are its last six.
+        let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+        assert_eq!(totp_code(secret, 59).unwrap(), "287082");
+        let uri = format!("otpauth://totp/t:u?secret={secret}&digits=8&period=30&algorithm=SHA1");
+        assert_eq!(totp_code(&uri, 59).unwrap(), "94287082");
+        assert!(totp_code("not base32!", 59).is_err());
+    }
+
+    #[test]
+    fn totp_reads_the_targets_clock() {
+        let mut context = TemplateContext::new();
+        context.insert("secret", json!("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"));
+        let now = context.render_str("{{ totp(secret) }}").unwrap();
+        context.advance_clock(3600);
+        let later = context.render_str("{{ totp(secret) }}").unwrap();
+        assert_eq!(
+            later,
+            json!(totp_code("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", context.target_now()).unwrap())
+        );
+        assert_eq!(now.as_str().unwrap().len(), 6);
     }
 
     #[test]

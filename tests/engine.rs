@@ -332,3 +332,36 @@ fn the_cli_prints_a_line_per_scenario_and_fails_when_one_fails() {
     assert!(stdout.contains("status: expected 418, got 200"), "{stdout}");
     assert!(stdout.contains("1 passed, 1 failed, 0 skipped"), "{stdout}");
 }
+
+#[test]
+fn scenarios_naming_a_role_the_target_lacks_are_ignored() {
+    // The target answers discovery, but has no `no_passwordless` client and no MFA test user.
+    let base_url = faulty_server(Some(
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}",
+    ));
+    let root = project(&[(
+        "roles.yaml",
+        r#"
+name: needs roles
+steps:
+  - name: use them
+    request:
+      method: POST
+      path: /oauth/token
+      json:
+        client_id: "{{ clients.no_passwordless.client_id }}"
+        username: "{{ users.totp_enrolled.email }}"
+"#,
+    )]);
+    let outcomes = run_all(&suite(
+        &root,
+        remote_target(&base_url, Duration::from_secs(5)),
+    ));
+    match &outcomes["roles.yaml"] {
+        TrialOutcome::Ignored(reason) => {
+            assert!(reason.contains("client role `no_passwordless`"), "{reason}");
+            assert!(reason.contains("user role `totp_enrolled`"), "{reason}");
+        }
+        other => panic!("expected ignored, got {other:?}"),
+    }
+}

@@ -9,6 +9,7 @@
 
 mod capture;
 mod check;
+mod jwt;
 mod matcher;
 mod request;
 pub mod transcript;
@@ -21,7 +22,9 @@ use crate::redact::Redactor;
 use crate::scenario::{Channel, OtpField, OtpStep, Scenario, Span, Step, StepKind};
 use crate::schema::SchemaRegistry;
 use crate::target::Session;
-use transcript::{Action, Transcript, TranscriptEntry};
+use transcript::{
+    Action, PollSummary, RecordedRequest, RecordedResponse, Transcript, TranscriptEntry,
+};
 
 /// What a run needs besides the scenario.
 pub struct RunCtx<'a> {
@@ -108,6 +111,15 @@ pub async fn run_scenario(scenario: &Scenario, ctx: &RunCtx<'_>) -> ScenarioOutc
     }
 }
 
+/// An exchange that produced no usable response, with what to record about it.
+struct FailedExchange {
+    request: RecordedRequest,
+    response: Option<RecordedResponse>,
+    error: Option<String>,
+    poll: Option<PollSummary>,
+    problems: Vec<Problem>,
+}
+
 struct Run<'a, 'b> {
     ctx: &'a RunCtx<'b>,
     context: crate::template::TemplateContext,
@@ -124,6 +136,9 @@ impl Run<'_, '_> {
                 let started = std::time::Instant::now();
                 let result = self.ctx.session.advance_clock(clock.advance_seconds).await;
                 self.transcript.target_time += started.elapsed();
+                if result.is_ok() {
+                    self.context.advance_clock(clock.advance_seconds);
+                }
                 self.record(
                     step,
                     Action::Clock {
@@ -139,32 +154,33 @@ impl Run<'_, '_> {
     }
 
     async fn http_step(&mut self, step: &Step, http: &crate::scenario::HttpStep) -> Vec<Problem> {
-        let session = self.ctx.session;
-        let request = match request::render_request(&http.request, &self.context) {
-            Ok(request) => request,
-            Err(error) => return vec![Problem::new(error.to_string())],
+        let exchange = match &http.poll {
+            None => self
+                .exchange(&http.request)
+                .await
+                .map(|(request, response)| (request, response, None)),
+            Some(poll) => self.poll(&http.request, poll).await,
         };
-        let timeout = session.timeout;
-        let started = std::time::Instant::now();
-        let sent = request::send(&request, http.request.follow_redirects, session, timeout).await;
-        self.transcript.target_time += started.elapsed();
-        let response = match sent {
-            Ok(response) => response,
-            Err(error) => {
-                let message = error.to_string();
+        let (request, response, poll_summary) = match exchange {
+            Ok(exchange) => exchange,
+            Err(failed) => {
                 self.record(
                     step,
                     Action::Http {
-                        request,
-                        response: None,
-                        error: Some(message.clone()),
+                        request: failed.request,
+                        response: failed.response,
+                        error: failed.error,
+                        poll: failed.poll,
                     },
                 );
-                return vec![Problem::new(message)];
+                return failed.problems;
             }
         };
         let mut problems =
             check::check_response(&http.expect, &response, self.ctx.schemas, &self.context);
+        if !http.expect.jwt.is_empty() {
+            problems.extend(self.check_jwts(&http.expect.jwt, &response).await);
+        }
         if problems.is_empty() {
             for spec in &http.capture {
                 match capture::capture_value(spec, &response) {
@@ -187,9 +203,166 @@ impl Run<'_, '_> {
                 request,
                 response: Some(response),
                 error: None,
+                poll: poll_summary,
             },
         );
         problems
+    }
+
+    /// Renders and sends a request once.
+    async fn exchange(
+        &mut self,
+        spec: &crate::scenario::RequestSpec,
+    ) -> Result<(RecordedRequest, RecordedResponse), FailedExchange> {
+        let session = self.ctx.session;
+        let request = match request::render_request(spec, &self.context) {
+            Ok(request) => request,
+            Err(error) => {
+                return Err(FailedExchange {
+                    request: RecordedRequest {
+                        method: spec.method.clone(),
+                        path: spec.path.clone(),
+                        headers: Vec::new(),
+                        body: transcript::RecordedBody::None,
+                    },
+                    response: None,
+                    error: None,
+                    poll: None,
+                    problems: vec![Problem::new(error.to_string())],
+                });
+            }
+        };
+        let started = std::time::Instant::now();
+        let sent = request::send(&request, spec.follow_redirects, session, session.timeout).await;
+        self.transcript.target_time += started.elapsed();
+        match sent {
+            Ok(response) => Ok((request, response)),
+            Err(error) => {
+                let message = error.to_string();
+                Err(FailedExchange {
+                    request,
+                    response: None,
+                    error: Some(message.clone()),
+                    poll: None,
+                    problems: vec![Problem::new(message)],
+                })
+            }
+        }
+    }
+
+    /// Repeats a request until `poll.until` holds, `poll.stop_if` holds, or a cap is reached.
+    async fn poll(
+        &mut self,
+        spec: &crate::scenario::RequestSpec,
+        poll: &crate::scenario::Poll,
+    ) -> Result<(RecordedRequest, RecordedResponse, Option<PollSummary>), FailedExchange> {
+        let mut interval = poll.interval_seconds;
+        let mut waited: u64 = 0;
+        let mut attempts: Vec<String> = Vec::new();
+        loop {
+            let (request, response) = self.exchange(spec).await.map_err(|mut failed| {
+                failed.poll = Some(PollSummary::new("error", &attempts));
+                failed
+            })?;
+            let error_code = match &response.body {
+                transcript::ResponseBody::Json(body) => {
+                    body.get("error").and_then(Value::as_str).map(str::to_owned)
+                }
+                _ => None,
+            };
+            attempts.push(match &error_code {
+                Some(code) => format!("{} {code}", response.status),
+                None => response.status.to_string(),
+            });
+            let holds = |expect: &crate::scenario::Expect, run: &Self| {
+                check::check_response(expect, &response, run.ctx.schemas, &run.context).is_empty()
+            };
+            if holds(&poll.until, self) {
+                return Ok((
+                    request,
+                    response,
+                    Some(PollSummary::new("until", &attempts)),
+                ));
+            }
+            if poll.stop_if.as_ref().is_some_and(|stop| holds(stop, self)) {
+                return Ok((
+                    request,
+                    response,
+                    Some(PollSummary::new("stop_if", &attempts)),
+                ));
+            }
+            if poll.slow_down && error_code.as_deref() == Some("slow_down") {
+                interval += 5;
+            }
+            let out_of_attempts =
+                attempts.len() >= usize::try_from(poll.max_attempts).unwrap_or(usize::MAX);
+            let out_of_time = waited + interval > poll.max_seconds;
+            if out_of_attempts || out_of_time {
+                let summary = PollSummary::new("gave_up", &attempts);
+                let why = if out_of_attempts {
+                    format!("after {} attempts", attempts.len())
+                } else {
+                    format!("after {waited} s (max_seconds: {})", poll.max_seconds)
+                };
+                return Err(FailedExchange {
+                    problems: vec![Problem::at(
+                        format!(
+                            "polling gave up {why} without `until` holding; the answers were: {}",
+                            summary.attempts.join(", ")
+                        ),
+                        poll.span,
+                    )],
+                    request,
+                    response: Some(response),
+                    error: None,
+                    poll: Some(summary),
+                });
+            }
+            let started = std::time::Instant::now();
+            let moved_clock = self.ctx.session.wait(interval).await;
+            self.transcript.target_time += started.elapsed();
+            match moved_clock {
+                Ok(true) => self.context.advance_clock(interval),
+                Ok(false) => {}
+                Err(error) => {
+                    return Err(FailedExchange {
+                        problems: vec![Problem::new(error.to_string())],
+                        request,
+                        response: Some(response),
+                        error: None,
+                        poll: Some(PollSummary::new("error", &attempts)),
+                    });
+                }
+            }
+            waited += interval;
+        }
+    }
+
+    async fn check_jwts(
+        &self,
+        checks: &[crate::scenario::JwtCheck],
+        response: &RecordedResponse,
+    ) -> Vec<Problem> {
+        let transcript::ResponseBody::Json(body) = &response.body else {
+            return checks
+                .iter()
+                .map(|check| {
+                    Problem::at(
+                        format!("jwt `{}`: the response body is not JSON", check.path),
+                        check.span,
+                    )
+                })
+                .collect();
+        };
+        let jwks = if checks.iter().any(|check| check.verify_signature) {
+            Some(self.ctx.session.jwks().await)
+        } else {
+            None
+        };
+        checks
+            .iter()
+            .flat_map(|check| jwt::check_jwt(check, body, jwks, &self.context))
+            .collect()
     }
 
     async fn otp_step(&mut self, step: &Step, otp: &OtpStep) -> Vec<Problem> {

@@ -37,6 +37,10 @@ pub struct TranscriptEntry {
 
 /// The three kinds of step, as recorded.
 #[derive(Debug, Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a transcript holds a handful of entries; boxing would only make matching noisier"
+)]
 pub enum Action {
     /// An HTTP exchange.
     Http {
@@ -46,6 +50,8 @@ pub enum Action {
         response: Option<RecordedResponse>,
         /// Why the request failed, if it did.
         error: Option<String>,
+        /// How polling went, for a step with `poll`.
+        poll: Option<PollSummary>,
     },
     /// A message read from the target's OTP source.
     Otp {
@@ -63,6 +69,25 @@ pub enum Action {
         /// By how many seconds.
         advanced_seconds: u64,
     },
+}
+
+/// How a polling step ended. Snapshots show only `ended`: the number of attempts depends on
+/// timing on a real tenant.
+#[derive(Debug, Clone)]
+pub struct PollSummary {
+    /// `until`, `stop_if`, `gave_up` or `error`.
+    pub ended: &'static str,
+    /// Each attempt's status and `error` code, e.g. `400 authorization_pending`.
+    pub attempts: Vec<String>,
+}
+
+impl PollSummary {
+    pub(crate) fn new(ended: &'static str, attempts: &[String]) -> PollSummary {
+        PollSummary {
+            ended,
+            attempts: attempts.to_vec(),
+        }
+    }
 }
 
 /// A request as sent.
@@ -143,7 +168,11 @@ impl TranscriptEntry {
                 request,
                 response,
                 error,
+                poll,
             } => {
+                if let Some(poll) = poll {
+                    entry.insert("poll".to_owned(), json!({"ended": poll.ended}));
+                }
                 entry.insert("request".to_owned(), request.to_redacted(redactor));
                 if let Some(response) = response {
                     entry.insert("response".to_owned(), response.to_redacted(redactor));

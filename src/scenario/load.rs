@@ -16,12 +16,14 @@ use super::diagnostic::{Diagnostic, LoadError, did_you_mean, one_of};
 use super::locate::{Mark, Seg, SourceMap};
 use super::{
     BodyCheck, Capability, CaptureSource, CaptureSpec, Channel, ClockStep, Expect, HeaderCheck,
-    HttpStep, JsonType, Located, MatchRule, Matcher, OtpField, OtpStep, RequestBody, RequestSpec,
-    Scenario, SourceFile, Step, StepKind, TEMPLATE_NAMESPACES,
+    HttpStep, JsonType, JwtCheck, Located, MatchRule, Matcher, OtpField, OtpStep, Poll,
+    RequestBody, RequestSpec, Scenario, SourceFile, Step, StepKind, TEMPLATE_NAMESPACES,
 };
 
 const TOP_KEYS: [&str; 5] = ["name", "description", "tags", "requires", "steps"];
-const STEP_KEYS: [&str; 6] = ["name", "request", "expect", "capture", "otp", "clock"];
+const STEP_KEYS: [&str; 7] = [
+    "name", "request", "expect", "capture", "poll", "otp", "clock",
+];
 const ACTION_KEYS: [&str; 3] = ["request", "otp", "clock"];
 const REQUEST_KEYS: [&str; 6] = [
     "method",
@@ -32,7 +34,16 @@ const REQUEST_KEYS: [&str; 6] = [
     "follow_redirects",
 ];
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
-const EXPECT_KEYS: [&str; 4] = ["status", "schema", "body", "headers"];
+const EXPECT_KEYS: [&str; 5] = ["status", "schema", "body", "headers", "jwt"];
+const POLL_KEYS: [&str; 6] = [
+    "until",
+    "stop_if",
+    "interval",
+    "max_attempts",
+    "max_seconds",
+    "slow_down",
+];
+const JWT_KEYS: [&str; 4] = ["verify_signature", "not_expired", "header", "claims"];
 const MATCHER_KEYS: [&str; 8] = [
     "equals",
     "not_equals",
@@ -475,7 +486,7 @@ impl Loader<'_> {
         };
         let mut ok = true;
         if action != "request" {
-            for key in ["expect", "capture"] {
+            for key in ["expect", "capture", "poll"] {
                 if map.contains_key(key) {
                     ok = false;
                     let hint = if action == "otp" && key == "capture" {
@@ -522,11 +533,86 @@ impl Loader<'_> {
             None | Some(Value::Null) => Some(Vec::new()),
             Some(value) => self.captures(value, ctx),
         };
+        let poll = match map.get("poll") {
+            None | Some(Value::Null) => Some(None),
+            Some(value) => self.poll(value, ctx).map(Some),
+        };
         Some(HttpStep {
             request: request?,
             expect: expect?,
             capture: capture?,
+            poll: poll?,
         })
+    }
+
+    fn poll(&mut self, value: &Value, ctx: &StepCtx) -> Option<Poll> {
+        let path = ctx.path.key("poll");
+        let map = self.mapping(value, &path, &format!("`poll` of {}", ctx.label))?;
+        let place = format!("in `poll` of {}", ctx.label);
+        self.check_keys(map, &path, &POLL_KEYS, &place);
+        let until = match map.get("until") {
+            Some(value) => self.expect_at(value, &path.key("until"), ctx, "`until`"),
+            None => {
+                self.report(
+                    self.key_mark(&path),
+                    format!("missing `until` {place}"),
+                    Some("say when to stop polling, e.g. `until: { status: 200 }`".to_string()),
+                );
+                None
+            }
+        };
+        let stop_if = match map.get("stop_if") {
+            None | Some(Value::Null) => Some(None),
+            Some(value) => self
+                .expect_at(value, &path.key("stop_if"), ctx, "`stop_if`")
+                .map(Some),
+        };
+        let interval = self.positive_number(map, &path, "interval", 5, &place);
+        let max_attempts = self.positive_number(map, &path, "max_attempts", 10, &place);
+        let max_seconds = self.positive_number(map, &path, "max_seconds", 120, &place);
+        let slow_down = match map.get("slow_down") {
+            None => Some(true),
+            Some(value) => self.boolean(
+                value,
+                &path.key("slow_down"),
+                &format!("`slow_down` {place}"),
+            ),
+        };
+        Some(Poll {
+            until: until?,
+            stop_if: stop_if?,
+            interval_seconds: interval?,
+            max_attempts: u32::try_from(max_attempts?).unwrap_or(u32::MAX),
+            max_seconds: max_seconds?,
+            slow_down: slow_down?,
+            span: self.key_mark(&path).span,
+        })
+    }
+
+    /// Reads `key` of `map` as a whole number greater than zero, or `default` when absent.
+    fn positive_number(
+        &mut self,
+        map: &Mapping,
+        path: &YamlPath,
+        key: &str,
+        default: u64,
+        place: &str,
+    ) -> Option<u64> {
+        match map.get(key) {
+            None => Some(default),
+            Some(Value::Number(n)) if n.as_u64().is_some_and(|n| n > 0) => n.as_u64(),
+            Some(other) => {
+                self.report(
+                    self.value_mark(&path.key(key)),
+                    format!(
+                        "expected a whole number greater than 0 for `{key}` {place}, found {}",
+                        describe(other)
+                    ),
+                    Some(format!("write e.g. `{key}: {default}`")),
+                );
+                None
+            }
+        }
     }
 
     fn request(&mut self, value: &Value, ctx: &StepCtx) -> Option<RequestSpec> {
@@ -710,9 +796,20 @@ impl Loader<'_> {
     }
 
     fn expect(&mut self, value: &Value, ctx: &StepCtx) -> Option<Expect> {
-        let path = ctx.path.key("expect");
-        let map = self.mapping(value, &path, &format!("`expect` of {}", ctx.label))?;
-        let place = format!("in `expect` of {}", ctx.label);
+        self.expect_at(value, &ctx.path.key("expect"), ctx, "`expect`")
+    }
+
+    /// Reads an expectation block (`expect`, or `until` / `stop_if` of `poll`) at `path`.
+    fn expect_at(
+        &mut self,
+        value: &Value,
+        path: &YamlPath,
+        ctx: &StepCtx,
+        what: &str,
+    ) -> Option<Expect> {
+        let path = path.clone();
+        let map = self.mapping(value, &path, &format!("{what} of {}", ctx.label))?;
+        let place = format!("in {what} of {}", ctx.label);
         self.check_keys(map, &path, &EXPECT_KEYS, &place);
 
         let status = match map.get("status") {
@@ -740,12 +837,81 @@ impl Loader<'_> {
             None | Some(Value::Null) => Some(Vec::new()),
             Some(value) => self.header_checks(value, &path.key("headers"), ctx),
         };
+        let jwt = match map.get("jwt") {
+            None | Some(Value::Null) => Some(Vec::new()),
+            Some(value) => self.jwt_checks(value, &path.key("jwt"), ctx),
+        };
         Some(Expect {
             status: status?,
             schema: schema?,
             body: body?,
             headers: headers?,
+            jwt: jwt?,
         })
+    }
+
+    fn jwt_checks(
+        &mut self,
+        value: &Value,
+        path: &YamlPath,
+        ctx: &StepCtx,
+    ) -> Option<Vec<JwtCheck>> {
+        let map = self.mapping(value, path, &format!("`jwt` in `expect` of {}", ctx.label))?;
+        let mut checks = Vec::new();
+        let mut ok = true;
+        for (json_path, value) in self.entries(map, path) {
+            let entry_path = path.key(&json_path);
+            let key_mark = self.key_mark(&entry_path);
+            let valid_path = self.json_path(&json_path, key_mark, &ctx.label);
+            let place = format!("in `jwt` `{json_path}` of {}", ctx.label);
+            let Some(spec) = self.mapping(
+                value,
+                &entry_path,
+                &format!("`jwt` `{json_path}` of {}", ctx.label),
+            ) else {
+                ok = false;
+                continue;
+            };
+            self.check_keys(spec, &entry_path, &JWT_KEYS, &place);
+            let verify_signature = match spec.get("verify_signature") {
+                None => Some(true),
+                Some(value) => self.boolean(
+                    value,
+                    &entry_path.key("verify_signature"),
+                    &format!("`verify_signature` {place}"),
+                ),
+            };
+            let not_expired = match spec.get("not_expired") {
+                None => Some(true),
+                Some(value) => self.boolean(
+                    value,
+                    &entry_path.key("not_expired"),
+                    &format!("`not_expired` {place}"),
+                ),
+            };
+            let header = match spec.get("header") {
+                None | Some(Value::Null) => Some(Vec::new()),
+                Some(value) => self.body_checks(value, &entry_path.key("header"), ctx),
+            };
+            let claims = match spec.get("claims") {
+                None | Some(Value::Null) => Some(Vec::new()),
+                Some(value) => self.body_checks(value, &entry_path.key("claims"), ctx),
+            };
+            match (valid_path, verify_signature, not_expired, header, claims) {
+                (true, Some(verify_signature), Some(not_expired), Some(header), Some(claims)) => {
+                    checks.push(JwtCheck {
+                        path: json_path,
+                        verify_signature,
+                        not_expired,
+                        header,
+                        claims,
+                        span: key_mark.span,
+                    });
+                }
+                _ => ok = false,
+            }
+        }
+        ok.then_some(checks)
     }
 
     fn status(&mut self, value: &Value, path: &YamlPath, ctx: &StepCtx) -> Option<Vec<u16>> {

@@ -98,17 +98,25 @@ pub enum Capability {
     Outbox,
     /// The target lets us move its clock forward: needed by `clock` steps.
     Clock,
+    /// The target lets a test approve or reject push notifications (the mock's
+    /// `/__mock/push/{oob_code}/approve|reject`).
+    PushControl,
 }
 
 impl Capability {
     /// Every capability, in the order they are documented.
-    pub const ALL: [Capability; 2] = [Capability::Outbox, Capability::Clock];
+    pub const ALL: [Capability; 3] = [
+        Capability::Outbox,
+        Capability::Clock,
+        Capability::PushControl,
+    ];
 
     /// The name used in YAML (`outbox`, `clock`).
     pub fn as_str(self) -> &'static str {
         match self {
             Capability::Outbox => "outbox",
             Capability::Clock => "clock",
+            Capability::PushControl => "push_control",
         }
     }
 }
@@ -154,6 +162,30 @@ pub struct HttpStep {
     pub expect: Expect,
     /// Values to remember for later steps, in the order written (default: none).
     pub capture: Vec<CaptureSpec>,
+    /// Repeat the request until a condition holds (default: send it once).
+    pub poll: Option<Poll>,
+}
+
+/// How a step repeats its request until the response says it may stop.
+///
+/// Between attempts the runner waits `interval_seconds`: on a target with a controllable clock it
+/// moves that clock instead of sleeping, so polling the mock is instant and deterministic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Poll {
+    /// The condition that ends polling successfully (status, body and header checks).
+    pub until: Expect,
+    /// A condition that ends polling at once (e.g. `$.error: invalid_grant`); `expect` then judges.
+    pub stop_if: Option<Expect>,
+    /// Seconds between attempts (default 5, Auth0's recommended MFA poll interval).
+    pub interval_seconds: u64,
+    /// At most this many requests (default 10).
+    pub max_attempts: u32,
+    /// At most this long in all, in seconds of waiting (default 120).
+    pub max_seconds: u64,
+    /// Whether an `error: slow_down` answer adds 5 s to the interval (default `true`, as RFC 8628 asks).
+    pub slow_down: bool,
+    /// Where `poll:` was written.
+    pub span: Span,
 }
 
 /// The request of an HTTP step. Strings are raw templates.
@@ -193,6 +225,25 @@ pub struct Expect {
     pub body: Vec<BodyCheck>,
     /// Checks on response headers, in the order written.
     pub headers: Vec<HeaderCheck>,
+    /// Checks on JWTs found in the body, in the order written.
+    pub jwt: Vec<JwtCheck>,
+}
+
+/// A check on a JWT taken from the response body: its signature and its header and claims.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JwtCheck {
+    /// JSONPath of the token in the body (`$.id_token`).
+    pub path: String,
+    /// Verify the signature against the target's JWKS (default `true`).
+    pub verify_signature: bool,
+    /// Require `exp` to be in the future on the target's clock (default `true`).
+    pub not_expired: bool,
+    /// Checks on the decoded header (`$.alg: RS256`).
+    pub header: Vec<BodyCheck>,
+    /// Checks on the decoded claims (`$.iss`, `$.amr`, …).
+    pub claims: Vec<BodyCheck>,
+    /// Where the token's JSONPath was written.
+    pub span: Span,
 }
 
 /// A check on the nodes a JSONPath selects in the response body.

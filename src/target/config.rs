@@ -65,7 +65,17 @@ pub struct IdentityTemplate {
     pub phone_number: Option<String>,
     /// Whether `phone_number` should be replaced by a unique fake number per trial (mock only).
     pub unique_phone: bool,
+    /// Whether `email` is used as given (an existing account, e.g. an MFA test user) instead of
+    /// being plus-addressed per trial.
+    pub fixed: bool,
+    /// Other facts about the account, by name: `totp_secret`, `recovery_code`, … All are treated
+    /// as secrets in output.
+    pub secrets: BTreeMap<String, String>,
 }
+
+/// The fields of `CONFORMANCE_USER_<ROLE>_<FIELD>` variables, longest first so that
+/// `…_PHONE_NUMBER` is not read as a role ending in `_PHONE`.
+const USER_FIELDS: &[&str] = &["PHONE_NUMBER", "RECOVERY_CODE", "TOTP_SECRET", "EMAIL"];
 
 /// The configuration is incomplete or wrong.
 #[derive(Debug, thiserror::Error)]
@@ -97,7 +107,19 @@ pub enum TargetError {
 impl TargetConfig {
     /// Reads the configuration from the process environment.
     pub fn from_env() -> Result<TargetConfig, TargetError> {
-        TargetConfig::from_lookup(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
+        let vars: BTreeMap<String, String> = std::env::vars()
+            .filter(|(_, value)| !value.is_empty())
+            .collect();
+        TargetConfig::from_vars(&vars)
+    }
+
+    /// Reads the configuration from a set of variables (the environment, or a map in tests).
+    pub fn from_vars(vars: &BTreeMap<String, String>) -> Result<TargetConfig, TargetError> {
+        let mut config = TargetConfig::from_lookup(|name| vars.get(name).cloned())?;
+        if let TargetKind::Remote(remote) = &mut config.kind {
+            remote.users.extend(users_from_vars(vars));
+        }
+        Ok(config)
     }
 
     /// Reads the configuration through `lookup` (the environment, or a map in tests).
@@ -151,10 +173,47 @@ impl TargetConfig {
     /// What this target offers beyond plain HTTP.
     pub fn capabilities(&self) -> &'static [Capability] {
         match self.kind {
-            TargetKind::Mock { .. } => &[Capability::Outbox, Capability::Clock],
+            TargetKind::Mock { .. } => &[
+                Capability::Outbox,
+                Capability::Clock,
+                Capability::PushControl,
+            ],
             TargetKind::Remote(_) => &[],
         }
     }
+}
+
+/// Test accounts named by role: `CONFORMANCE_USER_TOTP_ENROLLED_EMAIL=qa-totp@example.com` and
+/// `CONFORMANCE_USER_TOTP_ENROLLED_TOTP_SECRET=…` make `users.totp_enrolled.email` and
+/// `users.totp_enrolled.totp_secret`. Such accounts are used as given (never plus-addressed).
+fn users_from_vars(vars: &BTreeMap<String, String>) -> BTreeMap<String, IdentityTemplate> {
+    let mut users: BTreeMap<String, IdentityTemplate> = BTreeMap::new();
+    for (name, value) in vars {
+        let Some(rest) = name.strip_prefix("CONFORMANCE_USER_") else {
+            continue;
+        };
+        let Some((role, field)) = USER_FIELDS.iter().find_map(|field| {
+            rest.strip_suffix(field)
+                .and_then(|role| role.strip_suffix('_'))
+                .filter(|role| !role.is_empty())
+                .map(|role| (role.to_ascii_lowercase(), *field))
+        }) else {
+            continue;
+        };
+        let user = users.entry(role).or_insert_with(|| IdentityTemplate {
+            fixed: true,
+            ..IdentityTemplate::default()
+        });
+        match field {
+            "EMAIL" => user.email = Some(value.clone()),
+            "PHONE_NUMBER" => user.phone_number = Some(value.clone()),
+            other => {
+                user.secrets
+                    .insert(other.to_ascii_lowercase(), value.clone());
+            }
+        }
+    }
+    users
 }
 
 fn is_valid_target_name(name: &str) -> bool {
@@ -347,6 +406,36 @@ mod tests {
         assert_eq!(remote.connections["email"], "email");
         assert_eq!(config.timeout, Duration::from_secs(5));
         assert!(config.capabilities().is_empty());
+    }
+
+    #[test]
+    fn test_accounts_are_read_by_role() {
+        let vars: BTreeMap<String, String> = [
+            ("CONFORMANCE_TARGET", "staging"),
+            ("CONFORMANCE_BASE_URL", "https://qa.test"),
+            ("CONFORMANCE_NATIVE_CLIENT_ID", "n"),
+            ("CONFORMANCE_USER_TOTP_ENROLLED_EMAIL", "totp@qa.test"),
+            (
+                "CONFORMANCE_USER_TOTP_ENROLLED_TOTP_SECRET",
+                "JBSWY3DPEHPK3PXP",
+            ),
+            ("CONFORMANCE_USER_SMS_MFA_PHONE_NUMBER", "+15555550111"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        let config = TargetConfig::from_vars(&vars).unwrap();
+        let TargetKind::Remote(remote) = &config.kind else {
+            panic!("expected a remote target")
+        };
+        let totp = &remote.users["totp_enrolled"];
+        assert_eq!(totp.email.as_deref(), Some("totp@qa.test"));
+        assert_eq!(totp.secrets["totp_secret"], "JBSWY3DPEHPK3PXP");
+        assert!(totp.fixed);
+        assert_eq!(
+            remote.users["sms_mfa"].phone_number.as_deref(),
+            Some("+15555550111")
+        );
     }
 
     #[test]

@@ -32,6 +32,8 @@ pub struct Session {
     pub capabilities: &'static [Capability],
     /// How long one HTTP exchange may take.
     pub timeout: Duration,
+    /// The target's JSON Web Key Set, fetched on first use.
+    jwks: tokio::sync::OnceCell<Result<jsonwebtoken::jwk::JwkSet, String>>,
     /// Keeps the embedded mock alive for as long as the session.
     _mock: Option<MockServer>,
 }
@@ -181,7 +183,11 @@ impl Session {
         for (role, identity) in &users {
             let mut user = Map::new();
             if let Some(email) = &identity.email {
-                let email = unique_email(email, trial_tag);
+                let email = if identity.fixed {
+                    email.clone()
+                } else {
+                    unique_email(email, trial_tag)
+                };
                 redactor.add(&email, &format!("[users.{role}.email]"));
                 user.insert("email".to_owned(), json!(email));
             }
@@ -193,6 +199,10 @@ impl Session {
                 };
                 redactor.add(&phone, &format!("[users.{role}.phone_number]"));
                 user.insert("phone_number".to_owned(), json!(phone));
+            }
+            for (field, secret) in &identity.secrets {
+                redactor.add(secret, &format!("[users.{role}.{field}]"));
+                user.insert(field.clone(), json!(secret));
             }
             users_value.insert(role.clone(), Value::Object(user));
         }
@@ -208,6 +218,7 @@ impl Session {
             redactor,
             capabilities: config.capabilities(),
             timeout: config.timeout,
+            jwks: tokio::sync::OnceCell::new(),
             _mock: mock,
         })
     }
@@ -261,6 +272,40 @@ impl Session {
                 });
             }
             tokio::time::sleep(OTP_POLL_INTERVAL).await;
+        }
+    }
+
+    /// The target's signing keys (`/.well-known/jwks.json`), fetched once per session.
+    pub async fn jwks(&self) -> &Result<jsonwebtoken::jwk::JwkSet, String> {
+        self.jwks
+            .get_or_init(|| async {
+                let url = format!("{}/.well-known/jwks.json", self.base_url);
+                let response = self
+                    .http
+                    .get(&url)
+                    .send()
+                    .await
+                    .map_err(|error| format!("cannot fetch `{url}`: {error}"))?;
+                if !response.status().is_success() {
+                    return Err(format!("`{url}` answered {}", response.status()));
+                }
+                response
+                    .json()
+                    .await
+                    .map_err(|error| format!("`{url}` is not a JSON Web Key Set: {error}"))
+            })
+            .await
+    }
+
+    /// Waits `seconds` between polling attempts: on a target with a controllable clock by moving
+    /// that clock (instantly; returns `true`), elsewhere by sleeping (returns `false`).
+    pub async fn wait(&self, seconds: u64) -> Result<bool, SessionError> {
+        if self.capabilities.contains(&Capability::Clock) {
+            self.advance_clock(seconds).await?;
+            Ok(true)
+        } else {
+            tokio::time::sleep(Duration::from_secs(seconds)).await;
+            Ok(false)
         }
     }
 
