@@ -69,7 +69,7 @@ impl Suite {
         Suite {
             scenarios_dir: root.join("scenarios"),
             snapshots_dir: root.join("snapshots"),
-            target: TargetConfig::from_env().map_err(|error| error.to_string()),
+            target: TargetConfig::load(&root).map_err(|error| error.to_string()),
             schemas: SchemaRegistry::load(&root.join("schemas")).map_err(|error| error.to_string()),
             snapshots: SnapshotMode::Check,
             run_id: new_run_id(),

@@ -11,7 +11,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use passwordless_conformance::target::{ClientCredentials, RemoteTarget, TargetKind};
+use passwordless_conformance::target::{ClientCredentials, OtpSources, RemoteTarget, TargetKind};
 use passwordless_conformance::{
     SchemaRegistry, SnapshotMode, Suite, TargetConfig, TrialOutcome, discover,
 };
@@ -49,11 +49,7 @@ fn suite(root: &Path, target: TargetConfig) -> Suite {
 }
 
 fn mock_target() -> TargetConfig {
-    TargetConfig {
-        name: "mock".to_owned(),
-        kind: TargetKind::Mock { tenant_file: None },
-        timeout: Duration::from_secs(10),
-    }
+    TargetConfig::builtin_mock()
 }
 
 fn remote_target(base_url: &str, timeout: Duration) -> TargetConfig {
@@ -74,6 +70,8 @@ fn remote_target(base_url: &str, timeout: Duration) -> TargetConfig {
             users: BTreeMap::new(),
         }),
         timeout,
+        otp_sources: OtpSources::default(),
+        ..TargetConfig::builtin_mock()
     }
 }
 

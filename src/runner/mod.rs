@@ -87,6 +87,7 @@ impl Problem {
 pub async fn run_scenario(scenario: &Scenario, ctx: &RunCtx<'_>) -> ScenarioOutcome {
     let mut run = Run {
         ctx,
+        last_request_started: std::time::UNIX_EPOCH,
         context: ctx.session.context.clone(),
         redactor: ctx.session.redactor.clone(),
         transcript: Transcript::default(),
@@ -122,6 +123,9 @@ struct FailedExchange {
 
 struct Run<'a, 'b> {
     ctx: &'a RunCtx<'b>,
+    /// When the latest request was sent (less a margin for clock skew): an OTP step reads only
+    /// messages sent since then.
+    last_request_started: std::time::SystemTime,
     context: crate::template::TemplateContext,
     redactor: Redactor,
     transcript: Transcript,
@@ -232,6 +236,9 @@ impl Run<'_, '_> {
                 });
             }
         };
+        self.last_request_started = std::time::SystemTime::now()
+            .checked_sub(std::time::Duration::from_secs(5))
+            .unwrap_or(std::time::UNIX_EPOCH);
         let started = std::time::Instant::now();
         let sent = request::send(&request, spec.follow_redirects, session, session.timeout).await;
         self.transcript.target_time += started.elapsed();
@@ -376,7 +383,11 @@ impl Run<'_, '_> {
             Channel::Sms
         });
         let started = std::time::Instant::now();
-        let message = self.ctx.session.latest_message(&to, channel).await;
+        let message = self
+            .ctx
+            .session
+            .latest_message(&to, channel, self.last_request_started)
+            .await;
         self.transcript.target_time += started.elapsed();
         let message = match message {
             Ok(message) => message,

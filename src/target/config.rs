@@ -1,35 +1,63 @@
-//! Target configuration read from environment variables.
+//! Target profiles: `targets.yaml` at the top of the project, chosen by `CONFORMANCE_TARGET`.
+//!
+//! A profile says what a target is (the embedded mock or a real tenant), how to reach it, which
+//! applications, connections and test accounts it has by role, where its one-time codes can be
+//! read, and how fast it may be called. Values may be `${VARIABLE}` references (also read from a
+//! `.env` file next to `targets.yaml`); secrets may only be such references, so they live in the
+//! environment and never in the repository. Without a `targets.yaml`, `mock` still works.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use serde::Deserialize;
+use serde_yaml::Value;
 
 use crate::scenario::Capability;
 
 /// The default per-request timeout: 30 seconds.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// What to run scenarios against.
+/// The profile file's name, at the top of the project.
+pub const PROFILE_FILE: &str = "targets.yaml";
+
+/// What to run scenarios against: one profile of `targets.yaml`, resolved.
 #[derive(Debug, Clone)]
 pub struct TargetConfig {
-    /// The target's name: `mock`, or the value of `CONFORMANCE_TARGET` (used for `snapshots/<name>/`).
+    /// The profile's name (`mock`, `staging`, …); snapshots live in `snapshots/<name>/`.
     pub name: String,
     /// The mock or a remote tenant.
     pub kind: TargetKind,
-    /// How long one HTTP exchange may take (`CONFORMANCE_TIMEOUT_SECS`; default 30 s).
+    /// How long one HTTP exchange may take (`timeout_seconds`; default 30 s).
     pub timeout: Duration,
+    /// Where one-time codes are read, per channel.
+    pub otp_sources: OtpSources,
+    /// Request budgets per endpoint, shared by every trial of the process.
+    pub rate_limits: Vec<RateBudget>,
+    /// The longest the harness waits on a `429` before retrying (`max_rate_limit_wait_seconds`;
+    /// default 60 s); a longer reset fails the step instead.
+    pub max_rate_limit_wait: Duration,
+    /// Capabilities the profile declares on top of those its kind implies.
+    pub extra_capabilities: Vec<Capability>,
 }
 
 /// The two kinds of target.
 #[derive(Debug, Clone)]
 pub enum TargetKind {
     /// The embedded mock tenant, started fresh for every trial.
-    Mock {
-        /// A tenant fixture (`CONFORMANCE_MOCK_TENANT`); the built-in tenant when `None`.
-        tenant_file: Option<PathBuf>,
-    },
+    Mock(MockTarget),
     /// A real tenant reached over the network.
     Remote(RemoteTarget),
+}
+
+/// How to start the embedded mock.
+#[derive(Debug, Clone, Default)]
+pub struct MockTarget {
+    /// A tenant fixture; the built-in tenant when `None`.
+    pub tenant_file: Option<PathBuf>,
+    /// Deliver e-mail over SMTP to this `host:port` (like a tenant's custom SMTP provider), as
+    /// well as to the outbox.
+    pub smtp: Option<String>,
 }
 
 /// A real tenant: its URL, its applications and its test identities.
@@ -41,7 +69,7 @@ pub struct RemoteTarget {
     pub clients: BTreeMap<String, ClientCredentials>,
     /// Connection names by kind (`email`, `sms`).
     pub connections: BTreeMap<String, String>,
-    /// Test identities by role (`email_user`, `sms_user`).
+    /// Test identities by role (`email_user`, `sms_user`, `totp_enrolled`, …).
     pub users: BTreeMap<String, IdentityTemplate>,
 }
 
@@ -54,166 +82,271 @@ pub struct ClientCredentials {
     pub client_secret: Option<String>,
 }
 
-/// A test identity. An e-mail address is made unique per trial with a `+tag` (so parallel trials
-/// and repeated runs never share a user or a code); a phone number is used as given, since a
-/// real SMS inbox has one number.
+/// A test identity.
 #[derive(Debug, Clone, Default)]
 pub struct IdentityTemplate {
-    /// Base e-mail address, e.g. `qa@example.com`.
+    /// E-mail address, e.g. `qa@example.com`.
     pub email: Option<String>,
     /// E.164 phone number.
     pub phone_number: Option<String>,
-    /// Whether `phone_number` should be replaced by a unique fake number per trial (mock only).
+    /// Make the e-mail unique per trial with a `+tag` (so parallel trials and repeated runs never
+    /// share a user or a code); existing accounts (MFA test users) keep theirs.
+    pub unique_email: bool,
+    /// Replace the phone number's last digits per trial (only sensible on the mock, whose
+    /// outbox accepts any number).
     pub unique_phone: bool,
-    /// Whether `email` is used as given (an existing account, e.g. an MFA test user) instead of
-    /// being plus-addressed per trial.
-    pub fixed: bool,
-    /// Other facts about the account, by name: `totp_secret`, `recovery_code`, … All are treated
-    /// as secrets in output.
+    /// Secret facts about the account by name (`totp_secret`, `recovery_code`); redacted in output.
     pub secrets: BTreeMap<String, String>,
 }
 
-/// The fields of `CONFORMANCE_USER_<ROLE>_<FIELD>` variables, longest first so that
-/// `…_PHONE_NUMBER` is not read as a role ending in `_PHONE`.
-const USER_FIELDS: &[&str] = &["PHONE_NUMBER", "RECOVERY_CODE", "TOTP_SECRET", "EMAIL"];
+/// Where one-time codes for each channel come from.
+#[derive(Debug, Clone, Default)]
+pub struct OtpSources {
+    /// For e-mail.
+    pub email: Option<OtpSource>,
+    /// For SMS.
+    pub sms: Option<OtpSource>,
+}
 
-/// The configuration is incomplete or wrong.
+/// One way of reading the last message sent to an address.
+#[derive(Debug, Clone)]
+pub enum OtpSource {
+    /// The mock's control API (`GET /__mock/outbox?to=…`).
+    MockOutbox,
+    /// Poll a mail catcher's or SMS inbox's HTTP API.
+    HttpInbox(HttpInbox),
+    /// Run a shell command (`{to}` replaced by the address) that prints the message or the code.
+    Command(String),
+    /// Ask the person at the terminal (never in CI).
+    Prompt,
+}
+
+/// An HTTP inbox API (Mailpit, MailHog, maildev, an SMS webhook store, …).
+#[derive(Debug, Clone)]
+pub struct HttpInbox {
+    /// URL of the message list; `{to}` is replaced by the URL-encoded recipient.
+    pub url: String,
+    /// Extra request headers (e.g. an API token; redacted in output).
+    pub headers: Vec<(String, String)>,
+    /// JSONPath selecting the messages in the answer (default `$[*]`).
+    pub messages: String,
+    /// JSONPath, relative to a message, of its recipient address(es).
+    pub recipient: String,
+    /// JSONPath, relative to a message, of the text holding the code or link.
+    pub body: String,
+    /// JSONPath, relative to a message, of when it was sent (RFC 3339); older messages than the
+    /// step are ignored. Without it, the newest message for the recipient is taken.
+    pub sent_at: Option<String>,
+    /// Regex whose group 1 is the code (default: the first run of 4–10 digits).
+    pub code_regex: String,
+    /// Regex whose group 1 is the link (default: the first http(s) URL).
+    pub link_regex: String,
+    /// Time between polls (default 250 ms).
+    pub interval: Duration,
+    /// Give up after this long (default 30 s).
+    pub timeout: Duration,
+}
+
+/// A request budget: a token bucket of `burst` requests refilled at `per_second`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateBudget {
+    /// The path it applies to (`/passwordless/start`), or `*` for every request.
+    pub endpoint: String,
+    /// Bucket size.
+    pub burst: u32,
+    /// Refill rate in requests per second.
+    pub per_second: f64,
+}
+
+/// The configuration is missing, incomplete or wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
-    /// A variable the chosen target needs is not set.
+    /// `targets.yaml` could not be read or parsed.
+    #[error("cannot read `{path}`: {message}")]
+    File {
+        /// The file.
+        path: String,
+        /// What went wrong (with line and column for YAML errors).
+        message: String,
+    },
+    /// `CONFORMANCE_TARGET` names no profile.
+    #[error("no target profile `{name}` in `{path}`\nhint: {hint}")]
+    UnknownProfile {
+        /// The name asked for.
+        name: String,
+        /// The profile file.
+        path: String,
+        /// The known profiles, or a suggestion.
+        hint: String,
+    },
+    /// A `${VARIABLE}` the chosen profile needs is not set.
     #[error(
-        "target `{target}` needs the environment variable `{variable}` ({what})\nhint: export {variable}=… or run against the mock with CONFORMANCE_TARGET=mock"
+        "target `{target}` needs the environment variable `{variable}` (for `{key}`)\nhint: export {variable}=… or put it in .env next to targets.yaml"
     )]
     MissingVariable {
-        /// The target's name.
+        /// The profile.
         target: String,
+        /// The key that refers to it, e.g. `clients.confidential.client_secret`.
+        key: String,
         /// The variable.
         variable: String,
-        /// What it is for.
-        what: String,
     },
-    /// A variable has a value that cannot be used.
-    #[error("environment variable `{variable}` has an unusable value `{value}`: {why}")]
-    BadValue {
-        /// The variable.
-        variable: String,
-        /// Its value (never a secret variable).
-        value: String,
+    /// A secret is written into the file instead of referring to the environment.
+    #[error(
+        "target `{target}` has a literal secret at `{key}`\nhint: secrets only come from the environment: write `{key_leaf}: ${{SOME_VARIABLE}}` and export it"
+    )]
+    LiteralSecret {
+        /// The profile.
+        target: String,
+        /// Where.
+        key: String,
+        /// The last part of `key`.
+        key_leaf: String,
+    },
+    /// The profile does not describe a usable target.
+    #[error("target `{target}` in `{path}` is invalid: {message}")]
+    Invalid {
+        /// The profile.
+        target: String,
+        /// The profile file.
+        path: String,
         /// What is wrong.
-        why: String,
+        message: String,
     },
 }
 
 impl TargetConfig {
-    /// Reads the configuration from the process environment.
-    pub fn from_env() -> Result<TargetConfig, TargetError> {
-        let vars: BTreeMap<String, String> = std::env::vars()
-            .filter(|(_, value)| !value.is_empty())
-            .collect();
-        TargetConfig::from_vars(&vars)
-    }
-
-    /// Reads the configuration from a set of variables (the environment, or a map in tests).
-    pub fn from_vars(vars: &BTreeMap<String, String>) -> Result<TargetConfig, TargetError> {
-        let mut config = TargetConfig::from_lookup(|name| vars.get(name).cloned())?;
-        if let TargetKind::Remote(remote) = &mut config.kind {
-            remote.users.extend(users_from_vars(vars));
-        }
-        Ok(config)
-    }
-
-    /// Reads the configuration through `lookup` (the environment, or a map in tests).
-    ///
-    /// `CONFORMANCE_TARGET` (default `mock`) names the target. `mock` is the embedded mock
-    /// (`CONFORMANCE_MOCK_TENANT` may name a tenant fixture). Any other name is a real tenant
-    /// described by `CONFORMANCE_BASE_URL`, `CONFORMANCE_NATIVE_CLIENT_ID`, optional
-    /// `CONFORMANCE_CONFIDENTIAL_CLIENT_ID` + `CONFORMANCE_CONFIDENTIAL_CLIENT_SECRET`,
-    /// `CONFORMANCE_NO_PASSWORDLESS_CLIENT_ID`, `CONFORMANCE_EMAIL_ONLY_CLIENT_ID`,
-    /// `CONFORMANCE_EMAIL_CONNECTION` (default `email`), `CONFORMANCE_SMS_CONNECTION` (default `sms`),
-    /// `CONFORMANCE_EMAIL` and `CONFORMANCE_PHONE`.
-    pub fn from_lookup(
-        lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<TargetConfig, TargetError> {
-        let name = lookup("CONFORMANCE_TARGET").unwrap_or_else(|| "mock".to_owned());
-        let timeout = match lookup("CONFORMANCE_TIMEOUT_SECS") {
-            None => DEFAULT_TIMEOUT,
-            Some(value) => match value.parse::<u64>() {
-                Ok(seconds) if seconds > 0 => Duration::from_secs(seconds),
-                _ => {
-                    return Err(TargetError::BadValue {
-                        variable: "CONFORMANCE_TIMEOUT_SECS".to_owned(),
-                        value,
-                        why: "expected a whole number of seconds greater than 0".to_owned(),
-                    });
-                }
+    /// The built-in `mock` profile: the embedded mock with its own outbox.
+    pub fn builtin_mock() -> TargetConfig {
+        TargetConfig {
+            name: "mock".to_owned(),
+            kind: TargetKind::Mock(MockTarget::default()),
+            timeout: DEFAULT_TIMEOUT,
+            otp_sources: OtpSources {
+                email: Some(OtpSource::MockOutbox),
+                sms: Some(OtpSource::MockOutbox),
             },
-        };
-        if !is_valid_target_name(&name) {
-            return Err(TargetError::BadValue {
-                variable: "CONFORMANCE_TARGET".to_owned(),
-                value: name,
-                why: "a target name is letters, digits, `-` and `_` (it names a snapshot folder)"
-                    .to_owned(),
-            });
+            rate_limits: Vec::new(),
+            max_rate_limit_wait: Duration::from_secs(60),
+            extra_capabilities: Vec::new(),
         }
-        let kind = if name == "mock" {
-            TargetKind::Mock {
-                tenant_file: lookup("CONFORMANCE_MOCK_TENANT").map(PathBuf::from),
+    }
+
+    /// Reads the profile `CONFORMANCE_TARGET` names (default `mock`) from `root/targets.yaml`,
+    /// with the process environment and `root/.env` (which never overrides the environment).
+    pub fn load(root: &Path) -> Result<TargetConfig, TargetError> {
+        let mut vars: BTreeMap<String, String> = std::env::vars().collect();
+        if let Ok(entries) = dotenvy::from_path_iter(root.join(".env")) {
+            for (name, value) in entries.flatten() {
+                vars.entry(name).or_insert(value);
             }
-        } else {
-            TargetKind::Remote(remote_from_lookup(&name, &lookup)?)
+        }
+        let text = match std::fs::read_to_string(root.join(PROFILE_FILE)) {
+            Ok(text) => Some(text),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+            Err(error) => {
+                return Err(TargetError::File {
+                    path: PROFILE_FILE.to_owned(),
+                    message: error.to_string(),
+                });
+            }
         };
-        Ok(TargetConfig {
-            name,
-            kind,
-            timeout,
-        })
+        let name = vars
+            .get("CONFORMANCE_TARGET")
+            .filter(|name| !name.is_empty())
+            .cloned()
+            .unwrap_or_else(|| "mock".to_owned());
+        TargetConfig::from_profiles(text.as_deref(), &name, &vars, root)
+    }
+
+    /// Resolves profile `name` from the text of a profile file (`None`: there is none).
+    pub fn from_profiles(
+        text: Option<&str>,
+        name: &str,
+        vars: &BTreeMap<String, String>,
+        root: &Path,
+    ) -> Result<TargetConfig, TargetError> {
+        let file_error = |message: String| TargetError::File {
+            path: PROFILE_FILE.to_owned(),
+            message,
+        };
+        let profiles: BTreeMap<String, Value> = match text {
+            None => BTreeMap::new(),
+            Some(text) => {
+                serde_yaml::from_str(text).map_err(|error| file_error(error.to_string()))?
+            }
+        };
+        let Some(raw) = profiles.get(name) else {
+            if name == "mock" {
+                return Ok(TargetConfig::builtin_mock());
+            }
+            let known: Vec<&str> = profiles.keys().map(String::as_str).collect();
+            let hint = match strsim_closest(name, &known) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None if known.is_empty() => format!(
+                    "create `{PROFILE_FILE}` with a `{name}:` profile (see targets.yaml in the repository for an example)"
+                ),
+                None => format!(
+                    "the profiles are {}; set CONFORMANCE_TARGET to one of them",
+                    known
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            return Err(TargetError::UnknownProfile {
+                name: name.to_owned(),
+                path: PROFILE_FILE.to_owned(),
+                hint,
+            });
+        };
+        if !is_valid_target_name(name) {
+            return Err(invalid(
+                name,
+                "a profile name is letters, digits, `-` and `_` (it names a snapshot folder)",
+            ));
+        }
+        check_secrets_are_references(name, raw, "")?;
+        let resolved = interpolate(name, raw, "", vars)?;
+        let spec: ProfileSpec =
+            serde_yaml::from_value(resolved).map_err(|error| invalid(name, &error.to_string()))?;
+        spec.resolve(name, root)
     }
 
     /// What this target offers beyond plain HTTP.
-    pub fn capabilities(&self) -> &'static [Capability] {
-        match self.kind {
-            TargetKind::Mock { .. } => &[
-                Capability::Outbox,
-                Capability::Clock,
-                Capability::PushControl,
-            ],
-            TargetKind::Remote(_) => &[],
+    pub fn capabilities(&self) -> Vec<Capability> {
+        let mut capabilities = match self.kind {
+            TargetKind::Mock(_) => vec![Capability::Clock, Capability::PushControl],
+            TargetKind::Remote(_) => Vec::new(),
+        };
+        if self.otp_sources.email.is_some() || self.otp_sources.sms.is_some() {
+            capabilities.push(Capability::Outbox);
         }
+        for extra in &self.extra_capabilities {
+            if !capabilities.contains(extra) {
+                capabilities.push(*extra);
+            }
+        }
+        capabilities
     }
 }
 
-/// Test accounts named by role: `CONFORMANCE_USER_TOTP_ENROLLED_EMAIL=qa-totp@example.com` and
-/// `CONFORMANCE_USER_TOTP_ENROLLED_TOTP_SECRET=…` make `users.totp_enrolled.email` and
-/// `users.totp_enrolled.totp_secret`. Such accounts are used as given (never plus-addressed).
-fn users_from_vars(vars: &BTreeMap<String, String>) -> BTreeMap<String, IdentityTemplate> {
-    let mut users: BTreeMap<String, IdentityTemplate> = BTreeMap::new();
-    for (name, value) in vars {
-        let Some(rest) = name.strip_prefix("CONFORMANCE_USER_") else {
-            continue;
-        };
-        let Some((role, field)) = USER_FIELDS.iter().find_map(|field| {
-            rest.strip_suffix(field)
-                .and_then(|role| role.strip_suffix('_'))
-                .filter(|role| !role.is_empty())
-                .map(|role| (role.to_ascii_lowercase(), *field))
-        }) else {
-            continue;
-        };
-        let user = users.entry(role).or_insert_with(|| IdentityTemplate {
-            fixed: true,
-            ..IdentityTemplate::default()
-        });
-        match field {
-            "EMAIL" => user.email = Some(value.clone()),
-            "PHONE_NUMBER" => user.phone_number = Some(value.clone()),
-            other => {
-                user.secrets
-                    .insert(other.to_ascii_lowercase(), value.clone());
-            }
-        }
+fn invalid(target: &str, message: &str) -> TargetError {
+    TargetError::Invalid {
+        target: target.to_owned(),
+        path: PROFILE_FILE.to_owned(),
+        message: message.to_owned(),
     }
-    users
+}
+
+fn strsim_closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|candidate| (strsim::jaro_winkler(word, candidate), *candidate))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate)
 }
 
 fn is_valid_target_name(name: &str) -> bool {
@@ -223,225 +356,559 @@ fn is_valid_target_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-fn remote_from_lookup(
-    target: &str,
-    lookup: &impl Fn(&str) -> Option<String>,
-) -> Result<RemoteTarget, TargetError> {
-    let required = |variable: &str, what: &str| {
-        lookup(variable).ok_or_else(|| TargetError::MissingVariable {
-            target: target.to_owned(),
-            variable: variable.to_owned(),
-            what: what.to_owned(),
-        })
-    };
-    let base_url = required(
-        "CONFORMANCE_BASE_URL",
-        "the tenant's URL, e.g. https://qa.eu.auth0.com",
-    )?;
-    let base_url = base_url.trim_end_matches('/').to_owned();
-    if url::Url::parse(&base_url).is_err() {
-        return Err(TargetError::BadValue {
-            variable: "CONFORMANCE_BASE_URL".to_owned(),
-            value: base_url,
-            why: "expected an absolute URL such as https://qa.eu.auth0.com".to_owned(),
-        });
-    }
+/// Keys whose values are secrets: they must be `${VARIABLE}` references.
+fn is_secret_key(key: &str) -> bool {
+    key.ends_with(".client_secret")
+        || key.ends_with(".totp_secret")
+        || key.ends_with(".recovery_code")
+        || key.contains(".headers.")
+}
 
-    let mut clients = BTreeMap::new();
-    clients.insert(
-        "native".to_owned(),
-        ClientCredentials {
-            client_id: required(
-                "CONFORMANCE_NATIVE_CLIENT_ID",
-                "a Native application with the Passwordless OTP grant",
-            )?,
-            client_secret: None,
-        },
-    );
-    if let Some(client_id) = lookup("CONFORMANCE_CONFIDENTIAL_CLIENT_ID") {
-        let client_secret = required(
-            "CONFORMANCE_CONFIDENTIAL_CLIENT_SECRET",
-            "the secret of CONFORMANCE_CONFIDENTIAL_CLIENT_ID",
-        )?;
-        clients.insert(
-            "confidential".to_owned(),
-            ClientCredentials {
-                client_id,
-                client_secret: Some(client_secret),
-            },
-        );
-    }
-    for (role, variable) in [
-        ("no_passwordless", "CONFORMANCE_NO_PASSWORDLESS_CLIENT_ID"),
-        ("email_only", "CONFORMANCE_EMAIL_ONLY_CLIENT_ID"),
-    ] {
-        if let Some(client_id) = lookup(variable) {
-            clients.insert(
-                role.to_owned(),
-                ClientCredentials {
-                    client_id,
-                    client_secret: None,
-                },
-            );
+fn check_secrets_are_references(target: &str, value: &Value, key: &str) -> Result<(), TargetError> {
+    match value {
+        Value::Mapping(map) => {
+            for (name, item) in map {
+                let name = name.as_str().unwrap_or_default();
+                check_secrets_are_references(target, item, &format!("{key}.{name}"))?;
+            }
+            Ok(())
         }
+        Value::String(text) if is_secret_key(key) => {
+            let trimmed = text.trim();
+            let is_reference = trimmed.starts_with("${")
+                && trimmed.ends_with('}')
+                && trimmed.matches("${").count() == 1;
+            if is_reference {
+                Ok(())
+            } else {
+                let key = key.trim_start_matches('.').to_owned();
+                Err(TargetError::LiteralSecret {
+                    target: target.to_owned(),
+                    key_leaf: key.rsplit('.').next().unwrap_or(&key).to_owned(),
+                    key,
+                })
+            }
+        }
+        _ => Ok(()),
     }
+}
 
-    let mut connections = BTreeMap::new();
-    connections.insert(
-        "email".to_owned(),
-        lookup("CONFORMANCE_EMAIL_CONNECTION").unwrap_or_else(|| "email".to_owned()),
-    );
-    connections.insert(
-        "sms".to_owned(),
-        lookup("CONFORMANCE_SMS_CONNECTION").unwrap_or_else(|| "sms".to_owned()),
-    );
+/// Replaces `${VAR}` and `${VAR:-default}` in every string of `value`.
+fn interpolate(
+    target: &str,
+    value: &Value,
+    key: &str,
+    vars: &BTreeMap<String, String>,
+) -> Result<Value, TargetError> {
+    Ok(match value {
+        Value::Mapping(map) => {
+            let mut resolved = serde_yaml::Mapping::new();
+            for (name, item) in map {
+                let child = format!("{key}.{}", name.as_str().unwrap_or_default());
+                resolved.insert(name.clone(), interpolate(target, item, &child, vars)?);
+            }
+            Value::Mapping(resolved)
+        }
+        Value::Sequence(items) => Value::Sequence(
+            items
+                .iter()
+                .enumerate()
+                .map(|(index, item)| interpolate(target, item, &format!("{key}[{index}]"), vars))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::String(text) => Value::String(interpolate_str(target, text, key, vars)?),
+        other => other.clone(),
+    })
+}
 
-    let mut users = BTreeMap::new();
-    if let Some(email) = lookup("CONFORMANCE_EMAIL") {
-        if !email.contains('@') {
-            return Err(TargetError::BadValue {
-                variable: "CONFORMANCE_EMAIL".to_owned(),
-                value: email,
-                why: "expected an e-mail address such as qa@example.com".to_owned(),
+fn interpolate_str(
+    target: &str,
+    text: &str,
+    key: &str,
+    vars: &BTreeMap<String, String>,
+) -> Result<String, TargetError> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[start..]);
+            return Ok(out);
+        };
+        let expression = &after[..end];
+        let (variable, default) = match expression.split_once(":-") {
+            Some((variable, default)) => (variable.trim(), Some(default)),
+            None => (expression.trim(), None),
+        };
+        match (
+            vars.get(variable).filter(|value| !value.is_empty()),
+            default,
+        ) {
+            (Some(value), _) => out.push_str(value),
+            (None, Some(default)) => out.push_str(default),
+            (None, None) => {
+                return Err(TargetError::MissingVariable {
+                    target: target.to_owned(),
+                    key: key.trim_start_matches('.').to_owned(),
+                    variable: variable.to_owned(),
+                });
+            }
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+// ----- The file's shape. Unknown keys are errors.
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileSpec {
+    kind: KindSpec,
+    #[serde(default)]
+    #[allow(dead_code, reason = "documentation for people reading targets.yaml")]
+    description: Option<String>,
+    base_url: Option<String>,
+    tenant: Option<PathBuf>,
+    smtp: Option<String>,
+    timeout_seconds: Option<u64>,
+    #[serde(default)]
+    clients: BTreeMap<String, ClientSpec>,
+    #[serde(default)]
+    connections: BTreeMap<String, String>,
+    #[serde(default)]
+    users: BTreeMap<String, UserSpec>,
+    #[serde(default)]
+    otp_sources: OtpSourcesSpec,
+    #[serde(default)]
+    rate_limits: BTreeMap<String, BudgetSpec>,
+    max_rate_limit_wait_seconds: Option<u64>,
+    #[serde(default)]
+    capabilities: Vec<Capability>,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+enum KindSpec {
+    Mock,
+    Remote,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClientSpec {
+    client_id: String,
+    client_secret: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserSpec {
+    email: Option<String>,
+    phone_number: Option<String>,
+    #[serde(default)]
+    unique_email: bool,
+    #[serde(default)]
+    unique_phone: bool,
+    totp_secret: Option<String>,
+    recovery_code: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OtpSourcesSpec {
+    email: Option<OtpSourceSpec>,
+    sms: Option<OtpSourceSpec>,
+}
+
+/// Exactly one of the fields (a struct rather than an enum: serde_yaml reads enums from a parsed
+/// tree only in its `!tag` form, which nobody writes by hand).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OtpSourceSpec {
+    mock_outbox: Option<serde_yaml::Mapping>,
+    http_inbox: Option<HttpInboxSpec>,
+    command: Option<String>,
+    prompt: Option<serde_yaml::Mapping>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HttpInboxSpec {
+    url: String,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    messages: Option<String>,
+    recipient: String,
+    body: String,
+    sent_at: Option<String>,
+    code_regex: Option<String>,
+    link_regex: Option<String>,
+    interval_ms: Option<u64>,
+    timeout_seconds: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BudgetSpec {
+    burst: u32,
+    /// `50/hour`, `30/second`, `300/minute`.
+    rate: String,
+}
+
+impl ProfileSpec {
+    fn resolve(self, name: &str, root: &Path) -> Result<TargetConfig, TargetError> {
+        let kind = match self.kind {
+            KindSpec::Mock => {
+                if self.base_url.is_some() || !self.clients.is_empty() {
+                    return Err(invalid(
+                        name,
+                        "a `mock` profile takes its URL and clients from the mock; remove `base_url` and `clients`",
+                    ));
+                }
+                TargetKind::Mock(MockTarget {
+                    tenant_file: self.tenant.map(|path| root.join(path)),
+                    smtp: self.smtp,
+                })
+            }
+            KindSpec::Remote => {
+                let base_url = self
+                    .base_url
+                    .ok_or_else(|| invalid(name, "a `remote` profile needs `base_url`"))?;
+                let base_url = base_url.trim_end_matches('/').to_owned();
+                if url::Url::parse(&base_url).is_err() {
+                    return Err(invalid(
+                        name,
+                        &format!(
+                            "`base_url` `{base_url}` is not an absolute URL such as https://qa.eu.auth0.com"
+                        ),
+                    ));
+                }
+                if self.smtp.is_some() || self.tenant.is_some() {
+                    return Err(invalid(
+                        name,
+                        "`smtp` and `tenant` only apply to `mock` profiles",
+                    ));
+                }
+                let mut connections = self.connections;
+                connections
+                    .entry("email".to_owned())
+                    .or_insert_with(|| "email".to_owned());
+                connections
+                    .entry("sms".to_owned())
+                    .or_insert_with(|| "sms".to_owned());
+                TargetKind::Remote(RemoteTarget {
+                    base_url,
+                    clients: self
+                        .clients
+                        .into_iter()
+                        .map(|(role, client)| {
+                            (
+                                role,
+                                ClientCredentials {
+                                    client_id: client.client_id,
+                                    client_secret: client.client_secret,
+                                },
+                            )
+                        })
+                        .collect(),
+                    connections,
+                    users: BTreeMap::new(),
+                })
+            }
+        };
+        let users: BTreeMap<String, IdentityTemplate> = self
+            .users
+            .into_iter()
+            .map(|(role, user)| {
+                let mut secrets = BTreeMap::new();
+                if let Some(secret) = user.totp_secret {
+                    secrets.insert("totp_secret".to_owned(), secret);
+                }
+                if let Some(code) = user.recovery_code {
+                    secrets.insert("recovery_code".to_owned(), code);
+                }
+                let identity = IdentityTemplate {
+                    email: user.email,
+                    phone_number: user.phone_number,
+                    unique_email: user.unique_email,
+                    unique_phone: user.unique_phone,
+                    secrets,
+                };
+                (role, identity)
+            })
+            .collect();
+        let kind = match kind {
+            TargetKind::Remote(mut remote) => {
+                remote.users = users;
+                TargetKind::Remote(remote)
+            }
+            mock => {
+                if !users.is_empty() {
+                    return Err(invalid(
+                        name,
+                        "a `mock` profile takes its users from the tenant fixture; remove `users`",
+                    ));
+                }
+                mock
+            }
+        };
+        let default_source = match kind {
+            TargetKind::Mock(_) => Some(OtpSource::MockOutbox),
+            TargetKind::Remote(_) => None,
+        };
+        let otp_sources = OtpSources {
+            email: resolve_source(name, self.otp_sources.email)?.or_else(|| default_source.clone()),
+            sms: resolve_source(name, self.otp_sources.sms)?.or(default_source),
+        };
+        let mut rate_limits = Vec::new();
+        for (endpoint, budget) in self.rate_limits {
+            rate_limits.push(RateBudget {
+                per_second: parse_rate(&budget.rate)
+                    .ok_or_else(|| invalid(name, &format!("rate `{}` of `{endpoint}` is not like `50/hour`, `30/second` or `300/minute`", budget.rate)))?,
+                burst: budget.burst.max(1),
+                endpoint,
             });
         }
-        users.insert(
-            "email_user".to_owned(),
-            IdentityTemplate {
-                email: Some(email),
-                ..IdentityTemplate::default()
-            },
-        );
+        Ok(TargetConfig {
+            name: name.to_owned(),
+            kind,
+            timeout: self
+                .timeout_seconds
+                .filter(|seconds| *seconds > 0)
+                .map_or(DEFAULT_TIMEOUT, Duration::from_secs),
+            otp_sources,
+            rate_limits,
+            max_rate_limit_wait: Duration::from_secs(
+                self.max_rate_limit_wait_seconds.unwrap_or(60),
+            ),
+            extra_capabilities: self.capabilities,
+        })
     }
-    if let Some(phone_number) = lookup("CONFORMANCE_PHONE") {
-        users.insert(
-            "sms_user".to_owned(),
-            IdentityTemplate {
-                phone_number: Some(phone_number),
-                ..IdentityTemplate::default()
-            },
-        );
+}
+
+fn resolve_source(
+    name: &str,
+    spec: Option<OtpSourceSpec>,
+) -> Result<Option<OtpSource>, TargetError> {
+    let Some(spec) = spec else { return Ok(None) };
+    let given = [
+        spec.mock_outbox.is_some(),
+        spec.http_inbox.is_some(),
+        spec.command.is_some(),
+        spec.prompt.is_some(),
+    ];
+    if given.iter().filter(|given| **given).count() != 1 {
+        return Err(invalid(
+            name,
+            "an OTP source is exactly one of `mock_outbox: {}`, `http_inbox: {…}`, `command: \"…\"` or `prompt: {}`",
+        ));
     }
-    Ok(RemoteTarget {
-        base_url,
-        clients,
-        connections,
-        users,
-    })
+    Ok(Some(match spec {
+        OtpSourceSpec {
+            mock_outbox: Some(_),
+            ..
+        } => OtpSource::MockOutbox,
+        OtpSourceSpec {
+            command: Some(command),
+            ..
+        } => OtpSource::Command(command),
+        OtpSourceSpec {
+            prompt: Some(_), ..
+        } => OtpSource::Prompt,
+        OtpSourceSpec {
+            http_inbox: None, ..
+        } => return Ok(None),
+        OtpSourceSpec {
+            http_inbox: Some(inbox),
+            ..
+        } => {
+            let code_regex = inbox
+                .code_regex
+                .unwrap_or_else(|| r"\b([0-9]{4,10})\b".to_owned());
+            let link_regex = inbox
+                .link_regex
+                .unwrap_or_else(|| r#"(https?://[^\s"'<>]+)"#.to_owned());
+            for (what, pattern) in [("code_regex", &code_regex), ("link_regex", &link_regex)] {
+                if let Err(error) = regex::Regex::new(pattern) {
+                    return Err(invalid(
+                        name,
+                        &format!("`{what}` is not a valid regex: {error}"),
+                    ));
+                }
+            }
+            for (what, path) in [("recipient", &inbox.recipient), ("body", &inbox.body)] {
+                if let Err(error) = serde_json_path::JsonPath::parse(path) {
+                    return Err(invalid(
+                        name,
+                        &format!("`{what}` is not a JSONPath: {error}"),
+                    ));
+                }
+            }
+            OtpSource::HttpInbox(HttpInbox {
+                url: inbox.url,
+                headers: inbox.headers.into_iter().collect(),
+                messages: inbox.messages.unwrap_or_else(|| "$[*]".to_owned()),
+                recipient: inbox.recipient,
+                body: inbox.body,
+                sent_at: inbox.sent_at,
+                code_regex,
+                link_regex,
+                interval: Duration::from_millis(inbox.interval_ms.unwrap_or(250).max(10)),
+                timeout: Duration::from_secs(inbox.timeout_seconds.unwrap_or(30).max(1)),
+            })
+        }
+    }))
+}
+
+/// `50/hour` → 50 / 3600 requests per second.
+fn parse_rate(rate: &str) -> Option<f64> {
+    let (count, unit) = rate.split_once('/')?;
+    let count: f64 = count.trim().parse().ok()?;
+    let seconds = match unit.trim() {
+        "s" | "sec" | "second" => 1.0,
+        "min" | "minute" => 60.0,
+        "h" | "hour" => 3600.0,
+        _ => return None,
+    };
+    (count > 0.0).then_some(count / seconds)
 }
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
-    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: BTreeMap<String, String> = pairs
+    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        move |name| map.get(name).cloned()
+            .collect()
     }
 
+    const PROFILES: &str = r#"
+staging:
+  kind: remote
+  base_url: https://${AUTH0_DOMAIN}/
+  timeout_seconds: 5
+  clients:
+    native: { client_id: "${NATIVE_ID}" }
+    confidential: { client_id: web, client_secret: "${WEB_SECRET}" }
+  users:
+    email_user: { email: qa@example.com, unique_email: true }
+    totp_enrolled: { email: totp@example.com, totp_secret: "${TOTP_SECRET}" }
+  otp_sources:
+    email:
+      http_inbox:
+        url: "http://127.0.0.1:1080/email"
+        recipient: "$.to[*].address"
+        body: "$.text"
+  rate_limits:
+    /passwordless/start: { burst: 50, rate: 50/hour }
+"#;
+
+    fn load(name: &str, env: &[(&str, &str)]) -> Result<TargetConfig, TargetError> {
+        TargetConfig::from_profiles(Some(PROFILES), name, &vars(env), Path::new("/project"))
+    }
+
+    const FULL_ENV: &[(&str, &str)] = &[
+        ("AUTH0_DOMAIN", "qa.eu.auth0.com"),
+        ("NATIVE_ID", "n1"),
+        ("WEB_SECRET", "s3cret"),
+        ("TOTP_SECRET", "JBSWY3DPEHPK3PXP"),
+    ];
+
     #[test]
-    fn the_default_target_is_the_mock() {
-        let config = TargetConfig::from_lookup(lookup(&[])).unwrap();
+    fn the_mock_needs_no_file() {
+        let config = TargetConfig::from_profiles(None, "mock", &vars(&[]), Path::new(".")).unwrap();
         assert_eq!(config.name, "mock");
-        assert!(matches!(
-            config.kind,
-            TargetKind::Mock { tenant_file: None }
-        ));
+        assert!(config.capabilities().contains(&Capability::Outbox));
+        assert!(config.capabilities().contains(&Capability::Clock));
     }
 
     #[test]
-    fn a_remote_target_names_the_first_missing_variable() {
-        let error =
-            TargetConfig::from_lookup(lookup(&[("CONFORMANCE_TARGET", "staging")])).unwrap_err();
-        assert!(
-            error.to_string().contains("`CONFORMANCE_BASE_URL`"),
-            "{error}"
-        );
-        let error = TargetConfig::from_lookup(lookup(&[
-            ("CONFORMANCE_TARGET", "staging"),
-            ("CONFORMANCE_BASE_URL", "https://qa.test"),
-        ]))
-        .unwrap_err();
-        assert!(
-            error.to_string().contains("`CONFORMANCE_NATIVE_CLIENT_ID`"),
-            "{error}"
-        );
-    }
-
-    #[test]
-    fn a_confidential_client_needs_its_secret() {
-        let error = TargetConfig::from_lookup(lookup(&[
-            ("CONFORMANCE_TARGET", "staging"),
-            ("CONFORMANCE_BASE_URL", "https://qa.test/"),
-            ("CONFORMANCE_NATIVE_CLIENT_ID", "n"),
-            ("CONFORMANCE_CONFIDENTIAL_CLIENT_ID", "c"),
-        ]))
-        .unwrap_err();
-        assert!(
-            error
-                .to_string()
-                .contains("CONFORMANCE_CONFIDENTIAL_CLIENT_SECRET"),
-            "{error}"
-        );
-    }
-
-    #[test]
-    fn a_complete_remote_target_is_read() {
-        let config = TargetConfig::from_lookup(lookup(&[
-            ("CONFORMANCE_TARGET", "staging"),
-            ("CONFORMANCE_BASE_URL", "https://qa.test/"),
-            ("CONFORMANCE_NATIVE_CLIENT_ID", "n"),
-            ("CONFORMANCE_EMAIL", "qa@example.com"),
-            ("CONFORMANCE_TIMEOUT_SECS", "5"),
-        ]))
-        .unwrap();
+    fn a_profile_is_resolved_with_its_variables() {
+        let config = load("staging", FULL_ENV).unwrap();
         let TargetKind::Remote(remote) = &config.kind else {
             panic!("expected a remote target")
+        };
+        assert_eq!(remote.base_url, "https://qa.eu.auth0.com");
+        assert_eq!(
+            remote.clients["confidential"].client_secret.as_deref(),
+            Some("s3cret")
+        );
+        assert_eq!(
+            remote.users["totp_enrolled"].secrets["totp_secret"],
+            "JBSWY3DPEHPK3PXP"
+        );
+        assert!(remote.users["email_user"].unique_email);
+        assert_eq!(config.timeout, Duration::from_secs(5));
+        assert_eq!(config.rate_limits[0].burst, 50);
+        assert!((config.rate_limits[0].per_second - 50.0 / 3600.0).abs() < 1e-9);
+        assert!(matches!(
+            config.otp_sources.email,
+            Some(OtpSource::HttpInbox(_))
+        ));
+        assert!(config.otp_sources.sms.is_none());
+        assert_eq!(config.capabilities(), vec![Capability::Outbox]);
+    }
+
+    #[test]
+    fn a_missing_variable_is_named_with_its_key() {
+        let error = load("staging", &FULL_ENV[..3]).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("`TOTP_SECRET`"), "{message}");
+        assert!(
+            message.contains("`users.totp_enrolled.totp_secret`"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn literal_secrets_are_refused() {
+        let text = "s:\n  kind: remote\n  base_url: https://x.test\n  clients:\n    web: { client_id: a, client_secret: hunter2 }\n";
+        let error =
+            TargetConfig::from_profiles(Some(text), "s", &vars(&[]), Path::new(".")).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains("literal secret at `clients.web.client_secret`"),
+            "{message}"
+        );
+        assert!(!message.contains("hunter2"), "{message}");
+    }
+
+    #[test]
+    fn unknown_profiles_and_keys_are_clear_errors() {
+        let error = load("stagign", FULL_ENV).unwrap_err();
+        assert!(
+            error.to_string().contains("did you mean `staging`?"),
+            "{error}"
+        );
+        let text = "s:\n  kind: remote\n  base_url: https://x.test\n  base_ulr: y\n";
+        let error =
+            TargetConfig::from_profiles(Some(text), "s", &vars(&[]), Path::new(".")).unwrap_err();
+        assert!(
+            error.to_string().contains("unknown field `base_ulr`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn defaults_fill_in_for_interpolation() {
+        let text = "s:\n  kind: remote\n  base_url: https://${HOST:-qa.test}\n";
+        let config =
+            TargetConfig::from_profiles(Some(text), "s", &vars(&[]), Path::new(".")).unwrap();
+        let TargetKind::Remote(remote) = config.kind else {
+            panic!("remote")
         };
         assert_eq!(remote.base_url, "https://qa.test");
-        assert_eq!(remote.connections["email"], "email");
-        assert_eq!(config.timeout, Duration::from_secs(5));
-        assert!(config.capabilities().is_empty());
     }
 
     #[test]
-    fn test_accounts_are_read_by_role() {
-        let vars: BTreeMap<String, String> = [
-            ("CONFORMANCE_TARGET", "staging"),
-            ("CONFORMANCE_BASE_URL", "https://qa.test"),
-            ("CONFORMANCE_NATIVE_CLIENT_ID", "n"),
-            ("CONFORMANCE_USER_TOTP_ENROLLED_EMAIL", "totp@qa.test"),
-            (
-                "CONFORMANCE_USER_TOTP_ENROLLED_TOTP_SECRET",
-                "JBSWY3DPEHPK3PXP",
-            ),
-            ("CONFORMANCE_USER_SMS_MFA_PHONE_NUMBER", "+15555550111"),
-        ]
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-        let config = TargetConfig::from_vars(&vars).unwrap();
-        let TargetKind::Remote(remote) = &config.kind else {
-            panic!("expected a remote target")
-        };
-        let totp = &remote.users["totp_enrolled"];
-        assert_eq!(totp.email.as_deref(), Some("totp@qa.test"));
-        assert_eq!(totp.secrets["totp_secret"], "JBSWY3DPEHPK3PXP");
-        assert!(totp.fixed);
-        assert_eq!(
-            remote.users["sms_mfa"].phone_number.as_deref(),
-            Some("+15555550111")
-        );
-    }
-
-    #[test]
-    fn target_names_must_be_usable_as_folder_names() {
-        let error =
-            TargetConfig::from_lookup(lookup(&[("CONFORMANCE_TARGET", "../x")])).unwrap_err();
-        assert!(error.to_string().contains("CONFORMANCE_TARGET"), "{error}");
+    fn rates_read_like_auth0_documents_them() {
+        assert_eq!(parse_rate("30/second"), Some(30.0));
+        assert_eq!(parse_rate("300/minute"), Some(5.0));
+        assert_eq!(parse_rate("fast"), None);
     }
 }

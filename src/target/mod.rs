@@ -1,6 +1,6 @@
 //! Where scenarios run: the embedded mock tenant or a real tenant.
 //!
-//! Takes the configuration (from the environment: `CONFORMANCE_TARGET` and friends, so that
+//! Takes the configuration (the profile of `targets.yaml` that `CONFORMANCE_TARGET` names, so that
 //! `cargo test`'s own arguments stay libtest's) and gives a [`TargetConfig`]; per trial,
 //! [`Session::open`] turns it into a live [`Session`]: a base URL (for the mock, a fresh in-process
 //! server on `127.0.0.1:0`), an HTTP client, the template values (clients, connections, test
@@ -8,9 +8,12 @@
 //! with every secret the target holds. It knows nothing of scenarios' steps.
 
 mod config;
+mod otp;
 mod session;
 
 pub use config::{
-    ClientCredentials, IdentityTemplate, RemoteTarget, TargetConfig, TargetError, TargetKind,
+    ClientCredentials, HttpInbox, IdentityTemplate, MockTarget, OtpSource, OtpSources,
+    PROFILE_FILE, RateBudget, RemoteTarget, TargetConfig, TargetError, TargetKind,
 };
-pub use session::{OtpMessage, Session, SessionError};
+pub use otp::{OtpError, OtpMessage, OtpQuery};
+pub use session::{Session, SessionError};

@@ -5,16 +5,12 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::config::{ClientCredentials, IdentityTemplate, TargetConfig, TargetKind};
+use super::config::{ClientCredentials, IdentityTemplate, OtpSource, TargetConfig, TargetKind};
+use super::otp::{OtpError, OtpMessage, OtpQuery, read_message};
 use crate::mock::{MockServer, Tenant};
 use crate::redact::Redactor;
 use crate::scenario::{Capability, Channel};
 use crate::template::TemplateContext;
-
-/// How long an OTP step waits for a message to arrive before it gives up.
-const OTP_WAIT: Duration = Duration::from_secs(10);
-/// How often it looks while waiting.
-const OTP_POLL_INTERVAL: Duration = Duration::from_millis(50);
 
 /// Everything one trial needs to talk to its target.
 pub struct Session {
@@ -29,28 +25,15 @@ pub struct Session {
     /// Seeded with the target's secrets and this trial's per-run values.
     pub redactor: Redactor,
     /// What the target offers beyond plain HTTP.
-    pub capabilities: &'static [Capability],
+    pub capabilities: Vec<Capability>,
+    /// Where one-time codes are read, per channel.
+    otp_sources: super::config::OtpSources,
     /// How long one HTTP exchange may take.
     pub timeout: Duration,
     /// The target's JSON Web Key Set, fetched on first use.
     jwks: tokio::sync::OnceCell<Result<jsonwebtoken::jwk::JwkSet, String>>,
     /// Keeps the embedded mock alive for as long as the session.
     _mock: Option<MockServer>,
-}
-
-/// A message the target sent to a test identity.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OtpMessage {
-    /// The address it went to.
-    pub to: String,
-    /// `email` or `sms`.
-    pub channel: String,
-    /// The one-time code, when the message carried one.
-    pub code: Option<String>,
-    /// The magic link, when the message carried one.
-    pub link: Option<String>,
-    /// The message's text.
-    pub body: String,
 }
 
 /// The session could not be opened, or a target service failed.
@@ -67,12 +50,17 @@ pub enum SessionError {
     Client(String),
     /// The target has no way to read one-time codes.
     #[error(
-        "target `{target}` has no source of one-time codes\nhint: run this scenario against the mock, or declare `requires: [outbox]` so it is skipped on this target"
+        "target `{target}` has no source of one-time codes for {channel}\nhint: add `otp_sources: {{ {channel}: … }}` to its profile in targets.yaml"
     )]
     NoOtpSource {
         /// The target's name.
         target: String,
+        /// `email` or `sms`.
+        channel: String,
     },
+    /// Reading a one-time code failed.
+    #[error(transparent)]
+    Otp(#[from] OtpError),
     /// The target cannot move its clock.
     #[error(
         "target `{target}` has no controllable clock\nhint: declare `requires: [clock]` so the scenario is skipped on this target"
@@ -112,8 +100,8 @@ impl Session {
             .map_err(|error| SessionError::Client(error.to_string()))?;
 
         let (base_url, clients, connections, users, mock) = match &config.kind {
-            TargetKind::Mock { tenant_file } => {
-                let tenant = match tenant_file {
+            TargetKind::Mock(mock_target) => {
+                let tenant = match &mock_target.tenant_file {
                     Some(path) => Tenant::from_yaml_file(path)
                         .map_err(|error| SessionError::Tenant(error.to_string()))?,
                     None => Tenant::builtin(),
@@ -129,11 +117,12 @@ impl Session {
                 )
                 .await?;
                 let (clients, connections) = mock_clients_and_connections(&described);
-                let mut users = BTreeMap::new();
+                let mut users = mock_users(&described);
                 users.insert(
                     "email_user".to_owned(),
                     IdentityTemplate {
                         email: Some("qa@example.com".to_owned()),
+                        unique_email: true,
                         ..IdentityTemplate::default()
                     },
                 );
@@ -183,10 +172,10 @@ impl Session {
         for (role, identity) in &users {
             let mut user = Map::new();
             if let Some(email) = &identity.email {
-                let email = if identity.fixed {
-                    email.clone()
-                } else {
+                let email = if identity.unique_email {
                     unique_email(email, trial_tag)
+                } else {
+                    email.clone()
                 };
                 redactor.add(&email, &format!("[users.{role}.email]"));
                 user.insert("email".to_owned(), json!(email));
@@ -217,61 +206,43 @@ impl Session {
             context,
             redactor,
             capabilities: config.capabilities(),
+            otp_sources: config.otp_sources.clone(),
             timeout: config.timeout,
             jwks: tokio::sync::OnceCell::new(),
             _mock: mock,
         })
     }
 
-    /// The last message sent to `to`, waiting (by polling, with a cap) until one arrives.
+    /// The last message sent to `to` on `channel` since `since`, from the target's OTP source.
     pub async fn latest_message(
         &self,
         to: &str,
         channel: Channel,
+        since: std::time::SystemTime,
     ) -> Result<OtpMessage, SessionError> {
-        if !self.capabilities.contains(&Capability::Outbox) {
+        let source: Option<&OtpSource> = match channel {
+            Channel::Email => self.otp_sources.email.as_ref(),
+            Channel::Sms => self.otp_sources.sms.as_ref(),
+        };
+        let Some(source) = source else {
             return Err(SessionError::NoOtpSource {
                 target: self.target_name.clone(),
+                channel: channel_name(channel).to_owned(),
             });
-        }
-        let mut url =
-            reqwest::Url::parse(&format!("{}/__mock/outbox", self.base_url)).map_err(|error| {
-                SessionError::Control {
-                    what: "GET /__mock/outbox".to_owned(),
-                    message: error.to_string(),
-                }
-            })?;
-        url.query_pairs_mut().append_pair("to", to);
-        let started = tokio::time::Instant::now();
-        loop {
-            let response = self
-                .http
-                .get(url.clone())
-                .send()
-                .await
-                .map_err(|error| control_error("GET /__mock/outbox", &error))?;
-            if response.status().is_success() {
-                let message: Value = response
-                    .json()
-                    .await
-                    .map_err(|error| control_error("GET /__mock/outbox", &error))?;
-                let text = |key: &str| message.get(key).and_then(Value::as_str).map(str::to_owned);
-                let found = OtpMessage {
-                    to: text("to").unwrap_or_else(|| to.to_owned()),
-                    channel: text("channel").unwrap_or_else(|| channel_name(channel).to_owned()),
-                    code: text("code"),
-                    link: text("link"),
-                    body: text("body").unwrap_or_default(),
-                };
-                return Ok(found);
-            }
-            if started.elapsed() >= OTP_WAIT {
-                return Err(SessionError::NoMessage {
-                    to: to.to_owned(),
-                    waited: OTP_WAIT,
-                });
-            }
-            tokio::time::sleep(OTP_POLL_INTERVAL).await;
+        };
+        let query = OtpQuery {
+            to,
+            channel: channel_name(channel),
+            since,
+        };
+        Ok(read_message(source, &query, &self.http, &self.base_url).await?)
+    }
+
+    /// Whether the target can read codes sent on `channel`.
+    pub fn has_otp_source(&self, channel: Channel) -> bool {
+        match channel {
+            Channel::Email => self.otp_sources.email.is_some(),
+            Channel::Sms => self.otp_sources.sms.is_some(),
         }
     }
 
@@ -392,6 +363,40 @@ fn mock_clients_and_connections(
         }
     }
     (clients, connections)
+}
+
+/// The mock tenant's users that have a `role`, with the secrets of their enrolled factors, as
+/// `GET /__mock/tenant` lists them.
+fn mock_users(tenant: &Value) -> BTreeMap<String, IdentityTemplate> {
+    let mut users = BTreeMap::new();
+    for user in tenant["users"].as_array().into_iter().flatten() {
+        let Some(role) = user["role"].as_str() else {
+            continue;
+        };
+        let text = |value: &Value| value.as_str().map(str::to_owned);
+        let mut identity = IdentityTemplate {
+            email: text(&user["email"]),
+            phone_number: text(&user["phone_number"]),
+            ..IdentityTemplate::default()
+        };
+        for factor in user["factors"].as_array().into_iter().flatten() {
+            for (field, key) in [
+                ("totp_secret", "secret"),
+                ("recovery_code", "recovery_code"),
+            ] {
+                if let Some(secret) = text(&factor[key]).or_else(|| text(&factor[field])) {
+                    identity.secrets.insert(field.to_owned(), secret);
+                }
+            }
+            if let Some(phone) = text(&factor["phone_number"]) {
+                identity
+                    .secrets
+                    .insert("mfa_phone_number".to_owned(), phone);
+            }
+        }
+        users.insert(role.to_owned(), identity);
+    }
+    users
 }
 
 /// `qa@example.com` + `k3x9` → `qa+k3x9@example.com` (an existing `+tag` is kept before ours).

@@ -252,3 +252,40 @@ def test_bad_phone_number_on_start():
     assert err.status_code == 400
     assert err.error_code == "bad.phone_number"
     assert err.message == r"String does not match pattern: ^\+[0-9]{1,15}$"
+
+
+# --- known mock discrepancies (strict xfail: they turn into failures once the mock is fixed) ------
+#
+# auth0-python sends every optional parameter it was not given as JSON `null` rather than leaving
+# it out: `GetToken.passwordless_login` always sends `"scope"` and `"audience"`
+# (auth0/authentication/get_token.py, `passwordless_login`: `"scope": scope, "audience": audience`),
+# and `GetToken.login` does the same by default (`scope=None, realm=None, audience=None`), as does
+# `authorization_code(redirect_uri=None)`. Those defaults only work if Auth0 treats `null` as
+# absent. The mock instead answers 400 `invalid_request` `<name> must be a string`
+# (src/mock/token.rs `optional`, an UNVERIFIED choice in src/mock/errors.rs) -- and for `scope` it
+# does so only after redeeming the code, so the code is burnt as well.
+
+NULL_PARAM = (
+    "MOCK DISCREPANCY: JSON null for an optional /oauth/token parameter is refused with "
+    "400 invalid_request '<name> must be a string'; auth0-python sends null for omitted options"
+)
+
+
+@pytest.mark.xfail(strict=True, raises=Auth0Error, reason=NULL_PARAM)
+def test_login_without_audience_sends_null_audience():
+    email = unique_email()
+    passwordless().email(email, send="code")
+    tokens = get_token().passwordless_login(
+        username=email, otp=latest_code(email), realm="email", scope="openid", audience=None
+    )
+    assert_token_set(tokens)
+
+
+@pytest.mark.xfail(strict=True, raises=Auth0Error, reason=NULL_PARAM)
+def test_login_without_scope_sends_null_scope():
+    email = unique_email()
+    passwordless().email(email, send="code")
+    tokens = get_token().passwordless_login(
+        username=email, otp=latest_code(email), realm="email", scope=None, audience=AUDIENCE
+    )
+    assert tokens["token_type"] == "Bearer"

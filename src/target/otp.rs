@@ -1,0 +1,375 @@
+//! Reading the one-time codes a target sent: the mock's outbox, an HTTP inbox, a command, a person.
+//!
+//! Every source answers the same question — "the last message sent to this address since that
+//! moment" — and gives an [`OtpMessage`]. Sources poll with a cap and never hang.
+
+use std::io::IsTerminal as _;
+use std::time::{Duration, SystemTime};
+
+use serde_json::Value;
+use serde_json_path::JsonPath;
+
+use super::config::{HttpInbox, OtpSource};
+
+/// How long the mock's outbox is polled before giving up (it answers at once in practice).
+const OUTBOX_WAIT: Duration = Duration::from_secs(10);
+/// How often the outbox is polled while waiting.
+const OUTBOX_POLL_INTERVAL: Duration = Duration::from_millis(50);
+/// How long a `command` source may run.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A message the target sent to a test identity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OtpMessage {
+    /// The address it went to.
+    pub to: String,
+    /// `email` or `sms`.
+    pub channel: String,
+    /// The one-time code, when the message carried one.
+    pub code: Option<String>,
+    /// The magic link, when the message carried one.
+    pub link: Option<String>,
+    /// The message's text.
+    pub body: String,
+}
+
+/// Why no message could be read.
+#[derive(Debug, thiserror::Error)]
+pub enum OtpError {
+    /// Nothing arrived in time.
+    #[error(
+        "no message to `{to}` arrived within {waited:?} ({source_name})\nhint: check that the step before sent one to the same address, and that the source sees it"
+    )]
+    NoMessage {
+        /// The address.
+        to: String,
+        /// How long we waited.
+        waited: Duration,
+        /// Which source.
+        source_name: String,
+    },
+    /// The source failed (unreachable inbox, bad answer, failing command).
+    #[error("the {source_name} failed: {message}")]
+    Source {
+        /// Which source.
+        source_name: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The prompt source cannot ask anyone.
+    #[error(
+        "the `prompt` one-time-code source needs a terminal, and this run has none (or CI is set)\nhint: configure an `http_inbox` or `command` source for this channel in targets.yaml"
+    )]
+    NoTerminal,
+}
+
+/// What the runner asks a source for.
+pub struct OtpQuery<'a> {
+    /// The recipient.
+    pub to: &'a str,
+    /// `email` or `sms`.
+    pub channel: &'a str,
+    /// Ignore messages sent before this moment (when the source can tell).
+    pub since: SystemTime,
+}
+
+/// Reads the last message for `query` from `source`.
+pub async fn read_message(
+    source: &OtpSource,
+    query: &OtpQuery<'_>,
+    http: &reqwest::Client,
+    base_url: &str,
+) -> Result<OtpMessage, OtpError> {
+    match source {
+        OtpSource::MockOutbox => mock_outbox(query, http, base_url).await,
+        OtpSource::HttpInbox(inbox) => http_inbox(inbox, query, http).await,
+        OtpSource::Command(command) => run_command(command, query).await,
+        OtpSource::Prompt => prompt(query).await,
+    }
+}
+
+async fn mock_outbox(
+    query: &OtpQuery<'_>,
+    http: &reqwest::Client,
+    base_url: &str,
+) -> Result<OtpMessage, OtpError> {
+    let source_name = "mock outbox".to_owned();
+    let failed = |message: String| OtpError::Source {
+        source_name: source_name.clone(),
+        message,
+    };
+    let mut url = reqwest::Url::parse(&format!("{base_url}/__mock/outbox"))
+        .map_err(|error| failed(error.to_string()))?;
+    url.query_pairs_mut().append_pair("to", query.to);
+    let started = tokio::time::Instant::now();
+    loop {
+        let response = http
+            .get(url.clone())
+            .send()
+            .await
+            .map_err(|error| failed(error.to_string()))?;
+        if response.status().is_success() {
+            let message: Value = response
+                .json()
+                .await
+                .map_err(|error| failed(error.to_string()))?;
+            let text = |key: &str| message.get(key).and_then(Value::as_str).map(str::to_owned);
+            return Ok(OtpMessage {
+                to: text("to").unwrap_or_else(|| query.to.to_owned()),
+                channel: text("channel").unwrap_or_else(|| query.channel.to_owned()),
+                code: text("code"),
+                link: text("link"),
+                body: text("body").unwrap_or_default(),
+            });
+        }
+        if started.elapsed() >= OUTBOX_WAIT {
+            return Err(OtpError::NoMessage {
+                to: query.to.to_owned(),
+                waited: OUTBOX_WAIT,
+                source_name,
+            });
+        }
+        tokio::time::sleep(OUTBOX_POLL_INTERVAL).await;
+    }
+}
+
+async fn http_inbox(
+    inbox: &HttpInbox,
+    query: &OtpQuery<'_>,
+    http: &reqwest::Client,
+) -> Result<OtpMessage, OtpError> {
+    let source_name = format!("HTTP inbox `{}`", inbox.url);
+    let failed = |message: String| OtpError::Source {
+        source_name: source_name.clone(),
+        message,
+    };
+    let encoded_to: String = url::form_urlencoded::byte_serialize(query.to.as_bytes()).collect();
+    let url = inbox.url.replace("{to}", &encoded_to);
+    let parse = |path: &str| {
+        JsonPath::parse(path).map_err(|error| failed(format!("bad JSONPath `{path}`: {error}")))
+    };
+    let messages_path = parse(&inbox.messages)?;
+    let recipient_path = parse(&inbox.recipient)?;
+    let body_path = parse(&inbox.body)?;
+    let sent_at_path = inbox.sent_at.as_deref().map(parse).transpose()?;
+    let code_regex =
+        regex::Regex::new(&inbox.code_regex).map_err(|error| failed(error.to_string()))?;
+    let link_regex =
+        regex::Regex::new(&inbox.link_regex).map_err(|error| failed(error.to_string()))?;
+
+    let started = tokio::time::Instant::now();
+    loop {
+        let mut request = http.get(&url);
+        for (name, value) in &inbox.headers {
+            request = request.header(name, value);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|error| failed(error.to_string()))?;
+        if !response.status().is_success() {
+            return Err(failed(format!("`{url}` answered {}", response.status())));
+        }
+        let answer: Value = response
+            .json()
+            .await
+            .map_err(|error| failed(format!("`{url}` did not answer JSON: {error}")))?;
+        let mut newest: Option<(SystemTime, String)> = None;
+        for message in messages_path.query(&answer).all() {
+            let to_this_address = recipient_path.query(message).all().iter().any(|recipient| {
+                recipient
+                    .as_str()
+                    .is_some_and(|address| address_matches(address, query.to))
+            });
+            if !to_this_address {
+                continue;
+            }
+            let sent_at = match &sent_at_path {
+                Some(path) => match path
+                    .query(message)
+                    .all()
+                    .first()
+                    .and_then(|value| value.as_str())
+                {
+                    Some(text) => match humantime::parse_rfc3339_weak(text) {
+                        Ok(time) => time,
+                        Err(_) => continue,
+                    },
+                    None => continue,
+                },
+                None => SystemTime::now(),
+            };
+            if sent_at_path.is_some() && sent_at < query.since {
+                continue;
+            }
+            let body = match body_path.query(message).all().first() {
+                Some(Value::String(text)) => text.clone(),
+                Some(other) => other.to_string(),
+                None => continue,
+            };
+            // Without timestamps, the last matching message in the list wins.
+            if newest.as_ref().is_none_or(|(time, _)| sent_at >= *time) {
+                newest = Some((sent_at, body));
+            }
+        }
+        if let Some((_, body)) = newest {
+            return Ok(message_from_text(query, body, &code_regex, &link_regex));
+        }
+        if started.elapsed() >= inbox.timeout {
+            return Err(OtpError::NoMessage {
+                to: query.to.to_owned(),
+                waited: inbox.timeout,
+                source_name,
+            });
+        }
+        tokio::time::sleep(inbox.interval).await;
+    }
+}
+
+/// `Name <qa@x.test>` and `qa@x.test` match `qa@x.test`, case-insensitively.
+fn address_matches(candidate: &str, to: &str) -> bool {
+    let candidate = candidate.trim();
+    let bare = match (candidate.rfind('<'), candidate.rfind('>')) {
+        (Some(open), Some(close)) if open < close => &candidate[open + 1..close],
+        _ => candidate,
+    };
+    bare.eq_ignore_ascii_case(to)
+}
+
+fn message_from_text(
+    query: &OtpQuery<'_>,
+    body: String,
+    code: &regex::Regex,
+    link: &regex::Regex,
+) -> OtpMessage {
+    let first_group = |regex: &regex::Regex| {
+        regex.captures(&body).and_then(|found| {
+            found
+                .get(1)
+                .or_else(|| found.get(0))
+                .map(|matched| matched.as_str().to_owned())
+        })
+    };
+    let link = first_group(link).map(|url| url.replace("&amp;", "&"));
+    // A code inside the link (verification_code=…) is the link's, not a separate code.
+    let code = first_group(code);
+    OtpMessage {
+        to: query.to.to_owned(),
+        channel: query.channel.to_owned(),
+        code,
+        link,
+        body,
+    }
+}
+
+async fn run_command(command: &str, query: &OtpQuery<'_>) -> Result<OtpMessage, OtpError> {
+    let source_name = format!("command `{command}`");
+    let failed = |message: String| OtpError::Source {
+        source_name: source_name.clone(),
+        message,
+    };
+    let quoted = format!("'{}'", query.to.replace('\'', r"'\''"));
+    let script = command
+        .replace("{to}", &quoted)
+        .replace("{channel}", query.channel);
+    let child = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .env("OTP_TO", query.to)
+        .env("OTP_CHANNEL", query.channel)
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(COMMAND_TIMEOUT, child)
+        .await
+        .map_err(|_| failed(format!("still running after {COMMAND_TIMEOUT:?}")))?
+        .map_err(|error| failed(error.to_string()))?;
+    if !output.status.success() {
+        return Err(failed(format!(
+            "exited with {}: {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    let body = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    if body.is_empty() {
+        return Err(OtpError::NoMessage {
+            to: query.to.to_owned(),
+            waited: Duration::ZERO,
+            source_name,
+        });
+    }
+    let code =
+        regex::Regex::new(r"\b([0-9]{4,10})\b").map_err(|error| failed(error.to_string()))?;
+    let link =
+        regex::Regex::new(r#"(https?://[^\s"'<>]+)"#).map_err(|error| failed(error.to_string()))?;
+    Ok(message_from_text(query, body, &code, &link))
+}
+
+async fn prompt(query: &OtpQuery<'_>) -> Result<OtpMessage, OtpError> {
+    let in_ci = std::env::var("CI").is_ok_and(|value| !value.is_empty() && value != "false");
+    if in_ci || !std::io::stdin().is_terminal() {
+        return Err(OtpError::NoTerminal);
+    }
+    let to = query.to.to_owned();
+    let channel = query.channel.to_owned();
+    let line = tokio::task::spawn_blocking(move || {
+        eprint!("enter the code (or link) sent by {channel} to {to}: ");
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map(|_| line)
+    })
+    .await
+    .map_err(|error| OtpError::Source {
+        source_name: "prompt".to_owned(),
+        message: error.to_string(),
+    })?
+    .map_err(|error| OtpError::Source {
+        source_name: "prompt".to_owned(),
+        message: error.to_string(),
+    })?;
+    let answer = line.trim().to_owned();
+    let is_link = answer.starts_with("http://") || answer.starts_with("https://");
+    Ok(OtpMessage {
+        to: query.to.to_owned(),
+        channel: query.channel.to_owned(),
+        code: (!is_link).then(|| answer.clone()),
+        link: is_link.then(|| answer.clone()),
+        body: answer,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_match_with_display_names_and_case() {
+        assert!(address_matches(
+            "QA <qa+x@Example.test>",
+            "qa+x@example.test"
+        ));
+        assert!(address_matches("qa@example.test", "qa@example.test"));
+        assert!(!address_matches("qa2@example.test", "qa@example.test"));
+    }
+
+    #[test]
+    fn codes_and_links_are_found_in_text() {
+        let query = OtpQuery {
+            to: "a@b.test",
+            channel: "email",
+            since: SystemTime::UNIX_EPOCH,
+        };
+        let code = regex::Regex::new(r"\b([0-9]{4,10})\b").unwrap_or_else(|_| unreachable!());
+        let link = regex::Regex::new(r#"(https?://[^\s"'<>]+)"#).unwrap_or_else(|_| unreachable!());
+        let message = message_from_text(
+            &query,
+            "Your code is 123456. Or open https://t.test/verify?a=1&amp;b=2".to_owned(),
+            &code,
+            &link,
+        );
+        assert_eq!(message.code.as_deref(), Some("123456"));
+        assert_eq!(
+            message.link.as_deref(),
+            Some("https://t.test/verify?a=1&b=2")
+        );
+    }
+}
