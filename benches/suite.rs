@@ -83,7 +83,7 @@ fn main() {
         .unwrap_or(1);
     let started = Instant::now();
     for _ in 0..rounds {
-        passwordless_conformance::suite::run_parallel(&suite, &files, jobs, |_, _, _| {});
+        passwordless_conformance::suite::run_parallel(&suite, &files, jobs, |_, _| {});
     }
     let parallel = started.elapsed();
     println!(

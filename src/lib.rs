@@ -13,7 +13,9 @@
 //! The CLI (`passwordless-conformance run | mock`) and `tests/scenarios.rs` are thin layers over
 //! [`Suite`].
 
+pub mod compare;
 pub mod mock;
+pub mod ratelimit;
 pub mod redact;
 pub mod runner;
 pub mod scenario;

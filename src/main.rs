@@ -24,6 +24,20 @@ enum Command {
     Run(RunArgs),
     /// Serve the mock tenant for apps, SDKs and other tools.
     Mock(MockArgs),
+    /// Compare the committed transcripts of two targets (e.g. `mock staging`) by shape: statuses,
+    /// error codes and texts, fields present or missing, field types. Exits 1 when they differ.
+    Compare(CompareArgs),
+}
+
+#[derive(clap::Args)]
+struct CompareArgs {
+    /// The first target (a folder under snapshots/).
+    left: String,
+    /// The second target.
+    right: String,
+    /// The project folder holding snapshots/.
+    #[arg(long, default_value = ".")]
+    project: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -65,6 +79,21 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Run(args) => run(args),
         Command::Mock(args) => mock(args),
+        Command::Compare(args) => compare(args),
+    }
+}
+
+fn compare(args: CompareArgs) -> ExitCode {
+    let root = args.project.join("snapshots");
+    match passwordless_conformance::compare::compare_targets(&root, &args.left, &args.right) {
+        Ok(comparison) => {
+            println!("{comparison}");
+            if comparison.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -106,13 +135,18 @@ fn run(args: RunArgs) -> ExitCode {
         &suite,
         &files,
         jobs,
-        |file, outcome, elapsed| {
-            let millis = elapsed.as_millis();
-            match outcome {
-                TrialOutcome::Passed => println!("PASS {} ({millis} ms)", file.id),
+        |file, trial| {
+            let millis = trial.elapsed.as_millis();
+            let waited = if trial.rate_limit_wait.is_zero() {
+                String::new()
+            } else {
+                format!(", {:.1} s waiting on rate limits", trial.rate_limit_wait.as_secs_f64())
+            };
+            match &trial.outcome {
+                TrialOutcome::Passed => println!("PASS {} ({millis} ms{waited})", file.id),
                 TrialOutcome::Ignored(reason) => println!("SKIP {} ({reason})", file.id),
                 TrialOutcome::Failed(report) => {
-                    println!("FAIL {} ({millis} ms)", file.id);
+                    println!("FAIL {} ({millis} ms{waited})", file.id);
                     for line in report.lines() {
                         println!("     {line}");
                     }
@@ -122,13 +156,17 @@ fn run(args: RunArgs) -> ExitCode {
     );
     let passed = results
         .iter()
-        .filter(|outcome| matches!(outcome, TrialOutcome::Passed))
+        .filter(|trial| matches!(trial.outcome, TrialOutcome::Passed))
         .count();
     let failed = results
         .iter()
-        .filter(|outcome| matches!(outcome, TrialOutcome::Failed(_)))
+        .filter(|trial| matches!(trial.outcome, TrialOutcome::Failed(_)))
         .count();
     let skipped = results.len() - passed - failed;
+    let waited: std::time::Duration = results.iter().map(|trial| trial.rate_limit_wait).sum();
+    if !waited.is_zero() {
+        println!("\nwaited {:.1} s in all on rate limits", waited.as_secs_f64());
+    }
     println!("\n{passed} passed, {failed} failed, {skipped} skipped");
     if failed > 0 {
         ExitCode::FAILURE

@@ -35,6 +35,17 @@ pub enum TrialOutcome {
     Failed(String),
 }
 
+/// A verdict with the time it took.
+#[derive(Debug, Clone)]
+pub struct TrialReport {
+    /// The verdict.
+    pub outcome: TrialOutcome,
+    /// Wall time of the whole trial.
+    pub elapsed: Duration,
+    /// Of which spent waiting on rate budgets and `429` answers.
+    pub rate_limit_wait: Duration,
+}
+
 /// Whether to compare transcripts with committed snapshots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SnapshotMode {
@@ -86,6 +97,22 @@ impl Suite {
 
     /// Runs one scenario file from start to verdict.
     pub fn run_file(&self, file: &ScenarioFile) -> TrialOutcome {
+        self.run_file_report(file).outcome
+    }
+
+    /// Runs one scenario file and reports the verdict with how long it took and waited.
+    pub fn run_file_report(&self, file: &ScenarioFile) -> TrialReport {
+        let started = Instant::now();
+        let mut rate_limit_wait = Duration::ZERO;
+        let outcome = self.verdict(file, &mut rate_limit_wait);
+        TrialReport {
+            outcome,
+            elapsed: started.elapsed(),
+            rate_limit_wait,
+        }
+    }
+
+    fn verdict(&self, file: &ScenarioFile, rate_limit_wait: &mut Duration) -> TrialOutcome {
         let display_path = format!("scenarios/{}", file.id);
         let scenario = match load_scenario_file(&file.path, &display_path) {
             Ok(scenario) => scenario,
@@ -134,7 +161,10 @@ impl Suite {
             Ok::<_, crate::target::SessionError>(Ok(run_scenario(&scenario, &ctx).await))
         });
         let outcome = match outcome {
-            Ok(Ok(outcome)) => outcome,
+            Ok(Ok(outcome)) => {
+                *rate_limit_wait = outcome.transcript.rate_limit_wait;
+                outcome
+            }
             Ok(Err(missing)) => {
                 return TrialOutcome::Ignored(format!(
                     "target `{}` has no {missing} (used by {display_path})",
@@ -145,6 +175,9 @@ impl Suite {
         };
         if let Some(report) = outcome.failure_report(&scenario) {
             return TrialOutcome::Failed(report);
+        }
+        if let Some(reason) = &outcome.ignored {
+            return TrialOutcome::Ignored(format!("{reason} (in {display_path})"));
         }
         if self.snapshots == SnapshotMode::Check {
             let transcript = outcome.redacted_transcript();
@@ -161,12 +194,7 @@ impl Suite {
         TrialOutcome::Passed
     }
 
-    /// Runs one file and measures it.
-    pub fn run_file_timed(&self, file: &ScenarioFile) -> (TrialOutcome, Duration) {
-        let started = Instant::now();
-        let outcome = self.run_file(file);
-        (outcome, started.elapsed())
-    }
+
 }
 
 /// Runs `files` on `jobs` threads, calling `report` as each finishes (one call at a time), and
@@ -175,8 +203,8 @@ pub fn run_parallel(
     suite: &Suite,
     files: &[ScenarioFile],
     jobs: usize,
-    report: impl Fn(&ScenarioFile, &TrialOutcome, Duration) + Sync,
-) -> Vec<TrialOutcome> {
+    report: impl Fn(&ScenarioFile, &TrialReport) + Sync,
+) -> Vec<TrialReport> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results = std::sync::Mutex::new(vec![None; files.len()]);
     std::thread::scope(|scope| {
@@ -185,13 +213,13 @@ pub fn run_parallel(
                 loop {
                     let index = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     let Some(file) = files.get(index) else { break };
-                    let (outcome, elapsed) = suite.run_file_timed(file);
+                    let trial = suite.run_file_report(file);
                     // The lock also serialises `report`, so lines never interleave.
                     let mut results = results
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    report(file, &outcome, elapsed);
-                    results[index] = Some(outcome);
+                    report(file, &trial);
+                    results[index] = Some(trial);
                 }
             });
         }
@@ -200,8 +228,12 @@ pub fn run_parallel(
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .into_iter()
-        .map(|outcome| {
-            outcome.unwrap_or_else(|| TrialOutcome::Failed("the scenario did not run".to_owned()))
+        .map(|trial| {
+            trial.unwrap_or_else(|| TrialReport {
+                outcome: TrialOutcome::Failed("the scenario did not run".to_owned()),
+                elapsed: Duration::ZERO,
+                rate_limit_wait: Duration::ZERO,
+            })
         })
         .collect()
 }

@@ -43,6 +43,8 @@ pub struct ScenarioOutcome {
     pub failure: Option<StepFailure>,
     /// Knows every secret this run handled.
     pub redactor: Redactor,
+    /// Why the run stopped without a verdict (the target cannot do what a step needs).
+    pub ignored: Option<String>,
 }
 
 /// A step that did not do what the scenario expected.
@@ -88,6 +90,7 @@ pub async fn run_scenario(scenario: &Scenario, ctx: &RunCtx<'_>) -> ScenarioOutc
     let mut run = Run {
         ctx,
         last_request_started: std::time::UNIX_EPOCH,
+        ignored: None,
         context: ctx.session.context.clone(),
         redactor: ctx.session.redactor.clone(),
         transcript: Transcript::default(),
@@ -95,6 +98,9 @@ pub async fn run_scenario(scenario: &Scenario, ctx: &RunCtx<'_>) -> ScenarioOutc
     let mut failure = None;
     for (index, step) in scenario.steps.iter().enumerate() {
         let problems = run.step(step).await;
+        if run.ignored.is_some() {
+            break;
+        }
         if !problems.is_empty() {
             failure = Some(StepFailure {
                 step_number: index + 1,
@@ -109,6 +115,7 @@ pub async fn run_scenario(scenario: &Scenario, ctx: &RunCtx<'_>) -> ScenarioOutc
         transcript: run.transcript,
         failure,
         redactor: run.redactor,
+        ignored: run.ignored,
     }
 }
 
@@ -126,6 +133,8 @@ struct Run<'a, 'b> {
     /// When the latest request was sent (less a margin for clock skew): an OTP step reads only
     /// messages sent since then.
     last_request_started: std::time::SystemTime,
+    /// Set when a step cannot run on this target (no OTP source for its channel).
+    ignored: Option<String>,
     context: crate::template::TemplateContext,
     redactor: Redactor,
     transcript: Transcript,
@@ -240,7 +249,13 @@ impl Run<'_, '_> {
             .checked_sub(std::time::Duration::from_secs(5))
             .unwrap_or(std::time::UNIX_EPOCH);
         let started = std::time::Instant::now();
-        let sent = request::send(&request, spec.follow_redirects, session, session.timeout).await;
+        let sent = request::send(
+            &request,
+            spec.follow_redirects,
+            session,
+            &mut self.transcript.rate_limit_wait,
+        )
+        .await;
         self.transcript.target_time += started.elapsed();
         match sent {
             Ok(response) => Ok((request, response)),
@@ -382,6 +397,15 @@ impl Run<'_, '_> {
         } else {
             Channel::Sms
         });
+        if !self.ctx.session.has_otp_source(channel) {
+            self.ignored = Some(format!(
+                "target `{}` has no source of one-time codes for {} (step `{}`)",
+                self.ctx.session.target_name,
+                channel.as_str(),
+                step.name
+            ));
+            return Vec::new();
+        }
         let started = std::time::Instant::now();
         let message = self
             .ctx

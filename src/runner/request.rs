@@ -90,8 +90,61 @@ pub enum SendError {
     },
 }
 
-/// Sends `request` to the session's target and reads the whole response.
+/// How many times one request is re-sent after `429 Too Many Requests`.
+const MAX_RATE_LIMIT_RETRIES: usize = 5;
+
+/// Sends `request`, waiting for the profile's rate budgets first and honouring `429` answers
+/// (`Retry-After`, else `X-RateLimit-Reset`) with a bounded wait. Only a `429` is ever re-sent:
+/// a request that may have been processed is never repeated. Adds the time spent waiting to
+/// `rate_limit_wait`.
 pub async fn send(
+    request: &RecordedRequest,
+    follow_redirects: bool,
+    session: &Session,
+    rate_limit_wait: &mut Duration,
+) -> Result<RecordedResponse, SendError> {
+    let mut retries = 0;
+    loop {
+        *rate_limit_wait +=
+            crate::ratelimit::acquire(&session.target_name, &session.rate_limits, &request.path).await;
+        let response = send_once(request, follow_redirects, session, session.timeout).await?;
+        if response.status != 429 || retries >= MAX_RATE_LIMIT_RETRIES {
+            return Ok(response);
+        }
+        let Some(wait) = retry_delay(&response) else {
+            return Ok(response);
+        };
+        if wait > session.max_rate_limit_wait {
+            return Ok(response);
+        }
+        tokio::time::sleep(wait).await;
+        *rate_limit_wait += wait;
+        retries += 1;
+    }
+}
+
+/// How long a `429` asks us to wait: `Retry-After` (seconds) if present, else until
+/// `X-RateLimit-Reset` (Unix seconds). `None` when it says neither.
+fn retry_delay(response: &RecordedResponse) -> Option<Duration> {
+    if let Some(seconds) = response
+        .header_values("retry-after")
+        .first()
+        .and_then(|value| value.trim().parse::<f64>().ok())
+    {
+        return Some(Duration::from_secs_f64(seconds.max(0.0)));
+    }
+    let reset = response
+        .header_values("x-ratelimit-reset")
+        .first()
+        .and_then(|value| value.trim().parse::<f64>().ok())?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs_f64())
+        .unwrap_or(0.0);
+    Some(Duration::from_secs_f64((reset - now).max(0.0)))
+}
+
+async fn send_once(
     request: &RecordedRequest,
     follow_redirects: bool,
     session: &Session,

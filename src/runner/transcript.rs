@@ -24,6 +24,8 @@ pub struct Transcript {
     /// Time spent waiting for the target (HTTP exchanges and OTP reads), so that benchmarks can
     /// tell the harness's own overhead apart. Never part of a snapshot.
     pub target_time: std::time::Duration,
+    /// Time spent waiting on rate budgets and `429` answers (part of `target_time`).
+    pub rate_limit_wait: std::time::Duration,
 }
 
 /// What one step did.

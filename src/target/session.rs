@@ -28,6 +28,10 @@ pub struct Session {
     pub capabilities: Vec<Capability>,
     /// Where one-time codes are read, per channel.
     otp_sources: super::config::OtpSources,
+    /// Request budgets of the profile, shared by all trials of the process.
+    pub rate_limits: Vec<super::config::RateBudget>,
+    /// The longest a `429` may make us wait before retrying.
+    pub max_rate_limit_wait: Duration,
     /// How long one HTTP exchange may take.
     pub timeout: Duration,
     /// The target's JSON Web Key Set, fetched on first use.
@@ -207,6 +211,8 @@ impl Session {
             redactor,
             capabilities: config.capabilities(),
             otp_sources: config.otp_sources.clone(),
+            rate_limits: config.rate_limits.clone(),
+            max_rate_limit_wait: config.max_rate_limit_wait,
             timeout: config.timeout,
             jwks: tokio::sync::OnceCell::new(),
             _mock: mock,
