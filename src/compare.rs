@@ -16,7 +16,9 @@ use serde_json::Value;
 #[derive(Debug, thiserror::Error)]
 pub enum CompareError {
     /// A snapshot folder could not be read.
-    #[error("cannot read snapshot folder `{path}`: {message}\nhint: run the scenarios against that target first (its snapshots live in snapshots/<target>/)")]
+    #[error(
+        "cannot read snapshot folder `{path}`: {message}\nhint: run the scenarios against that target first (its snapshots live in snapshots/<target>/)"
+    )]
     Folder {
         /// The folder.
         path: String,
@@ -134,13 +136,26 @@ pub fn compare_transcripts(left: &Value, right: &Value) -> Vec<Difference> {
             .or(right_step)
             .and_then(|step| step.get("step"))
             .and_then(Value::as_str)
-            .map_or_else(|| format!("step {}", index + 1), |name| format!("step {} `{name}`", index + 1));
+            .map_or_else(
+                || format!("step {}", index + 1),
+                |name| format!("step {} `{name}`", index + 1),
+            );
         let (Some(left_step), Some(right_step)) = (left_step, right_step) else {
             differences.push(Difference {
                 step,
                 what: "step".to_owned(),
-                left: if left_step.is_some() { "ran" } else { "did not run" }.to_owned(),
-                right: if right_step.is_some() { "ran" } else { "did not run" }.to_owned(),
+                left: if left_step.is_some() {
+                    "ran"
+                } else {
+                    "did not run"
+                }
+                .to_owned(),
+                right: if right_step.is_some() {
+                    "ran"
+                } else {
+                    "did not run"
+                }
+                .to_owned(),
             });
             continue;
         };
@@ -156,9 +171,16 @@ pub fn compare_transcripts(left: &Value, right: &Value) -> Vec<Difference> {
         };
         let left_response = &left_step["response"];
         let right_response = &right_step["response"];
-        differ("status".to_owned(), show(&left_response["status"]), show(&right_response["status"]));
+        differ(
+            "status".to_owned(),
+            show(&left_response["status"]),
+            show(&right_response["status"]),
+        );
         for field in ["error", "error_description"] {
-            let (a, b) = (&left_response["body"][field], &right_response["body"][field]);
+            let (a, b) = (
+                &left_response["body"][field],
+                &right_response["body"][field],
+            );
             if !a.is_null() || !b.is_null() {
                 differ(format!("$.{field}"), show(a), show(b));
             }
@@ -167,12 +189,16 @@ pub fn compare_transcripts(left: &Value, right: &Value) -> Vec<Difference> {
         let mut right_shape = BTreeMap::new();
         shape(&left_response["body"], "$", &mut left_shape);
         shape(&right_response["body"], "$", &mut right_shape);
-        let paths: std::collections::BTreeSet<&String> = left_shape.keys().chain(right_shape.keys()).collect();
+        let paths: std::collections::BTreeSet<&String> =
+            left_shape.keys().chain(right_shape.keys()).collect();
         for path in paths {
             let absent = "absent".to_owned();
             differ(
                 path.clone(),
-                left_shape.get(path).cloned().unwrap_or_else(|| absent.clone()),
+                left_shape
+                    .get(path)
+                    .cloned()
+                    .unwrap_or_else(|| absent.clone()),
                 right_shape.get(path).cloned().unwrap_or(absent),
             );
         }
@@ -268,7 +294,10 @@ mod tests {
             "error": "invalid_grant", "error_description": "Expired.", "id": "[id]", "n": "1", "error_uri": "u"}}}]);
         let differences = compare_transcripts(&left, &right);
         let whats: Vec<&str> = differences.iter().map(|d| d.what.as_str()).collect();
-        assert_eq!(whats, ["status", "$.error_description", "$.error_uri", "$.n"]);
+        assert_eq!(
+            whats,
+            ["status", "$.error_description", "$.error_uri", "$.n"]
+        );
         assert_eq!(differences[2].left, "absent");
         assert_eq!(differences[3].right, "string");
     }
@@ -282,6 +311,9 @@ mod tests {
     #[test]
     fn snapshot_metadata_is_skipped() {
         let text = "---\nsource: src/snapshot.rs\n---\n- step: a\n  response:\n    status: 200\n";
-        assert_eq!(parse_snapshot(text), json!([{"step": "a", "response": {"status": 200}}]));
+        assert_eq!(
+            parse_snapshot(text),
+            json!([{"step": "a", "response": {"status": 200}}])
+        );
     }
 }

@@ -88,7 +88,11 @@ fn compare(args: CompareArgs) -> ExitCode {
     match passwordless_conformance::compare::compare_targets(&root, &args.left, &args.right) {
         Ok(comparison) => {
             println!("{comparison}");
-            if comparison.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+            if comparison.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
         }
         Err(error) => {
             eprintln!("error: {error}");
@@ -131,16 +135,16 @@ fn run(args: RunArgs) -> ExitCode {
         suite.target_name()
     );
 
-    let results = passwordless_conformance::suite::run_parallel(
-        &suite,
-        &files,
-        jobs,
-        |file, trial| {
+    let results =
+        passwordless_conformance::suite::run_parallel(&suite, &files, jobs, |file, trial| {
             let millis = trial.elapsed.as_millis();
             let waited = if trial.rate_limit_wait.is_zero() {
                 String::new()
             } else {
-                format!(", {:.1} s waiting on rate limits", trial.rate_limit_wait.as_secs_f64())
+                format!(
+                    ", {:.1} s waiting on rate limits",
+                    trial.rate_limit_wait.as_secs_f64()
+                )
             };
             match &trial.outcome {
                 TrialOutcome::Passed => println!("PASS {} ({millis} ms{waited})", file.id),
@@ -152,8 +156,7 @@ fn run(args: RunArgs) -> ExitCode {
                     }
                 }
             }
-        },
-    );
+        });
     let passed = results
         .iter()
         .filter(|trial| matches!(trial.outcome, TrialOutcome::Passed))
@@ -165,7 +168,10 @@ fn run(args: RunArgs) -> ExitCode {
     let skipped = results.len() - passed - failed;
     let waited: std::time::Duration = results.iter().map(|trial| trial.rate_limit_wait).sum();
     if !waited.is_zero() {
-        println!("\nwaited {:.1} s in all on rate limits", waited.as_secs_f64());
+        println!(
+            "\nwaited {:.1} s in all on rate limits",
+            waited.as_secs_f64()
+        );
     }
     println!("\n{passed} passed, {failed} failed, {skipped} skipped");
     if failed > 0 {

@@ -31,14 +31,18 @@ impl Bucket {
 
     /// Takes one request if there is one; otherwise how long until there will be.
     fn take(&mut self, now: Instant) -> Result<(), Duration> {
-        let elapsed = now.saturating_duration_since(self.refilled_at).as_secs_f64();
+        let elapsed = now
+            .saturating_duration_since(self.refilled_at)
+            .as_secs_f64();
         self.tokens = (self.tokens + elapsed * self.per_second).min(self.burst);
         self.refilled_at = now;
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
             Ok(())
         } else {
-            Err(Duration::from_secs_f64((1.0 - self.tokens) / self.per_second))
+            Err(Duration::from_secs_f64(
+                (1.0 - self.tokens) / self.per_second,
+            ))
         }
     }
 }
@@ -66,7 +70,9 @@ pub async fn acquire(profile: &str, budgets: &[RateBudget], path: &str) -> Durat
         let key = format!("{profile}\u{0}{}", budget.endpoint);
         loop {
             let verdict = {
-                let mut buckets = buckets().lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let mut buckets = buckets()
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 buckets
                     .entry(key.clone())
                     .or_insert_with(|| Bucket::new(budget))
@@ -109,19 +115,34 @@ mod tests {
 
     #[test]
     fn budgets_match_paths_without_their_query() {
-        assert!(applies(&budget("/passwordless/start", 1, 1.0), "/passwordless/start?x=1"));
-        assert!(applies(&budget("/oauth/token", 1, 1.0), "https://t.test/oauth/token"));
+        assert!(applies(
+            &budget("/passwordless/start", 1, 1.0),
+            "/passwordless/start?x=1"
+        ));
+        assert!(applies(
+            &budget("/oauth/token", 1, 1.0),
+            "https://t.test/oauth/token"
+        ));
         assert!(applies(&budget("*", 1, 1.0), "/anything"));
-        assert!(!applies(&budget("/oauth/token", 1, 1.0), "/passwordless/start"));
+        assert!(!applies(
+            &budget("/oauth/token", 1, 1.0),
+            "/passwordless/start"
+        ));
     }
 
     #[tokio::test]
     async fn trials_share_one_bucket_per_profile_and_endpoint() {
         let budgets = [budget("/shared", 1, 1000.0)];
-        assert_eq!(acquire("p-share", &budgets, "/shared").await, Duration::ZERO);
+        assert_eq!(
+            acquire("p-share", &budgets, "/shared").await,
+            Duration::ZERO
+        );
         // The bucket is empty now; the next caller (any trial) waits for a refill.
         assert!(acquire("p-share", &budgets, "/shared").await > Duration::ZERO);
         // Another profile has its own bucket.
-        assert_eq!(acquire("p-other", &budgets, "/shared").await, Duration::ZERO);
+        assert_eq!(
+            acquire("p-other", &budgets, "/shared").await,
+            Duration::ZERO
+        );
     }
 }

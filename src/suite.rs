@@ -193,8 +193,6 @@ impl Suite {
         }
         TrialOutcome::Passed
     }
-
-
 }
 
 /// Runs `files` on `jobs` threads, calling `report` as each finishes (one call at a time), and

@@ -142,6 +142,12 @@ impl TemplateContext {
 fn environment(clock_offset_seconds: u64) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.add_filter("base64", |text: String| {
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, text)
+    });
+    env.add_filter("base64url", |text: String| {
+        base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, text)
+    });
     env.add_function(
         "totp",
         move |secret: String| -> Result<String, minijinja::Error> {
@@ -275,6 +281,23 @@ mod tests {
             json!(totp_code("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", context.target_now()).unwrap())
         );
         assert_eq!(now.as_str().unwrap().len(), 6);
+    }
+
+    #[test]
+    fn base64_filters_build_basic_credentials() {
+        let mut context = TemplateContext::new();
+        context.insert("id", json!("a"));
+        context.insert("secret", json!("b?"));
+        assert_eq!(
+            context
+                .render_str("Basic {{ (id ~ ':' ~ secret) | base64 }}")
+                .unwrap(),
+            json!("Basic YTpiPw==")
+        );
+        assert_eq!(
+            context.render_str("{{ secret | base64url }}").unwrap(),
+            json!("Yj8")
+        );
     }
 
     #[test]

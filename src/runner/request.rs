@@ -106,7 +106,8 @@ pub async fn send(
     let mut retries = 0;
     loop {
         *rate_limit_wait +=
-            crate::ratelimit::acquire(&session.target_name, &session.rate_limits, &request.path).await;
+            crate::ratelimit::acquire(&session.target_name, &session.rate_limits, &request.path)
+                .await;
         let response = send_once(request, follow_redirects, session, session.timeout).await?;
         if response.status != 429 || retries >= MAX_RATE_LIMIT_RETRIES {
             return Ok(response);

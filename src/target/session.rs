@@ -200,7 +200,13 @@ impl Session {
             users_value.insert(role.clone(), Value::Object(user));
         }
         context.insert("users", Value::Object(users_value));
-        context.insert("env", json!(std::env::vars().collect::<BTreeMap<_, _>>()));
+        let env: BTreeMap<String, String> = std::env::vars().collect();
+        for (name, value) in &env {
+            if looks_secret(name) && value.len() >= 8 {
+                redactor.add(value, &format!("[env.{name}]"));
+            }
+        }
+        context.insert("env", json!(env));
         context.insert("run", json!({"id": trial_tag}));
 
         Ok(Session {
@@ -369,6 +375,25 @@ fn mock_clients_and_connections(
         }
     }
     (clients, connections)
+}
+
+/// Whether an environment variable's name says it holds a secret (`…SECRET`, `…TOKEN`, …):
+/// such values are redacted wherever a scenario uses them.
+fn looks_secret(name: &str) -> bool {
+    let name = name.to_ascii_uppercase();
+    [
+        "SECRET",
+        "TOKEN",
+        "PASSWORD",
+        "PASSWD",
+        "API_KEY",
+        "PRIVATE",
+        "CREDENTIAL",
+        "RECOVERY",
+        "TOTP",
+    ]
+    .iter()
+    .any(|marker| name.contains(marker))
 }
 
 /// The mock tenant's users that have a `role`, with the secrets of their enrolled factors, as
