@@ -363,3 +363,41 @@ steps:
         other => panic!("expected ignored, got {other:?}"),
     }
 }
+
+#[test]
+fn the_shipped_profiles_load_and_name_what_is_missing() {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("targets.yaml"))
+        .unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let vars = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+    let mock = TargetConfig::from_profiles(Some(&text), "mock", &vars(&[]), root).unwrap();
+    assert!(matches!(mock.kind, TargetKind::Mock(_)));
+    let maildev =
+        TargetConfig::from_profiles(Some(&text), "mock-maildev", &vars(&[]), root).unwrap();
+    assert!(matches!(
+        maildev.otp_sources.email,
+        Some(passwordless_conformance::target::OtpSource::HttpInbox(_))
+    ));
+
+    // Staging without its variables: the first required one is named, with the key that needs it.
+    let error = TargetConfig::from_profiles(Some(&text), "staging", &vars(&[]), root).unwrap_err();
+    assert!(error.to_string().contains("`AUTH0_DOMAIN`"), "{error}");
+    let minimal = vars(&[
+        ("AUTH0_DOMAIN", "qa.eu.auth0.com"),
+        ("AUTH0_NATIVE_CLIENT_ID", "abc"),
+        ("QA_EMAIL", "qa@example.com"),
+    ]);
+    let staging = TargetConfig::from_profiles(Some(&text), "staging", &minimal, root).unwrap();
+    let TargetKind::Remote(remote) = &staging.kind else {
+        panic!("remote")
+    };
+    assert_eq!(remote.clients.keys().collect::<Vec<_>>(), ["native"]);
+    assert_eq!(remote.users.keys().collect::<Vec<_>>(), ["email_user"]);
+    assert!(staging.otp_sources.email.is_none());
+    assert_eq!(staging.rate_limits.len(), 2);
+}

@@ -308,7 +308,8 @@ impl TargetConfig {
             ));
         }
         check_secrets_are_references(name, raw, "")?;
-        let resolved = interpolate(name, raw, "", vars)?;
+        let raw = drop_unavailable_optional_entries(name, raw, vars)?;
+        let resolved = interpolate(name, &raw, "", vars)?;
         let spec: ProfileSpec =
             serde_yaml::from_value(resolved).map_err(|error| invalid(name, &error.to_string()))?;
         spec.resolve(name, root)
@@ -391,6 +392,53 @@ fn check_secrets_are_references(target: &str, value: &Value, key: &str) -> Resul
         }
         _ => Ok(()),
     }
+}
+
+/// Entries of `clients`, `users` and `otp_sources` marked `optional: true` are dropped when a
+/// variable they need is not set (their role is then absent, and scenarios that use it are
+/// reported as ignored); the `optional` key itself is removed. Other missing variables stay errors.
+fn drop_unavailable_optional_entries(
+    target: &str,
+    raw: &Value,
+    vars: &BTreeMap<String, String>,
+) -> Result<Value, TargetError> {
+    let mut profile = raw.clone();
+    let Value::Mapping(sections) = &mut profile else {
+        return Ok(profile);
+    };
+    for section in ["clients", "users", "otp_sources"] {
+        let Some(Value::Mapping(entries)) = sections.get_mut(section) else {
+            continue;
+        };
+        let mut dropped = Vec::new();
+        for (role, entry) in entries.iter_mut() {
+            let Value::Mapping(fields) = entry else {
+                continue;
+            };
+            let optional = match fields.remove("optional") {
+                None => false,
+                Some(Value::Bool(optional)) => optional,
+                Some(_) => {
+                    return Err(invalid(
+                        target,
+                        &format!(
+                            "`{section}.{}.optional` must be true or false",
+                            role.as_str().unwrap_or_default()
+                        ),
+                    ));
+                }
+            };
+            let key = format!(".{section}.{}", role.as_str().unwrap_or_default());
+            if optional && interpolate(target, &Value::Mapping(fields.clone()), &key, vars).is_err()
+            {
+                dropped.push(role.clone());
+            }
+        }
+        for role in dropped {
+            entries.remove(&role);
+        }
+    }
+    Ok(profile)
 }
 
 /// Replaces `${VAR}` and `${VAR:-default}` in every string of `value`.
@@ -892,6 +940,37 @@ staging:
             error.to_string().contains("unknown field `base_ulr`"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn optional_entries_without_their_variables_are_dropped() {
+        let text = "s:\n  kind: remote\n  base_url: https://qa.test\n  clients:\n    native: { client_id: n }\n    spare: { client_id: \"${SPARE_ID}\", optional: true }\n    needed: { client_id: \"${NEEDED_ID}\" }\n";
+        let error =
+            TargetConfig::from_profiles(Some(text), "s", &vars(&[]), Path::new(".")).unwrap_err();
+        assert!(error.to_string().contains("`NEEDED_ID`"), "{error}");
+        let config = TargetConfig::from_profiles(
+            Some(text),
+            "s",
+            &vars(&[("NEEDED_ID", "x")]),
+            Path::new("."),
+        )
+        .unwrap();
+        let TargetKind::Remote(remote) = config.kind else {
+            panic!("remote")
+        };
+        assert!(remote.clients.contains_key("native"));
+        assert!(!remote.clients.contains_key("spare"));
+        let config = TargetConfig::from_profiles(
+            Some(text),
+            "s",
+            &vars(&[("NEEDED_ID", "x"), ("SPARE_ID", "y")]),
+            Path::new("."),
+        )
+        .unwrap();
+        let TargetKind::Remote(remote) = config.kind else {
+            panic!("remote")
+        };
+        assert_eq!(remote.clients["spare"].client_id, "y");
     }
 
     #[test]
