@@ -271,7 +271,10 @@ fn an_unreachable_target_is_reported_with_a_hint() {
     ));
     let report = failure(&outcomes["discovery.yaml"]);
     assert!(report.contains("cannot reach"), "{report}");
-    assert!(report.contains("CONFORMANCE_BASE_URL"), "{report}");
+    assert!(
+        report.contains("`base_url` of the target's profile"),
+        "{report}"
+    );
 }
 
 #[test]
@@ -400,4 +403,21 @@ fn the_shipped_profiles_load_and_name_what_is_missing() {
     assert_eq!(remote.users.keys().collect::<Vec<_>>(), ["email_user"]);
     assert!(staging.otp_sources.email.is_none());
     assert_eq!(staging.rate_limits.len(), 2);
+}
+
+#[test]
+fn a_tls_failure_is_reported_not_hung_on() {
+    // A plain-HTTP server reached over https: the handshake fails.
+    let base_url = faulty_server(Some(
+        b"HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n",
+    ))
+    .replace("http://", "https://");
+    let root = project(&[("discovery.yaml", DISCOVERY)]);
+    let outcomes = run_all(&suite(
+        &root,
+        remote_target(&base_url, Duration::from_secs(10)),
+    ));
+    let report = failure(&outcomes["discovery.yaml"]);
+    assert!(report.contains("the TLS handshake failed"), "{report}");
+    assert!(report.contains("certificate is not trusted"), "{report}");
 }

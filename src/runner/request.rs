@@ -64,11 +64,21 @@ pub enum SendError {
         /// The configured timeout.
         timeout: Duration,
     },
-    /// The connection failed (refused, reset, TLS).
+    /// The connection failed (refused, reset).
     #[error(
-        "cannot reach `{url}`: {message}\nhint: check the target's URL (CONFORMANCE_BASE_URL) and that it is up"
+        "cannot reach `{url}`: {message}\nhint: check `base_url` of the target's profile in targets.yaml, and that the target is up"
     )]
     Connect {
+        /// Where it went.
+        url: String,
+        /// What failed, with its causes.
+        message: String,
+    },
+    /// The TLS handshake failed.
+    #[error(
+        "cannot reach `{url}`: the TLS handshake failed: {message}\nhint: the target may not speak HTTPS on that port, or its certificate is not trusted by this machine"
+    )]
+    Tls {
         /// Where it went.
         url: String,
         /// What failed, with its causes.
@@ -261,12 +271,33 @@ fn classify(url: &reqwest::Url, error: &reqwest::Error, timeout: Duration) -> Se
         }
     } else if error.is_builder() {
         SendError::Build(chain(error))
+    } else if is_tls_failure(&chain(error)) {
+        SendError::Tls {
+            url: url.to_string(),
+            message: chain(error),
+        }
     } else {
         SendError::Connect {
             url: url.to_string(),
             message: chain(error),
         }
     }
+}
+
+/// rustls reports handshake failures in its own words; these are the ones a misconfigured target
+/// produces (plain HTTP on an https URL, an untrusted or mismatched certificate).
+fn is_tls_failure(message: &str) -> bool {
+    let lower = message.to_ascii_lowercase();
+    [
+        "tls",
+        "certificate",
+        "handshake",
+        "corrupt message",
+        "invalidcontenttype",
+        "alert",
+    ]
+    .iter()
+    .any(|word| lower.contains(word))
 }
 
 /// An error with its causes, `a: b: c`, since reqwest's top-level message alone says little.
