@@ -548,7 +548,7 @@ async fn unknown_audience_is_service_not_found_and_does_not_burn_the_code() {
 }
 
 #[tokio::test]
-async fn mfa_grants_are_recognised_but_not_implemented_yet() {
+async fn mfa_grants_need_the_grant_on_the_client_and_an_mfa_token() {
     let mock = Mock::new();
     mock.post_json(
         TOKEN,
@@ -560,17 +560,13 @@ async fn mfa_grants_are_recognised_but_not_implemented_yet() {
         "unauthorized_client",
         "Grant type 'http://auth0.com/oauth/grant-type/mfa-otp' not allowed for the client.",
     );
-    // TODO-correctness: the MFA issue replaces this with the real grant.
+    // The grants themselves are tested in tests/mock_mfa*.rs.
     mock.post_json(
         TOKEN,
         json!({"grant_type": "http://auth0.com/oauth/grant-type/mfa-otp", "client_id": "native-app"}),
     )
     .await
-    .assert_error(
-        400,
-        "unsupported_grant_type",
-        "Unsupported grant type: http://auth0.com/oauth/grant-type/mfa-otp",
-    );
+    .assert_error(400, "invalid_request", "missing mfa_token parameter");
 }
 
 #[tokio::test]

@@ -2,12 +2,12 @@
 //!
 //! [`AuthError`] turns into Auth0's JSON error body (`{"error", "error_description"[, "error_uri"]}`)
 //! through `IntoResponse`. The strings are a contract: each one has a test in `tests/mock_*.rs`.
-//! Functions are grouped by endpoint ([`start`], [`token`], [`link`], [`control`]) and shared
-//! body-parsing errors live in [`body`].
+//! Functions are grouped by endpoint ([`start`], [`token`], [`mfa`], [`link`], [`control`]) and
+//! shared body-parsing errors live in [`body`].
 //!
 //! # Unverified choices
 //!
-//! The protocol reference (§2.4, §3.3, §9) does not pin these down; the mock's choice is listed here
+//! The protocol reference (§2.4, §3.3, §5, §9, §10) does not pin these down; the mock's choice is listed here
 //! so a run against a real tenant can settle them. Everything not in this list is copied from the
 //! reference verbatim.
 //!
@@ -33,14 +33,79 @@
 //! - unknown client: 401 `invalid_client` `Unknown client: <id>`
 //! - confidential client without a secret: 401 `invalid_client` `Client authentication is required`;
 //!   with a wrong secret: 401 `invalid_client` `Invalid client credentials`
-//! - grant type Auth0 does not have, or one the mock does not implement yet (the MFA grants):
-//!   400 `unsupported_grant_type` `Unsupported grant type: <grant>`
+//! - grant type Auth0 does not have, or one the mock does not implement (`password`,
+//!   `client_credentials`, `password-realm`, `device_code`): 400 `unsupported_grant_type`
+//!   `Unsupported grant type: <grant>`
 //! - expired code: 403 `invalid_grant` (status and code; the text is known)
 //! - third wrong attempt, and every attempt after it: 403 `invalid_grant` (status and code)
 //! - unknown or reused authorization code: 403 `invalid_grant` `Invalid authorization code`;
 //!   `redirect_uri` differing from the link's: 403 `invalid_grant` `Invalid redirect_uri`
 //! - unknown refresh token: 403 `invalid_grant` `Unknown or invalid refresh token.`
 //! - body errors as for `/passwordless/start` but with `invalid_request`.
+//!
+//! MFA grants on `/oauth/token` (§5.6; the texts not listed here are verified, their statuses are not)
+//! - `invalid_grant` `Invalid otp_code.`, `invalid_grant` `Malformed mfa_token`, `expired_token`
+//!   `mfa_token is expired`, `invalid_grant` `MFA Authorization rejected.`: status 403, like the
+//!   passwordless grant's `invalid_grant`
+//! - `authorization_pending` (verified text) and `slow_down`: status 400, as in RFC 8628; the
+//!   `slow_down` text is `You are polling faster than allowed. Wait <n> seconds before polling
+//!   again.` with `<n>` the fixture's `push_poll_interval_seconds` (default 5). Every poll, also
+//!   one answered `slow_down`, restarts the interval.
+//! - wrong binding code: 403 `invalid_grant` `Invalid binding_code.`; the `oob_code` survives it
+//! - prompt `oob_code` without `binding_code`: 400 `invalid_request` `missing binding_code parameter`
+//! - unknown, redeemed, rejected `oob_code`, or one from another `mfa_token`: 403 `invalid_grant`
+//!   `Invalid oob_code.`
+//! - wrong recovery code: 403 `invalid_grant` `Invalid recovery_code.`
+//! - an `mfa_token` that was never issued, or issued to another client: 403 `invalid_grant`
+//!   `Malformed mfa_token`
+//! - per-user failure limits: the 11th wrong OTP or binding code within an hour (sliding window on
+//!   the injected clock), and every attempt after it until the window moves on, even a right
+//!   one: 429 `too_many_attempts` `Too many failed codes. Wait for some minutes before retrying.`;
+//!   recovery codes have their own counter: 429 `too_many_attempts` `Too many failed recovery
+//!   codes. Wait for some minutes before retrying.`; both with `X-RateLimit-Limit`,
+//!   `X-RateLimit-Remaining: 0` and `X-RateLimit-Reset` (when the oldest counted failure leaves
+//!   the window). A replayed TOTP code counts as a failure.
+//!
+//! MFA API (`/mfa/...`)
+//! - bearer endpoints (list, delete, associate): no `Authorization: Bearer` 401 `invalid_token`
+//!   `Missing Bearer token`; unknown token 401 `invalid_token` `Malformed mfa_token`; expired token
+//!   401 `expired_token` `mfa_token is expired`; all with `WWW-Authenticate: Bearer
+//!   error="invalid_token"`
+//! - `/mfa/challenge` takes the token in the body and answers its problems like the grants (403);
+//!   its client errors are those of `/oauth/token`
+//! - no fitting factor (also: none at all, or only a recovery code): 400
+//!   `unsupported_challenge_type` `User is not enrolled with an authenticator that supports the
+//!   requested challenge type.`; a `challenge_type` other than `otp`/`oob`: 400
+//!   `unsupported_challenge_type` `Unsupported challenge type: <value>`; an `authenticator_id` that
+//!   is not an active authenticator of the user: 400 `invalid_request` `Invalid authenticator_id: <id>`
+//! - `/mfa/associate` when the user has a confirmed factor: 403 `access_denied`
+//!   `User is already enrolled` (text verified); missing `authenticator_types`/`oob_channels`/
+//!   `phone_number`/`email`: 400 `invalid_request` `missing <name> parameter`; wrong JSON type:
+//!   400 `invalid_request` `<name> must be an array of strings`; unknown or several types: 400
+//!   `invalid_request` `Unsupported authenticator type: <value>`; unknown channel: 400
+//!   `invalid_request` `Unsupported oob channel: <value>`; 400 `invalid_request`
+//!   `Invalid phone_number: <value>` / `Invalid email: <value>`
+//! - `DELETE` of an id the user does not have: 404 `not_found` `Authenticator not found: <id>`
+//!
+//! MFA behaviour (not errors), equally unverified
+//! - an `mfa_token` is `Fe26.2**` + random parts, lives `mfa_token_lifetime_seconds` (600) and is
+//!   NOT single use (Iron-sealed tokens are stateless); a TOTP step is accepted once per device
+//!   (RFC 6238 §5.2) and an `oob_code` redeems once, so one proof yields one token set
+//! - `mfa_required.mfa_requirements`: `challenge` lists the types of the user's confirmed factors
+//!   in the order `otp`, `push-notification`, `phone`, `recovery-code`, `email` (a push device
+//!   also offers `otp`, its twin); a user without one gets `enroll`
+//!   `[otp, phone, email, push-notification]`
+//! - `/mfa/authenticators` entries carry `type` (customizable MFA) besides §5.2's fields; an e-mail
+//!   factor's `name` is masked as `e*****@example.com`; a phone always has its voice twin
+//! - a challenge without `authenticator_id` prefers OTP, then push, SMS, voice, e-mail; voice codes
+//!   go to the outbox as `sms` messages
+//! - `/mfa/associate` needs no `client_id`, enrols one type per call, and may be repeated while no
+//!   factor is confirmed; `recovery_codes` come with the user's first enrolment only (the first
+//!   without any recovery code, confirmed or not); confirming any enrolment confirms the recovery
+//!   code; an `mfa_token` may delete authenticators; push enrolment `barcode_uri` is
+//!   `otpauth://totp/<tenant>:<user>?enrollment_tx_id=<random>&base_url=<issuer, encoded>`
+//! - MFA never applies to magic links or refresh tokens; tokens refreshed from an MFA login keep
+//!   `amr: ["mfa"]`
 //!
 //! `/passwordless/verify_redirect` (magic link)
 //! - problems found before `redirect_uri` is known answer JSON 400 with the `/passwordless/start`
@@ -58,7 +123,7 @@
 use std::borrow::Cow;
 
 use axum::Json;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
@@ -75,6 +140,8 @@ pub struct AuthError {
     error: Cow<'static, str>,
     description: String,
     error_uri: Option<&'static str>,
+    members: Vec<(&'static str, Value)>,
+    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl AuthError {
@@ -89,6 +156,8 @@ impl AuthError {
             error: error.into(),
             description: description.into(),
             error_uri: None,
+            members: Vec::new(),
+            headers: Vec::new(),
         }
     }
 
@@ -96,6 +165,34 @@ impl AuthError {
     pub fn with_error_uri(mut self, uri: &'static str) -> AuthError {
         self.error_uri = Some(uri);
         self
+    }
+
+    /// Adds a top-level member to the body, after `error_description` (e.g. `mfa_token`).
+    pub fn with_member(mut self, name: &'static str, value: Value) -> AuthError {
+        self.members.push((name, value));
+        self
+    }
+
+    /// Adds a response header.
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> AuthError {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// Adds the `X-RateLimit-*` headers SDKs read from every 429 (§7).
+    pub fn with_rate_limit(self, limit: u32, remaining: u32, reset_unix: u64) -> AuthError {
+        self.with_header(
+            HeaderName::from_static("x-ratelimit-limit"),
+            HeaderValue::from(limit),
+        )
+        .with_header(
+            HeaderName::from_static("x-ratelimit-remaining"),
+            HeaderValue::from(remaining),
+        )
+        .with_header(
+            HeaderName::from_static("x-ratelimit-reset"),
+            HeaderValue::from(reset_unix),
+        )
     }
 
     /// The HTTP status.
@@ -124,6 +221,9 @@ impl AuthError {
         if let Some(uri) = self.error_uri {
             body.insert("error_uri".into(), Value::from(uri));
         }
+        for (name, value) in &self.members {
+            body.insert((*name).into(), value.clone());
+        }
         Value::Object(body)
     }
 }
@@ -131,9 +231,11 @@ impl AuthError {
 impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
         let mut response = (self.status(), Json(self.body())).into_response();
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        for (name, value) in self.headers {
+            headers.insert(name, value);
+        }
         response
     }
 }
@@ -444,6 +546,256 @@ pub mod token {
     }
 }
 
+/// Errors of the MFA API (`/mfa/...`) and of the MFA grants on `/oauth/token` (§5).
+pub mod mfa {
+    use super::*;
+
+    /// 403 `mfa_required` `Multifactor authentication required`, with `mfa_token` and
+    /// `mfa_requirements` as top-level siblings of `error` (§7 rule 2).
+    pub fn mfa_required(mfa_token: &str, requirements: Value) -> AuthError {
+        AuthError::new(
+            StatusCode::FORBIDDEN,
+            "mfa_required",
+            "Multifactor authentication required",
+        )
+        .with_member("mfa_token", Value::from(mfa_token))
+        .with_member("mfa_requirements", requirements)
+    }
+
+    /// UNVERIFIED status: 403 `expired_token` `mfa_token is expired`.
+    pub fn mfa_token_expired() -> AuthError {
+        AuthError::new(
+            StatusCode::FORBIDDEN,
+            "expired_token",
+            "mfa_token is expired",
+        )
+    }
+
+    /// UNVERIFIED status: 403 `invalid_grant` `Malformed mfa_token` (also for a token the mock
+    /// never issued, or issued to another client).
+    pub fn malformed_mfa_token() -> AuthError {
+        AuthError::new(
+            StatusCode::FORBIDDEN,
+            "invalid_grant",
+            "Malformed mfa_token",
+        )
+    }
+
+    /// UNVERIFIED status: 403 `invalid_grant` `Invalid otp_code.`
+    pub fn invalid_otp_code() -> AuthError {
+        AuthError::new(StatusCode::FORBIDDEN, "invalid_grant", "Invalid otp_code.")
+    }
+
+    /// UNVERIFIED: 403 `invalid_grant` `Invalid binding_code.`
+    pub fn invalid_binding_code() -> AuthError {
+        AuthError::new(
+            StatusCode::FORBIDDEN,
+            "invalid_grant",
+            "Invalid binding_code.",
+        )
+    }
+
+    /// UNVERIFIED: 403 `invalid_grant` `Invalid oob_code.` (unknown, already redeemed, rejected,
+    /// or from another `mfa_token`).
+    pub fn invalid_oob_code() -> AuthError {
+        AuthError::new(StatusCode::FORBIDDEN, "invalid_grant", "Invalid oob_code.")
+    }
+
+    /// UNVERIFIED: 403 `invalid_grant` `Invalid recovery_code.`
+    pub fn invalid_recovery_code() -> AuthError {
+        AuthError::new(
+            StatusCode::FORBIDDEN,
+            "invalid_grant",
+            "Invalid recovery_code.",
+        )
+    }
+
+    /// UNVERIFIED status (RFC 8628 uses 400): 400 `authorization_pending`
+    /// `Authorization pending: please repeat the request in a few seconds.`
+    pub fn authorization_pending() -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            "authorization_pending",
+            "Authorization pending: please repeat the request in a few seconds.",
+        )
+    }
+
+    /// UNVERIFIED status (RFC 8628 uses 400) and text: 400 `slow_down`
+    /// `You are polling faster than allowed. Wait <n> seconds before polling again.`
+    pub fn slow_down(interval_seconds: u64) -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            "slow_down",
+            format!(
+                "You are polling faster than allowed. Wait {interval_seconds} seconds before polling again."
+            ),
+        )
+    }
+
+    /// UNVERIFIED status: 403 `invalid_grant` `MFA Authorization rejected.`
+    pub fn push_rejected() -> AuthError {
+        AuthError::new(
+            StatusCode::FORBIDDEN,
+            "invalid_grant",
+            "MFA Authorization rejected.",
+        )
+    }
+
+    /// UNVERIFIED text: 429 `too_many_attempts`
+    /// `Too many failed codes. Wait for some minutes before retrying.` with `X-RateLimit-*`.
+    pub fn too_many_failed_codes(limit: u32, reset_unix: u64) -> AuthError {
+        AuthError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "Too many failed codes. Wait for some minutes before retrying.",
+        )
+        .with_rate_limit(limit, 0, reset_unix)
+    }
+
+    /// UNVERIFIED text: 429 `too_many_attempts`
+    /// `Too many failed recovery codes. Wait for some minutes before retrying.` with `X-RateLimit-*`.
+    pub fn too_many_failed_recovery_codes(limit: u32, reset_unix: u64) -> AuthError {
+        AuthError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "Too many failed recovery codes. Wait for some minutes before retrying.",
+        )
+        .with_rate_limit(limit, 0, reset_unix)
+    }
+
+    /// UNVERIFIED: 401 `invalid_token` `Missing Bearer token` (no `Authorization: Bearer` header).
+    pub fn bearer_missing() -> AuthError {
+        AuthError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "Missing Bearer token",
+        )
+        .with_header(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=\"invalid_token\""),
+        )
+    }
+
+    /// UNVERIFIED: 401 `invalid_token` `Malformed mfa_token` (a bearer the mock never issued).
+    pub fn bearer_malformed() -> AuthError {
+        AuthError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "Malformed mfa_token",
+        )
+        .with_header(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=\"invalid_token\""),
+        )
+    }
+
+    /// UNVERIFIED: 401 `expired_token` `mfa_token is expired` (an expired bearer).
+    pub fn bearer_expired() -> AuthError {
+        AuthError::new(
+            StatusCode::UNAUTHORIZED,
+            "expired_token",
+            "mfa_token is expired",
+        )
+        .with_header(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=\"invalid_token\""),
+        )
+    }
+
+    /// UNVERIFIED text: 400 `unsupported_challenge_type`
+    /// `User is not enrolled with an authenticator that supports the requested challenge type.`
+    pub fn unsupported_challenge_type() -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            "unsupported_challenge_type",
+            "User is not enrolled with an authenticator that supports the requested challenge type.",
+        )
+    }
+
+    /// UNVERIFIED: 400 `unsupported_challenge_type` `Unsupported challenge type: <value>`.
+    pub fn unknown_challenge_type(value: &str) -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            "unsupported_challenge_type",
+            format!("Unsupported challenge type: {value}"),
+        )
+    }
+
+    /// UNVERIFIED: 400 `invalid_request` `Invalid authenticator_id: <id>` (not one of the user's
+    /// active authenticators).
+    pub fn invalid_authenticator_id(id: &str) -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            format!("Invalid authenticator_id: {id}"),
+        )
+    }
+
+    /// UNVERIFIED code and status: 403 `access_denied` `User is already enrolled`.
+    pub fn already_enrolled() -> AuthError {
+        AuthError::new(
+            StatusCode::FORBIDDEN,
+            "access_denied",
+            "User is already enrolled",
+        )
+    }
+
+    /// UNVERIFIED: 400 `invalid_request` `<name> must be an array of strings`.
+    pub fn not_a_string_array(name: &str) -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            format!("{name} must be an array of strings"),
+        )
+    }
+
+    /// UNVERIFIED: 400 `invalid_request` `Unsupported authenticator type: <value>` (also for
+    /// more than one type, which the mock does not enrol at once).
+    pub fn unsupported_authenticator_type(value: &str) -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            format!("Unsupported authenticator type: {value}"),
+        )
+    }
+
+    /// UNVERIFIED: 400 `invalid_request` `Unsupported oob channel: <value>`.
+    pub fn unsupported_oob_channel(value: &str) -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            format!("Unsupported oob channel: {value}"),
+        )
+    }
+
+    /// UNVERIFIED: 400 `invalid_request` `Invalid phone_number: <value>` (not E.164).
+    pub fn invalid_phone_number(value: &str) -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            format!("Invalid phone_number: {value}"),
+        )
+    }
+
+    /// UNVERIFIED: 400 `invalid_request` `Invalid email: <value>`.
+    pub fn invalid_email(value: &str) -> AuthError {
+        AuthError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            format!("Invalid email: {value}"),
+        )
+    }
+
+    /// UNVERIFIED: 404 `not_found` `Authenticator not found: <id>`.
+    pub fn authenticator_not_found(id: &str) -> AuthError {
+        AuthError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("Authenticator not found: {id}"),
+        )
+    }
+}
+
 /// Errors of `GET /passwordless/verify_redirect` that cannot be redirected.
 pub mod link {
     use super::*;
@@ -471,13 +823,15 @@ pub mod body {
         Token,
         /// The control API: `invalid_request`.
         Control,
+        /// The MFA API (`/mfa/...`): `invalid_request`.
+        Mfa,
     }
 
     impl Flavor {
         fn code(self) -> &'static str {
             match self {
                 Flavor::Start => "bad.request",
-                Flavor::Token | Flavor::Control => "invalid_request",
+                Flavor::Token | Flavor::Control | Flavor::Mfa => "invalid_request",
             }
         }
     }
@@ -549,6 +903,15 @@ pub mod control {
     /// 400 `invalid_request` with a free text about the body.
     pub fn invalid_body(description: impl Into<String>) -> AuthError {
         AuthError::new(StatusCode::BAD_REQUEST, "invalid_request", description)
+    }
+
+    /// 404 `not_found`: no push challenge or enrolment has oob_code \`CODE\`.
+    pub fn no_push(oob_code: &str) -> AuthError {
+        AuthError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no pending push notification with oob_code `{oob_code}`"),
+        )
     }
 }
 

@@ -10,7 +10,8 @@
 //! phone claims for SMS users without the `phone` scope is UNVERIFIED), `name` and `nickname` with
 //! `profile`. Without an `audience` the access token is a JWT for `{issuer}userinfo` (real Auth0
 //! may issue an opaque token there). `offline_access` without an audience yields a refresh token
-//! (UNVERIFIED); with an API that does not allow offline access it is silently dropped.
+//! (UNVERIFIED); with an API that does not allow offline access it is silently dropped. After a
+//! second factor both tokens carry `amr: ["mfa"]`, and so do tokens refreshed from that login.
 
 use serde_json::{Map, Value, json};
 
@@ -76,7 +77,7 @@ pub fn mint_tokens(
         Some(audience) => json!(audience),
         None => json!(userinfo),
     };
-    let access_claims = json!({
+    let mut access_claims = json!({
         "iss": issuer,
         "sub": user.user_id,
         "aud": audience_claim,
@@ -85,6 +86,9 @@ pub fn mint_tokens(
         "scope": granted.join(" "),
         "azp": authorization.client_id,
     });
+    if authorization.mfa {
+        access_claims["amr"] = json!(["mfa"]);
+    }
 
     let mut body = Map::new();
     body.insert(
@@ -125,6 +129,9 @@ fn id_token_claims(
     );
     if let Some(nonce) = &authorization.nonce {
         claims.insert("nonce".into(), Value::from(nonce.as_str()));
+    }
+    if authorization.mfa {
+        claims.insert("amr".into(), json!(["mfa"]));
     }
     let identifier = user
         .email

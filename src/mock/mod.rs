@@ -1,9 +1,12 @@
-//! The embedded mock Auth0 tenant: the passwordless half of Auth0's Authentication API.
+//! The embedded mock Auth0 tenant: the passwordless half of Auth0's Authentication API and its
+//! MFA API.
 //!
 //! Give it a [`Tenant`] fixture and it serves `POST /passwordless/start`, the passwordless OTP
 //! grant (and magic-link codes, refresh tokens) on `POST /oauth/token`,
-//! `GET /passwordless/verify_redirect`, OIDC discovery and a JWKS, plus a test-only control API
-//! under `/__mock/` (outbox, tenant, clock). Errors use Auth0's exact strings; the choices the
+//! `GET /passwordless/verify_redirect`, OIDC discovery and a JWKS; the MFA API
+//! (`mfa_required`, `GET`/`DELETE /mfa/authenticators`, `POST /mfa/challenge`,
+//! `POST /mfa/associate`, and the `mfa-otp`, `mfa-oob` and `mfa-recovery-code` grants); plus a
+//! test-only control API under `/__mock/` (outbox, tenant, clock, push decisions). Errors use Auth0's exact strings; the choices the
 //! protocol reference leaves open are listed in one place, in `errors.rs`.
 //!
 //! Run it in-process with [`MockServer::start`], standalone with [`serve`], or mount
@@ -11,10 +14,13 @@
 //!
 //! The mock knows nothing of scenarios, the runner, templates or snapshots.
 //!
-//! Known limitations: no rate limits, brute-force blocking or blocked users; no Private Key JWT
-//! or mTLS client authentication; magic links only support `response_type=code` and do not check
-//! `redirect_uri` against allowed callbacks; no `/authorize` or `/userinfo`; the MFA grants are
-//! recognised but not implemented yet.
+//! Known limitations: no rate limits or brute-force blocking beyond the per-user MFA failure
+//! limits, no blocked users; no Private Key JWT or mTLS client authentication; magic links only
+//! support `response_type=code`, do not check `redirect_uri` against allowed callbacks and never
+//! ask for MFA; no `/authorize` or `/userinfo`; MFA applies to the passwordless OTP grant only (not
+//! to magic links or refresh tokens); the MFA API accepts only `mfa_token`s (no access tokens for
+//! the `/mfa/` audience), so a user with a confirmed factor cannot enrol another; no limits on
+//! MFA messages sent or push notifications; no WebAuthn factors.
 
 mod client_auth;
 mod clock;
@@ -23,6 +29,8 @@ mod discovery;
 mod errors;
 mod ids;
 mod keys;
+mod mfa;
+mod mfa_store;
 mod minting;
 mod otp;
 mod outbox;
@@ -33,6 +41,7 @@ mod server;
 mod state;
 mod tenant;
 mod token;
+mod token_mfa;
 
 pub use clock::Clock;
 pub use keys::{JWK_E, JWK_N, KEY_ID};
@@ -41,5 +50,6 @@ pub use router::router;
 pub use server::{MockError, MockServer, ServeOptions, TlsFiles, serve, serve_with_shutdown};
 pub use state::{AppState, UserRecord};
 pub use tenant::{
-    Api, AppType, Client, Connection, PASSWORDLESS_OTP_GRANT, Strategy, Tenant, TenantError, User,
+    Api, AppType, Client, Connection, Factor, MfaPolicy, MfaSettings, PASSWORDLESS_OTP_GRANT,
+    Strategy, Tenant, TenantError, User,
 };

@@ -235,6 +235,7 @@ pub async fn passwordless_verify_redirect(
         nonce: params.string("nonce").ok().flatten().map(str::to_owned),
         redirect_uri: Some(redirect_uri.to_owned()),
         expires_at: now.saturating_add(AUTHORIZATION_CODE_LIFETIME_SECONDS),
+        mfa: false,
     });
     redirect(&[("code", &code)])
 }
@@ -287,14 +288,14 @@ fn identifier<'p>(params: &'p Params, connection: &Connection) -> Result<&'p str
 }
 
 /// `^\+[0-9]{1,15}$`.
-fn is_e164(value: &str) -> bool {
+pub(super) fn is_e164(value: &str) -> bool {
     value.strip_prefix('+').is_some_and(|digits| {
         (1..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
     })
 }
 
 /// A deliberately simple address check: `local@domain.tld`, no spaces, one `@`.
-fn is_email(value: &str) -> bool {
+pub(super) fn is_email(value: &str) -> bool {
     let Some((local, domain)) = value.split_once('@') else {
         return false;
     };

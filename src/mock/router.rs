@@ -7,11 +7,15 @@
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
-use super::control::{control_clock, control_clock_advance, control_outbox, control_tenant};
+use super::control::{
+    control_clock, control_clock_advance, control_outbox, control_push_approve,
+    control_push_reject, control_tenant,
+};
 use super::discovery::{discovery_jwks, discovery_openid_configuration};
 use super::errors::{BODY_LIMIT_BYTES, method_not_allowed, not_found};
+use super::mfa::{mfa_associate, mfa_authenticator_delete, mfa_authenticators_list, mfa_challenge};
 use super::passwordless::{passwordless_start, passwordless_verify_redirect};
 use super::state::AppState;
 use super::token::oauth_token;
@@ -31,6 +35,10 @@ pub fn router(state: AppState) -> Router {
             get(passwordless_verify_redirect),
         )
         .route("/oauth/token", post(oauth_token))
+        .route("/mfa/authenticators", get(mfa_authenticators_list))
+        .route("/mfa/authenticators/{id}", delete(mfa_authenticator_delete))
+        .route("/mfa/challenge", post(mfa_challenge))
+        .route("/mfa/associate", post(mfa_associate))
         .route(
             "/.well-known/openid-configuration",
             get(discovery_openid_configuration),
@@ -40,6 +48,11 @@ pub fn router(state: AppState) -> Router {
         .route("/__mock/tenant", get(control_tenant))
         .route("/__mock/clock", get(control_clock))
         .route("/__mock/clock/advance", post(control_clock_advance))
+        .route(
+            "/__mock/push/{oob_code}/approve",
+            post(control_push_approve),
+        )
+        .route("/__mock/push/{oob_code}/reject", post(control_push_reject))
         .fallback(|| async { not_found().into_response() })
         .method_not_allowed_fallback(|| async { method_not_allowed().into_response() })
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))

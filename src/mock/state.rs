@@ -1,8 +1,9 @@
 //! The run-time state of one mock tenant, shared by every handler behind an `Arc`.
 //!
 //! [`AppState`] bundles the immutable [`Tenant`] fixture with what changes while the mock runs:
-//! the clock, issued codes, the outbox, users created by a first login, and issued grants
-//! (authorization codes from magic links, refresh tokens). Each store has its own
+//! the clock, issued codes, the outbox, users created by a first login, issued grants
+//! (authorization codes from magic links, refresh tokens) and the MFA state (enrolled factors,
+//! `mfa_token`s, out-of-band challenges). Each store has its own
 //! `std::sync::Mutex`, held only for short synchronous sections, never across an `.await`.
 
 use std::collections::HashMap;
@@ -12,6 +13,7 @@ use serde::Serialize;
 
 use super::clock::{Clock, rfc3339};
 use super::ids::{random_hex, random_token};
+use super::mfa_store::MfaStore;
 use super::otp::{OtpStore, normalize_identifier};
 use super::outbox::Outbox;
 use super::tenant::{Connection, Strategy, Tenant};
@@ -40,6 +42,7 @@ struct Inner {
     outbox: Outbox,
     users: UserDirectory,
     grants: GrantStore,
+    mfa: MfaStore,
 }
 
 impl AppState {
@@ -47,6 +50,7 @@ impl AppState {
     /// slash is removed. The issuer is `public_url` plus `/`.
     pub fn new(tenant: Tenant, public_url: &str) -> AppState {
         let users = UserDirectory::seeded(&tenant);
+        let mfa = MfaStore::seeded(&tenant);
         AppState {
             inner: Arc::new(Inner {
                 tenant,
@@ -56,6 +60,7 @@ impl AppState {
                 outbox: Outbox::default(),
                 users,
                 grants: GrantStore::default(),
+                mfa,
             }),
         }
     }
@@ -99,6 +104,11 @@ impl AppState {
     pub fn grants(&self) -> &GrantStore {
         &self.inner.grants
     }
+
+    /// Enrolled factors, `mfa_token`s and out-of-band challenges.
+    pub fn mfa(&self) -> &MfaStore {
+        &self.inner.mfa
+    }
 }
 
 /// A user as the mock knows it.
@@ -116,6 +126,9 @@ pub struct UserRecord {
     pub phone_number: Option<String>,
     /// When the user was created (RFC 3339); `None` for users from the fixture.
     pub created_at: Option<String>,
+    /// The fixture's `role` for the user (`users.<role>` in scenarios); `None` for users
+    /// created by a login.
+    pub role: Option<String>,
 }
 
 /// Users keyed by connection and normalised identifier.
@@ -140,6 +153,7 @@ impl UserDirectory {
                 email: user.email.clone(),
                 phone_number: user.phone_number.clone(),
                 created_at: None,
+                role: user.role.clone(),
             };
             users.insert(
                 (connection.name.clone(), normalize_identifier(identifier)),
@@ -180,6 +194,7 @@ impl UserDirectory {
                     email,
                     phone_number,
                     created_at: Some(rfc3339(now)),
+                    role: None,
                 }
             })
             .clone()
@@ -208,8 +223,11 @@ pub struct Authorization {
     pub nonce: Option<String>,
     /// The `redirect_uri` of a magic link, which the code exchange must repeat if it sends one.
     pub redirect_uri: Option<String>,
-    /// Unix seconds after which an authorization code is void (unused for refresh tokens).
+    /// Unix seconds after which an authorization code or `mfa_token` is void (unused for refresh
+    /// tokens).
     pub expires_at: u64,
+    /// Whether the user passed a second factor: tokens then carry `amr: ["mfa"]`.
+    pub mfa: bool,
 }
 
 /// Issued authorization codes (single use) and refresh tokens (reusable).

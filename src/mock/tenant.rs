@@ -3,11 +3,18 @@
 //! A [`Tenant`] is plain data read from YAML (`mock/tenant.yaml` is the built-in one). It is never
 //! mutated while the mock runs; users created by a first login live in the run-time state instead.
 //! The issuer is deliberately not part of the fixture: it is the public URL the mock is served under.
+//!
+//! MFA lives in three places: the tenant-wide [`MfaSettings`] (policy, push polling interval,
+//! failure limits), an optional [`MfaPolicy`] per client and per user (the most specific one wins:
+//! user, then client, then tenant), and the factors a seed user has already enrolled ([`Factor`]),
+//! with the test secrets a scenario needs to pass the challenge.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+use super::passwordless::{is_e164, is_email};
 
 /// The grant type of the embedded passwordless login (`/oauth/token` with an OTP).
 pub const PASSWORDLESS_OTP_GRANT: &str = "http://auth0.com/oauth/grant-type/passwordless/otp";
@@ -35,6 +42,111 @@ pub struct Tenant {
     /// Users that exist before any login. The default value is none.
     #[serde(default)]
     pub users: Vec<User>,
+    /// When MFA applies and how its limits are set. The default value is [`MfaSettings::default`].
+    #[serde(default)]
+    pub mfa: MfaSettings,
+}
+
+/// When a login must pass a second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MfaPolicy {
+    /// Never ask for a second factor.
+    Never,
+    /// Always ask; a user without an active factor must enrol first.
+    Always,
+    /// Ask when the user has at least one enrolled, active factor (Auth0's "adaptive" feel).
+    #[default]
+    WhenEnrolled,
+}
+
+/// Tenant-wide MFA settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MfaSettings {
+    /// The policy of clients and users that set none. The default value is `when_enrolled`.
+    #[serde(default)]
+    pub policy: MfaPolicy,
+    /// How long an `mfa_token` stays valid, in seconds. The default value is 600.
+    #[serde(default = "default_mfa_token_lifetime")]
+    pub mfa_token_lifetime_seconds: u64,
+    /// The shortest gap between two polls of a push `oob_code` before `slow_down`, in seconds.
+    /// The default value is 5.
+    #[serde(default = "default_push_poll_interval")]
+    pub push_poll_interval_seconds: u64,
+    /// Wrong OTPs and binding codes a user may send per hour before `too_many_attempts`.
+    /// The default value is 10.
+    #[serde(default = "default_mfa_failures_per_hour")]
+    pub otp_failures_per_hour: u32,
+    /// Wrong recovery codes a user may send per hour before `too_many_attempts`.
+    /// The default value is 10.
+    #[serde(default = "default_mfa_failures_per_hour")]
+    pub recovery_code_failures_per_hour: u32,
+}
+
+impl Default for MfaSettings {
+    fn default() -> MfaSettings {
+        MfaSettings {
+            policy: MfaPolicy::default(),
+            mfa_token_lifetime_seconds: default_mfa_token_lifetime(),
+            push_poll_interval_seconds: default_push_poll_interval(),
+            otp_failures_per_hour: default_mfa_failures_per_hour(),
+            recovery_code_failures_per_hour: default_mfa_failures_per_hour(),
+        }
+    }
+}
+
+/// A second factor a seed user has enrolled (and confirmed) before the mock starts.
+///
+/// `id` is the device part of the authenticator ids (`dev_` + 16 characters, e.g.
+/// `dev_6NWz8awwC8brh2dN`); a random one is made when it is left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Factor {
+    /// An authenticator app (RFC 6238: SHA-1, 6 digits, 30 s): `totp|dev_…`.
+    Totp {
+        /// The device id. The default value is a random one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        /// The shared secret, base32 (at least 128 bits).
+        secret: String,
+    },
+    /// A phone for text messages, with its voice twin: `sms|dev_…` and `voice|dev_…`.
+    Sms {
+        /// The device id. The default value is a random one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        /// The E.164 phone number.
+        phone_number: String,
+    },
+    /// An e-mail address for codes: `email|dev_…`.
+    Email {
+        /// The device id. The default value is a random one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        /// The address codes go to.
+        email: String,
+    },
+    /// A push device (Guardian), with its OTP twin: `push|dev_…` and `totp|dev_…`.
+    Push {
+        /// The device id. The default value is a random one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        /// The device name shown in the authenticator list. The default value is `Mock Device`.
+        #[serde(default = "default_push_device_name")]
+        name: String,
+        /// The base32 secret of the OTP twin. The default value is a random one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        secret: Option<String>,
+    },
+    /// A recovery code: `recovery-code|dev_…`.
+    RecoveryCode {
+        /// The device id. The default value is a random one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        /// The code (Auth0 uses 24 upper-case letters and digits).
+        recovery_code: String,
+    },
 }
 
 /// An application registered in the tenant.
@@ -58,6 +170,9 @@ pub struct Client {
     /// The names of the connections enabled for the client. The default value is none.
     #[serde(default)]
     pub connections: Vec<String>,
+    /// The MFA policy of logins through this client. The default value is the tenant's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa: Option<MfaPolicy>,
 }
 
 /// The application types the mock knows.
@@ -130,6 +245,17 @@ pub struct User {
     /// The E.164 phone number (for `sms` connections).
     #[serde(default)]
     pub phone_number: Option<String>,
+    /// The name the harness picks this user by (`users.<role>`), e.g. `totp_enrolled`.
+    /// The default value is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// The user's own MFA policy, which overrides the client's and the tenant's.
+    /// The default value is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa: Option<MfaPolicy>,
+    /// Second factors enrolled before the mock starts. The default value is none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub factors: Vec<Factor>,
 }
 
 /// Why a tenant fixture could not be loaded.
@@ -166,7 +292,10 @@ fn location_of(path: &Path, line: Option<usize>, col: Option<usize>) -> String {
 
 impl Tenant {
     /// The built-in tenant (`mock/tenant.yaml`): clients `native-app`, `regular-web-app`,
-    /// `no-passwordless-app`, `email-only-app`; connections `email` and `sms`.
+    /// `no-passwordless-app`, `email-only-app`, `mfa-always-app`; connections `email` and `sms`;
+    /// seed users with a `role` each, among them one per MFA factor (`totp_enrolled`,
+    /// `sms_enrolled`, `email_enrolled`, `push_enrolled`, `recovery_enrolled`), one with all of
+    /// them (`multi_factor`) and one who must enrol (`must_enrol`).
     ///
     /// ```
     /// use passwordless_conformance::mock::Tenant;
@@ -234,6 +363,25 @@ impl Tenant {
     /// The API whose identifier is `audience`.
     pub fn api(&self, audience: &str) -> Option<&Api> {
         self.apis.iter().find(|a| a.identifier == audience)
+    }
+
+    /// The seed user with this user id.
+    pub fn user(&self, user_id: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.user_id == user_id)
+    }
+
+    /// The first seed user whose `role` is `role` (e.g. `totp_enrolled`).
+    pub fn user_for_role(&self, role: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.role.as_deref() == Some(role))
+    }
+
+    /// The MFA policy for `user_id` logging in through `client`: the user's, else the client's,
+    /// else the tenant's.
+    pub fn mfa_policy(&self, client: &Client, user_id: &str) -> MfaPolicy {
+        self.user(user_id)
+            .and_then(|user| user.mfa)
+            .or(client.mfa)
+            .unwrap_or(self.mfa.policy)
     }
 
     /// Checks what serde cannot: references, uniqueness, required secrets.
@@ -319,6 +467,25 @@ impl Tenant {
                     ),
                 ));
             }
+            if let Some(role) = &user.role
+                && self.user_for_role(role).map(|u| u.user_id.as_str()) != Some(&user.user_id)
+            {
+                return Err(Problem::at(
+                    role,
+                    format!("user role `{role}` is used twice"),
+                ));
+            }
+            for factor in &user.factors {
+                factor.check().map_err(|(needle, message)| {
+                    Problem::at(needle, format!("user `{}`: {message}", user.user_id))
+                })?;
+            }
+        }
+        if self.mfa.mfa_token_lifetime_seconds == 0 {
+            return Err(Problem::at(
+                "mfa_token_lifetime_seconds",
+                "`mfa_token_lifetime_seconds` is 0, MFA tokens would never be valid".to_owned(),
+            ));
         }
         Ok(())
     }
@@ -339,6 +506,74 @@ impl Client {
     pub fn has_connection(&self, connection: &str) -> bool {
         self.connections.iter().any(|c| c == connection)
     }
+}
+
+impl Factor {
+    /// The device id from the fixture, if it names one.
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Factor::Totp { id, .. }
+            | Factor::Sms { id, .. }
+            | Factor::Email { id, .. }
+            | Factor::Push { id, .. }
+            | Factor::RecoveryCode { id, .. } => id.as_deref(),
+        }
+    }
+
+    /// Checks secrets and addresses; the error is a needle to point at and a message.
+    fn check(&self) -> Result<(), (&str, String)> {
+        if let Some(id) = self.id()
+            && !is_device_id(id)
+        {
+            return Err((
+                id,
+                format!(
+                    "factor id `{id}` must be `dev_` followed by letters and digits, e.g. `dev_6NWz8awwC8brh2dN`"
+                ),
+            ));
+        }
+        match self {
+            Factor::Totp { secret, .. }
+            | Factor::Push {
+                secret: Some(secret),
+                ..
+            } => match totp_rs::Secret::try_from_base32(secret) {
+                Ok(bytes) if bytes.as_bytes().len() >= 16 => Ok(()),
+                _ => Err((
+                    secret,
+                    format!(
+                        "TOTP secret `{secret}` must be base32 (A-Z, 2-7) of at least 128 bits\nhint: 32 characters, e.g. `GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ`"
+                    ),
+                )),
+            },
+            Factor::Sms { phone_number, .. } if !is_e164(phone_number) => Err((
+                phone_number,
+                format!("phone number `{phone_number}` is not E.164, e.g. `+15555550100`"),
+            )),
+            Factor::Email { email, .. } if !is_email(email) => {
+                Err((email, format!("`{email}` is not an e-mail address")))
+            }
+            Factor::RecoveryCode {
+                recovery_code: code,
+                ..
+            } if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric()) => Err((
+                if code.is_empty() {
+                    "recovery_code:"
+                } else {
+                    code
+                },
+                format!("recovery code `{code}` must be letters and digits"),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Whether `id` looks like an Auth0 device id: `dev_` and 1 to 32 ASCII letters and digits.
+fn is_device_id(id: &str) -> bool {
+    id.strip_prefix("dev_").is_some_and(|rest| {
+        (1..=32).contains(&rest.len()) && rest.chars().all(|c| c.is_ascii_alphanumeric())
+    })
 }
 
 impl Strategy {
@@ -420,6 +655,22 @@ fn default_token_lifetime() -> u64 {
     86_400
 }
 
+fn default_mfa_token_lifetime() -> u64 {
+    600
+}
+
+fn default_push_poll_interval() -> u64 {
+    5
+}
+
+fn default_mfa_failures_per_hour() -> u32 {
+    10
+}
+
+fn default_push_device_name() -> String {
+    "Mock Device".to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -438,7 +689,8 @@ mod tests {
                 "native-app",
                 "regular-web-app",
                 "no-passwordless-app",
-                "email-only-app"
+                "email-only-app",
+                "mfa-always-app"
             ]
         );
         let confidential = tenant.client_for_role("confidential").unwrap();
@@ -465,6 +717,82 @@ mod tests {
                 .unwrap()
                 .allow_offline_access
         );
+    }
+
+    #[test]
+    fn builtin_tenant_has_a_user_per_mfa_factor() {
+        let tenant = Tenant::builtin();
+        for role in [
+            "totp_enrolled",
+            "sms_enrolled",
+            "email_enrolled",
+            "push_enrolled",
+            "recovery_enrolled",
+            "multi_factor",
+        ] {
+            let user = tenant.user_for_role(role).unwrap();
+            assert!(!user.factors.is_empty(), "{role}");
+        }
+        assert_eq!(
+            tenant.user_for_role("multi_factor").unwrap().factors.len(),
+            5
+        );
+        let enrol = tenant.user_for_role("must_enrol").unwrap();
+        assert_eq!(enrol.mfa, Some(MfaPolicy::Always));
+        assert!(enrol.factors.is_empty());
+        assert_eq!(tenant.mfa.policy, MfaPolicy::WhenEnrolled);
+        assert_eq!(
+            tenant.client_for_role("mfa_always").unwrap().mfa,
+            Some(MfaPolicy::Always)
+        );
+    }
+
+    #[test]
+    fn factors_are_checked_and_unknown_factor_fields_are_refused() {
+        let base = "clients: []\nconnections:\n  - name: email\n    strategy: email\nusers:\n  - user_id: email|1\n    connection: email\n    email: a@example.com\n    factors:\n";
+        let bad_secret = format!("{base}      - type: totp\n        secret: NOT-BASE32\n");
+        let message = Tenant::from_yaml_str(&bad_secret, Path::new("t.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.starts_with(
+                "invalid tenant file `t.yaml:11:17`: user `email|1`: TOTP secret `NOT-BASE32`"
+            ),
+            "{message}"
+        );
+        let extra = format!(
+            "{base}      - type: sms\n        phone_number: \"+15555550100\"\n        colour: red\n"
+        );
+        let message = Tenant::from_yaml_str(&extra, Path::new("t.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("colour"), "{message}");
+        let bad_phone = format!("{base}      - type: sms\n        phone_number: \"555\"\n");
+        assert!(Tenant::from_yaml_str(&bad_phone, Path::new("t.yaml")).is_err());
+        let duplicate_role = "clients: []\nconnections:\n  - name: email\n    strategy: email\nusers:\n  - user_id: email|1\n    connection: email\n    email: a@example.com\n    role: r\n  - user_id: email|2\n    connection: email\n    email: b@example.com\n    role: r\n";
+        let message = Tenant::from_yaml_str(duplicate_role, Path::new("t.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("user role `r` is used twice"), "{message}");
+    }
+
+    #[test]
+    fn the_most_specific_mfa_policy_wins() {
+        let text = "clients:\n  - client_id: a\n    name: A\n    role: a\n    app_type: native\n    mfa: always\n  - client_id: b\n    name: B\n    role: b\n    app_type: native\nconnections: []\nmfa:\n  policy: never\n";
+        let mut tenant = Tenant::from_yaml_str(text, Path::new("t.yaml")).unwrap();
+        let (a, b) = (tenant.clients[0].clone(), tenant.clients[1].clone());
+        assert_eq!(tenant.mfa_policy(&a, "email|1"), MfaPolicy::Always);
+        assert_eq!(tenant.mfa_policy(&b, "email|1"), MfaPolicy::Never);
+        tenant.users.push(User {
+            user_id: "email|1".to_owned(),
+            connection: "email".to_owned(),
+            email: Some("a@example.com".to_owned()),
+            phone_number: None,
+            role: None,
+            mfa: Some(MfaPolicy::WhenEnrolled),
+            factors: Vec::new(),
+        });
+        assert_eq!(tenant.mfa_policy(&a, "email|1"), MfaPolicy::WhenEnrolled);
     }
 
     #[test]

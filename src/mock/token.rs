@@ -1,9 +1,9 @@
 //! `POST /oauth/token` (§3): client checks, then one function per grant type.
 //!
 //! Implemented grants: the passwordless OTP grant, `authorization_code` (for codes from magic
-//! links) and `refresh_token`. The MFA grants (`mfa-otp`, `mfa-oob`, `mfa-recovery-code`) are
-//! recognised, so clients that lack them get `unauthorized_client`, but are not implemented yet:
-//! they are the next arm of the `match` in [`oauth_token`].
+//! links), `refresh_token`, and the MFA grants (`mfa-otp`, `mfa-oob`, `mfa-recovery-code`), which
+//! live in `token_mfa.rs`. A passwordless login whose MFA policy applies ends in `mfa_required`
+//! instead of tokens; the MFA grants then finish it.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -21,12 +21,13 @@ use super::params::{Params, basic_credentials, read_params};
 use super::passwordless::otp_rejection_error;
 use super::state::{AppState, Authorization};
 use super::tenant::{Client, PASSWORDLESS_OTP_GRANT};
+use super::token_mfa::{mfa_gate, mfa_oob_grant, mfa_otp_grant, mfa_recovery_code_grant};
 
-/// The MFA one-time-password grant (not implemented yet).
+/// The MFA one-time-password grant.
 pub const MFA_OTP_GRANT: &str = "http://auth0.com/oauth/grant-type/mfa-otp";
-/// The MFA out-of-band grant (not implemented yet).
+/// The MFA out-of-band grant.
 pub const MFA_OOB_GRANT: &str = "http://auth0.com/oauth/grant-type/mfa-oob";
-/// The MFA recovery-code grant (not implemented yet).
+/// The MFA recovery-code grant.
 pub const MFA_RECOVERY_CODE_GRANT: &str = "http://auth0.com/oauth/grant-type/mfa-recovery-code";
 
 /// Grant types Auth0 has: a client lacking one of these gets `unauthorized_client`; any other
@@ -76,7 +77,9 @@ pub async fn oauth_token(
         PASSWORDLESS_OTP_GRANT => passwordless_otp_grant(&state, client, &params)?,
         "authorization_code" => authorization_code_grant(&state, client, &params)?,
         "refresh_token" => refresh_token_grant(&state, client, &params)?,
-        // TODO(mfa): the MFA grants plug in here.
+        MFA_OTP_GRANT => mfa_otp_grant(&state, client, &params)?,
+        MFA_OOB_GRANT => mfa_oob_grant(&state, client, &params)?,
+        MFA_RECOVERY_CODE_GRANT => mfa_recovery_code_grant(&state, client, &params)?,
         other => return Err(token::unsupported_grant_type(other)),
     };
     let mut response = Json(tokens).into_response();
@@ -122,7 +125,9 @@ fn passwordless_otp_grant(
         nonce: optional(params, "nonce")?.map(str::to_owned),
         redirect_uri: None,
         expires_at: now,
+        mfa: false,
     };
+    let authorization = mfa_gate(state, client, authorization, now)?;
     mint_tokens(state, &authorization, RefreshPolicy::WhenRequested)
 }
 
@@ -174,7 +179,7 @@ fn audience(state: &AppState, params: &Params) -> Result<Option<String>, AuthErr
 }
 
 /// A string parameter; an empty string counts as absent.
-fn optional<'p>(params: &'p Params, name: &str) -> Result<Option<&'p str>, AuthError> {
+pub(super) fn optional<'p>(params: &'p Params, name: &str) -> Result<Option<&'p str>, AuthError> {
     params
         .string(name)
         .map(|value| value.filter(|text| !text.is_empty()))
@@ -182,6 +187,6 @@ fn optional<'p>(params: &'p Params, name: &str) -> Result<Option<&'p str>, AuthE
 }
 
 /// A string parameter that must be present: `missing <name> parameter` otherwise.
-fn required<'p>(params: &'p Params, name: &str) -> Result<&'p str, AuthError> {
+pub(super) fn required<'p>(params: &'p Params, name: &str) -> Result<&'p str, AuthError> {
     optional(params, name)?.ok_or_else(|| token::missing_parameter(name))
 }

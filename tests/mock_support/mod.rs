@@ -10,13 +10,16 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, header};
 use http_body_util::BodyExt;
-use passwordless_conformance::mock::{AppState, Tenant, router};
+use passwordless_conformance::mock::{AppState, Factor, Tenant, router};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
 pub const PUBLIC_URL: &str = "http://mock.test";
 pub const PASSWORDLESS_OTP: &str = "http://auth0.com/oauth/grant-type/passwordless/otp";
 pub const CONFIDENTIAL_SECRET: &str = "regular-web-app-test-secret";
+pub const MFA_OTP: &str = "http://auth0.com/oauth/grant-type/mfa-otp";
+pub const MFA_OOB: &str = "http://auth0.com/oauth/grant-type/mfa-oob";
+pub const MFA_RECOVERY_CODE: &str = "http://auth0.com/oauth/grant-type/mfa-recovery-code";
 
 /// The mock router with its state, driven without a socket.
 pub struct Mock {
@@ -111,6 +114,28 @@ impl Mock {
             .await
     }
 
+    /// A request with `Authorization: Bearer <token>` and an optional JSON body.
+    pub async fn bearer(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"));
+        let body = match body {
+            Some(body) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(body.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(request.body(body).unwrap()).await
+    }
+
     pub async fn post_raw(
         &self,
         path: &str,
@@ -171,6 +196,111 @@ impl Mock {
         }
         self.post_json("/oauth/token", body).await
     }
+}
+
+impl Mock {
+    /// Logs `email` in with an e-mail code through `client_id` and returns the reply (a token set,
+    /// or `mfa_required`), with extra OTP-grant fields merged in.
+    pub async fn email_login(&self, client_id: &str, email: &str, extra: Value) -> Reply {
+        let code = self.email_code(client_id, email).await;
+        let mut extra = extra;
+        extra["client_id"] = json!(client_id);
+        if client_id == "regular-web-app" {
+            extra["client_secret"] = json!(CONFIDENTIAL_SECRET);
+        }
+        self.otp_grant("email", email, &code, extra).await
+    }
+
+    /// Logs the built-in user with `role` in through the native app and returns the `mfa_token`
+    /// of the `mfa_required` answer.
+    pub async fn mfa_token(&self, role: &str, extra: Value) -> String {
+        let email = self.user_email(role);
+        let reply = self.email_login("native-app", &email, extra).await;
+        assert_eq!(reply.status, 403, "{}", reply.text);
+        assert_eq!(reply.json["error"], "mfa_required", "{}", reply.text);
+        reply.json["mfa_token"].as_str().unwrap().to_owned()
+    }
+
+    /// The e-mail address of the seed user with `role`.
+    pub fn user_email(&self, role: &str) -> String {
+        self.state
+            .tenant()
+            .user_for_role(role)
+            .and_then(|user| user.email.clone())
+            .expect("a seed user with this role")
+    }
+
+    /// The TOTP secret of the seed user with `role` (its TOTP factor, else its push device's).
+    pub fn totp_secret(&self, role: &str) -> String {
+        let user = self.state.tenant().user_for_role(role).unwrap();
+        user.factors
+            .iter()
+            .find_map(|factor| match factor {
+                Factor::Totp { secret, .. } => Some(secret.clone()),
+                _ => None,
+            })
+            .or_else(|| {
+                user.factors.iter().find_map(|factor| match factor {
+                    Factor::Push { secret, .. } => secret.clone(),
+                    _ => None,
+                })
+            })
+            .expect("a TOTP secret")
+    }
+
+    /// The recovery code of the seed user with `role`.
+    pub fn recovery_code(&self, role: &str) -> String {
+        let user = self.state.tenant().user_for_role(role).unwrap();
+        user.factors
+            .iter()
+            .find_map(|factor| match factor {
+                Factor::RecoveryCode { recovery_code, .. } => Some(recovery_code.clone()),
+                _ => None,
+            })
+            .expect("a recovery code")
+    }
+
+    /// Moves the mock clock to the start of the next 30-second TOTP step, so that a code computed
+    /// now stays in the same step for the rest of the test.
+    pub fn settle_at_step_start(&self) {
+        let now = self.state.clock().unix_now();
+        self.state.clock().advance(30 - now % 30);
+    }
+
+    /// The TOTP code of `secret` at the mock's time shifted by `offset_seconds`.
+    pub fn totp_at(&self, secret: &str, offset_seconds: i64) -> String {
+        let now = self.state.clock().unix_now();
+        totp(secret, now.checked_add_signed(offset_seconds).unwrap())
+    }
+
+    /// An MFA grant as the native app: `grant_type` plus `fields`.
+    pub async fn mfa_grant(&self, grant_type: &str, fields: Value) -> Reply {
+        let mut body = json!({"grant_type": grant_type, "client_id": "native-app"});
+        if let (Value::Object(body), Value::Object(fields)) = (&mut body, fields) {
+            body.extend(fields);
+        }
+        self.post_json("/oauth/token", body).await
+    }
+
+    /// `POST /mfa/challenge` as the native app with `fields`.
+    pub async fn challenge(&self, mfa_token: &str, fields: Value) -> Reply {
+        let mut body = json!({"client_id": "native-app", "mfa_token": mfa_token});
+        if let (Value::Object(body), Value::Object(fields)) = (&mut body, fields) {
+            body.extend(fields);
+        }
+        self.post_json("/mfa/challenge", body).await
+    }
+}
+
+/// The RFC 6238 code (SHA-1, 6 digits, 30 s) of a base32 `secret` at Unix time `at`.
+pub fn totp(secret: &str, at: u64) -> String {
+    let bytes = totp_rs::Secret::try_from_base32(secret).unwrap();
+    totp_rs::Builder::new()
+        .with_secret(bytes)
+        .build()
+        .unwrap()
+        .generate(at)
+        .to_string()
 }
 
 /// A code that differs from `code` in every digit.

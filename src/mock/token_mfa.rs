@@ -1,0 +1,147 @@
+//! The MFA side of `POST /oauth/token` (§5.1, §5.6): entering MFA, and the three MFA grants.
+//!
+//! [`mfa_gate`] runs after a passwordless code was accepted: when the user's MFA policy applies
+//! it answers `mfa_required` with a fresh `mfa_token` bound to the user, the client, and the
+//! audience, scope and nonce first asked for. The grants take that token plus proof of a second
+//! factor and mint the usual token set for the bound login, marked `amr: ["mfa"]`.
+//!
+//! An `mfa_token` is NOT single use: like Auth0's Iron-sealed tokens it stays valid for its whole
+//! lifetime (list, challenge, associate and grants all accept it again). What is single use is
+//! the proof: a TOTP step is accepted once per device (RFC 6238 §5.2), an `oob_code` redeems once,
+//! a recovery code is replaced when used. So ten concurrent `mfa-otp` grants with one token and
+//! one code yield exactly one token set; the other nine get `Invalid otp_code.` (and count as
+//! failures).
+
+use serde_json::Value;
+
+use super::errors::{AuthError, mfa};
+use super::mfa_store::{Limits, TokenProblem};
+use super::minting::{RefreshPolicy, mint_tokens};
+use super::params::Params;
+use super::state::{AppState, Authorization};
+use super::tenant::{Client, MfaPolicy};
+use super::token::{optional, required};
+
+/// Lets `authorization` through, or answers `mfa_required` when the MFA policy applies.
+pub fn mfa_gate(
+    state: &AppState,
+    client: &Client,
+    authorization: Authorization,
+    now: u64,
+) -> Result<Authorization, AuthError> {
+    let user_id = authorization.user.user_id.clone();
+    let required = match state.tenant().mfa_policy(client, &user_id) {
+        MfaPolicy::Never => false,
+        MfaPolicy::Always => true,
+        MfaPolicy::WhenEnrolled => state.mfa().is_enrolled(&user_id),
+    };
+    if !required {
+        return Ok(authorization);
+    }
+    let lifetime = state.tenant().mfa.mfa_token_lifetime_seconds;
+    let mfa_token = state.mfa().issue_token(Authorization {
+        expires_at: now.saturating_add(lifetime),
+        ..authorization
+    });
+    Err(mfa::mfa_required(
+        &mfa_token,
+        state.mfa().requirements(&user_id),
+    ))
+}
+
+/// `grant_type=http://auth0.com/oauth/grant-type/mfa-otp`: `mfa_token` + `otp`.
+pub fn mfa_otp_grant(
+    state: &AppState,
+    client: &Client,
+    params: &Params,
+) -> Result<Value, AuthError> {
+    let (_, authorization) = transaction(state, client, params)?;
+    let otp = required(params, "otp")?;
+    let now = state.clock().unix_now();
+    state
+        .mfa()
+        .verify_otp(&authorization.user.user_id, otp, now, &limits(state))?;
+    finish(state, authorization)
+}
+
+/// `grant_type=http://auth0.com/oauth/grant-type/mfa-oob`: `mfa_token` + `oob_code`
+/// (+ `binding_code` for codes sent by text message, voice or e-mail).
+pub fn mfa_oob_grant(
+    state: &AppState,
+    client: &Client,
+    params: &Params,
+) -> Result<Value, AuthError> {
+    let (mfa_token, authorization) = transaction(state, client, params)?;
+    let oob_code = required(params, "oob_code")?;
+    let binding_code = optional(params, "binding_code")?;
+    let now = state.clock().unix_now();
+    state.mfa().redeem_oob(
+        &mfa_token,
+        &authorization.user.user_id,
+        oob_code,
+        binding_code,
+        now,
+        &limits(state),
+    )?;
+    finish(state, authorization)
+}
+
+/// `grant_type=http://auth0.com/oauth/grant-type/mfa-recovery-code`: `mfa_token` +
+/// `recovery_code`; the answer adds the user's new `recovery_code`.
+pub fn mfa_recovery_code_grant(
+    state: &AppState,
+    client: &Client,
+    params: &Params,
+) -> Result<Value, AuthError> {
+    let (_, authorization) = transaction(state, client, params)?;
+    let recovery_code = required(params, "recovery_code")?;
+    let now = state.clock().unix_now();
+    let fresh = state.mfa().redeem_recovery_code(
+        &authorization.user.user_id,
+        recovery_code,
+        now,
+        &limits(state),
+    )?;
+    let mut tokens = finish(state, authorization)?;
+    if let Value::Object(body) = &mut tokens {
+        body.insert("recovery_code".into(), Value::from(fresh));
+    }
+    Ok(tokens)
+}
+
+/// The `mfa_token` of the request and the login behind it.
+fn transaction(
+    state: &AppState,
+    client: &Client,
+    params: &Params,
+) -> Result<(String, Authorization), AuthError> {
+    let mfa_token = required(params, "mfa_token")?;
+    let now = state.clock().unix_now();
+    let authorization = state
+        .mfa()
+        .transaction(mfa_token, Some(&client.client_id), now)
+        .map_err(|problem| match problem {
+            TokenProblem::Malformed => mfa::malformed_mfa_token(),
+            TokenProblem::Expired => mfa::mfa_token_expired(),
+        })?;
+    Ok((mfa_token.to_owned(), authorization))
+}
+
+/// The token set of the bound login, marked as having passed MFA.
+fn finish(state: &AppState, authorization: Authorization) -> Result<Value, AuthError> {
+    let authorization = Authorization {
+        mfa: true,
+        ..authorization
+    };
+    mint_tokens(state, &authorization, RefreshPolicy::WhenRequested)
+}
+
+/// The tenant's MFA limits.
+pub fn limits(state: &AppState) -> Limits {
+    let settings = &state.tenant().mfa;
+    Limits {
+        otp_failures_per_hour: settings.otp_failures_per_hour,
+        recovery_code_failures_per_hour: settings.recovery_code_failures_per_hour,
+        push_poll_interval_seconds: settings.push_poll_interval_seconds,
+    }
+}
