@@ -66,6 +66,7 @@ impl Redactor {
         let forms = [
             value.to_owned(),
             url::form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>(),
+            percent_encode_strict(value),
             STANDARD.encode(value),
             URL_SAFE_NO_PAD.encode(value),
         ];
@@ -138,7 +139,15 @@ impl Redactor {
                 None => Value::String(format!("[{key}]")),
             };
         }
-        if VOLATILE_KEYS.contains(&key) {
+        if key == "id" || key == "authenticator_id" {
+            if let Some((kind, _)) = value.as_str().and_then(|id| id.split_once("|dev_")) {
+                // Authenticator ids are random at enrolment; the kind prefix is what conforms.
+                return Value::String(format!("{kind}|dev_[id]"));
+            }
+        }
+        if VOLATILE_KEYS.contains(&key)
+            || (key.ends_with("_at") && !value.is_object() && !value.is_array())
+        {
             return Value::String(format!("[{}]", key.trim_start_matches('_')));
         }
         self.redact_json(value)
@@ -189,6 +198,20 @@ impl Redactor {
         };
         self.redact_str(&text)
     }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters (as minijinja's `urlencode`
+/// and most URL builders do), a form `form_urlencoded` does not produce for `*` and `~`.
+fn percent_encode_strict(value: &str) -> String {
+    let mut encoded = String::new();
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
 }
 
 /// `email|65c4bca2b6c3ddf424cef5d5` → `email|[user_id]`: the connection stays visible.
@@ -271,6 +294,33 @@ mod tests {
         assert_eq!(
             redactor.redact_str(&format!("b64 {}", STANDARD.encode("canary-secret"))),
             "b64 [secret]"
+        );
+    }
+
+    #[test]
+    fn strictly_percent_encoded_values_are_replaced_too() {
+        let mut redactor = Redactor::new();
+        redactor.add("Fe26.2**abc*d", "[capture:oob_code]");
+        assert_eq!(
+            redactor.redact_str("/__mock/push/Fe26.2%2A%2Aabc%2Ad/approve"),
+            "/__mock/push/[capture:oob_code]/approve"
+        );
+    }
+
+    #[test]
+    fn authenticator_ids_keep_their_kind() {
+        let redacted =
+            Redactor::new().redact_json(&json!([{"id": "totp|dev_m24XgLOVY6NJWVrl"}, {"id": 7}]));
+        assert_eq!(redacted, json!([{"id": "totp|dev_[id]"}, {"id": 7}]));
+    }
+
+    #[test]
+    fn times_in_fields_ending_in_at_are_redacted() {
+        let redacted = Redactor::new()
+            .redact_json(&json!({"effective_at": 1795842799, "sent_at": "2026-01-01T00:00:00Z"}));
+        assert_eq!(
+            redacted,
+            json!({"effective_at": "[effective_at]", "sent_at": "[sent_at]"})
         );
     }
 

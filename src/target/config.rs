@@ -562,6 +562,8 @@ struct UserSpec {
     unique_phone: bool,
     totp_secret: Option<String>,
     recovery_code: Option<String>,
+    /// The phone of an enrolled SMS authenticator (where MFA binding codes are texted).
+    mfa_phone_number: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -677,6 +679,9 @@ impl ProfileSpec {
                 }
                 if let Some(code) = user.recovery_code {
                     secrets.insert("recovery_code".to_owned(), code);
+                }
+                if let Some(phone) = user.mfa_phone_number {
+                    secrets.insert("mfa_phone_number".to_owned(), phone);
                 }
                 let identity = IdentityTemplate {
                     email: user.email,
