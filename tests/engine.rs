@@ -421,3 +421,51 @@ fn a_tls_failure_is_reported_not_hung_on() {
     assert!(report.contains("the TLS handshake failed"), "{report}");
     assert!(report.contains("certificate is not trusted"), "{report}");
 }
+
+#[test]
+fn compare_lists_where_two_targets_disagree() {
+    let root = std::env::temp_dir().join(format!("pc-compare-{}", std::process::id()));
+    let snap = |target: &str, name: &str, body: &str| {
+        let dir = root.join("snapshots").join(target);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join(format!("{name}.snap")),
+            format!("---\nsource: src/snapshot.rs\n---\n{body}"),
+        )
+        .unwrap();
+    };
+    let expired_mock = "- step: use the expired code\n  response:\n    status: 403\n    body:\n      error: invalid_grant\n      error_description: The verification code has expired. Please try to login again.\n";
+    let expired_staging = "- step: use the expired code\n  response:\n    status: 400\n    body:\n      error: invalid_grant\n      error_description: The verification code has expired. Please try to login again.\n      error_uri: https://x\n";
+    snap("mock", "expired", expired_mock);
+    snap("staging", "expired", expired_staging);
+    snap("mock", "same", "- step: a\n  response:\n    status: 200\n");
+    snap(
+        "staging",
+        "same",
+        "- step: a\n  response:\n    status: 200\n",
+    );
+    snap("mock", "mock_only", "[]");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_passwordless-conformance"))
+        .args(["compare", "mock", "staging", "--project"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(
+            "expired\n  step 1 `use the expired code`\n    status: mock 403, staging 400"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("$.error_uri: mock absent, staging string"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("same\n"), "{stdout}");
+    assert!(stdout.contains("only in mock: mock_only"), "{stdout}");
+    assert!(
+        stdout.contains("2 scenarios compared, 1 differ"),
+        "{stdout}"
+    );
+}
