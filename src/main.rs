@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use passwordless_conformance::mock::{ServeOptions, Tenant, TlsFiles, serve};
+use passwordless_conformance::mock::{ServeOptions, SmtpSettings, Tenant, TlsFiles, serve};
 use passwordless_conformance::{SnapshotMode, Suite, TrialOutcome, discover};
 
 #[derive(Parser)]
@@ -73,6 +73,10 @@ struct MockArgs {
     /// listen address.
     #[arg(long)]
     public_url: Option<String>,
+    /// Deliver e-mail over SMTP to this server too (like a tenant's custom SMTP provider), e.g. a
+    /// mail catcher on 127.0.0.1:1025.
+    #[arg(long, value_name = "HOST:PORT")]
+    smtp: Option<SmtpSettings>,
 }
 
 fn main() -> ExitCode {
@@ -201,6 +205,7 @@ fn mock(args: MockArgs) -> ExitCode {
         public_url: args.public_url,
         tenant,
         tls,
+        smtp: args.smtp,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

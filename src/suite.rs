@@ -13,7 +13,7 @@ use crate::runner::{RunCtx, run_scenario};
 use crate::scenario::{Capability, load_scenario_file};
 use crate::schema::SchemaRegistry;
 use crate::snapshot::check_transcript_snapshot;
-use crate::target::{Session, TargetConfig};
+use crate::target::{Session, TargetConfig, TargetKind};
 
 /// A scenario file found under `scenarios/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,6 +139,14 @@ impl Suite {
             ));
         }
 
+        // Existing test accounts (MFA users) are shared by every trial that names them: one
+        // trial at a time may use one, or they would read each other's codes.
+        let _account_locks = match lock_shared_accounts(&scenario.source.text, target) {
+            Ok(locks) => locks,
+            Err(error) => {
+                return TrialOutcome::Failed(format!("cannot lock a shared test account: {error}"));
+            }
+        };
         let runtime = match tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -234,6 +242,62 @@ pub fn run_parallel(
             })
         })
         .collect()
+}
+
+/// The user roles a scenario's templates name.
+fn user_roles(scenario_text: &str) -> Vec<String> {
+    let Ok(regex) = regex::Regex::new(r"\busers\.([A-Za-z_][A-Za-z0-9_]*)") else {
+        return Vec::new();
+    };
+    let mut roles: Vec<String> = regex
+        .captures_iter(scenario_text)
+        .map(|found| found[1].to_owned())
+        .collect();
+    roles.sort();
+    roles.dedup();
+    roles
+}
+
+/// Takes an exclusive lock (a file lock, so it also holds across nextest's one-process-per-trial)
+/// on every existing test account the scenario uses, in a fixed order so trials never deadlock.
+/// Identities made unique per trial need none.
+fn lock_shared_accounts(
+    scenario_text: &str,
+    target: &TargetConfig,
+) -> std::io::Result<Vec<std::fs::File>> {
+    let own_outbox = |source: &Option<crate::target::OtpSource>| {
+        matches!(source, None | Some(crate::target::OtpSource::MockOutbox))
+    };
+    if matches!(target.kind, TargetKind::Mock(_))
+        && own_outbox(&target.otp_sources.email)
+        && own_outbox(&target.otp_sources.sms)
+    {
+        // Every trial has its own mock tenant and outbox: nothing is shared.
+        return Ok(Vec::new());
+    }
+    let unique = |role: &str| match &target.kind {
+        TargetKind::Mock(_) => role == "email_user" || role == "sms_user",
+        TargetKind::Remote(remote) => remote
+            .users
+            .get(role)
+            .is_some_and(|user| user.unique_email && user.phone_number.is_none()),
+    };
+    let folder = std::env::temp_dir().join("passwordless-conformance-locks");
+    let mut locks = Vec::new();
+    for role in user_roles(scenario_text)
+        .iter()
+        .filter(|role| !unique(role))
+    {
+        std::fs::create_dir_all(&folder)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(folder.join(format!("{}--{role}.lock", target.name)))?;
+        file.lock()?;
+        locks.push(file);
+    }
+    Ok(locks)
 }
 
 /// The client and user roles a scenario's templates name (`clients.native`, `users.totp_enrolled`)

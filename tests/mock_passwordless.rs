@@ -603,3 +603,32 @@ async fn an_oversized_body_is_a_json_413() {
             "Request body is larger than 65536 bytes",
         );
 }
+
+#[tokio::test]
+async fn null_optional_properties_count_as_absent() {
+    let mock = Mock::new();
+    // auth0-python sends omitted fields as JSON null.
+    let reply = mock
+        .post_json(
+            START,
+            json!({"client_id": "native-app", "connection": "email", "email": "null@example.com",
+                   "send": null, "authParams": null, "client_secret": null,
+                   "client_assertion": null, "client_assertion_type": null}),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    // No `send` means a link for e-mail, as without the property.
+    let message = mock.state.outbox().latest("null@example.com").unwrap();
+    assert!(message.link.is_some(), "{message:?}");
+    // Required properties still must be strings.
+    mock.post_json(
+        START,
+        json!({"client_id": "native-app", "connection": null, "email": "null@example.com"}),
+    )
+    .await
+    .assert_error(
+        400,
+        "bad.connection",
+        "Expected type string but found type null",
+    );
+}

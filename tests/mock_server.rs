@@ -216,6 +216,7 @@ async fn serve_uses_the_public_url_as_issuer_and_stops_on_its_shutdown_signal() 
         public_url: Some("https://mock.example.test/".to_owned()),
         tenant: Tenant::builtin(),
         tls: None,
+        smtp: None,
     };
     let server = tokio::spawn(serve_with_shutdown(opts, async {
         let _ = stopped.await;
@@ -250,6 +251,7 @@ async fn serve_speaks_https_with_the_given_certificate() {
             cert: fixture("cert.pem"),
             key: fixture("key.pem"),
         }),
+        smtp: None,
     };
     let server = tokio::spawn(serve_with_shutdown(opts, async {
         let _ = stopped.await;
@@ -287,6 +289,7 @@ async fn a_missing_certificate_file_is_named_in_the_error() {
             cert: PathBuf::from("/nonexistent/cert.pem"),
             key: fixture("key.pem"),
         }),
+        smtp: None,
     };
     let error = serve_with_shutdown(opts, async {}).await.unwrap_err();
     assert!(
@@ -317,6 +320,7 @@ async fn a_certificate_that_is_not_pem_is_an_invalid_tls_config() {
             cert: fixture("README.md"),
             key: fixture("key.pem"),
         }),
+        smtp: None,
     };
     let error = serve_with_shutdown(opts, async {}).await.unwrap_err();
     assert!(matches!(error, MockError::TlsConfig { .. }), "{error:?}");
@@ -333,6 +337,7 @@ async fn a_bad_public_url_is_rejected_before_serving() {
         public_url: Some("mock.example.test".to_owned()),
         tenant: Tenant::builtin(),
         tls: None,
+        smtp: None,
     };
     let error = serve_with_shutdown(opts, async {}).await.unwrap_err();
     assert!(
@@ -352,6 +357,7 @@ async fn a_taken_listen_address_is_a_bind_error() {
         public_url: None,
         tenant: Tenant::builtin(),
         tls: None,
+        smtp: None,
     };
     let error = serve_with_shutdown(opts, async {}).await.unwrap_err();
     assert!(

@@ -586,3 +586,99 @@ async fn malformed_token_bodies_are_invalid_request_json() {
             "Request body is larger than 65536 bytes",
         );
 }
+
+// ---- leniency found by running auth0-python against the mock ------------------------------------
+
+#[tokio::test]
+async fn null_optional_parameters_count_as_absent() {
+    let mock = Mock::new();
+    let code = mock.email_code("native-app", EMAIL).await;
+    // auth0-python's passwordless `login` sends every omitted argument as JSON null.
+    let reply = mock
+        .otp_grant(
+            "email",
+            EMAIL,
+            &code,
+            json!({"audience": null, "scope": null, "nonce": null, "redirect_uri": null,
+                   "client_secret": null, "client_assertion": null, "client_assertion_type": null}),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert!(reply.json.get("id_token").is_none(), "{}", reply.text);
+    // The same for a confidential client's secret: `null` is no secret.
+    mock.otp_grant(
+        "email",
+        EMAIL,
+        "000000",
+        json!({"client_id": "regular-web-app", "client_secret": null}),
+    )
+    .await
+    .assert_error(401, "invalid_client", "Client authentication is required");
+}
+
+#[tokio::test]
+async fn a_null_required_parameter_is_missing() {
+    let mock = Mock::new();
+    mock.post_json(
+        TOKEN,
+        json!({"client_id": "native-app", "grant_type": null}),
+    )
+    .await
+    .assert_error(400, "invalid_request", "missing grant_type parameter");
+    mock.otp_grant("email", EMAIL, "123456", json!({"realm": null}))
+        .await
+        .assert_error(400, "invalid_request", "missing realm parameter");
+}
+
+#[tokio::test]
+async fn a_request_refused_for_a_bad_parameter_leaves_the_code_redeemable() {
+    let mock = Mock::new();
+    let code = mock.email_code("native-app", EMAIL).await;
+    for (extra, message) in [
+        (json!({"scope": 42}), "scope must be a string"),
+        (json!({"nonce": ["n"]}), "nonce must be a string"),
+        (json!({"audience": false}), "audience must be a string"),
+    ] {
+        mock.otp_grant("email", EMAIL, &code, extra)
+            .await
+            .assert_error(400, "invalid_request", message);
+    }
+    let reply = mock
+        .otp_grant("email", EMAIL, &code, json!({"scope": "openid"}))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+}
+
+#[tokio::test]
+async fn an_authorization_code_refused_for_its_redirect_uri_or_client_stays_redeemable() {
+    let mock = Mock::new();
+    mock.post_json(
+        "/passwordless/start",
+        json!({"client_id": "native-app", "connection": "email", "email": EMAIL, "send": "link",
+               "authParams": {"redirect_uri": "https://app.example.com/cb", "scope": "openid"}}),
+    )
+    .await;
+    let link = url::Url::parse(&mock.state.outbox().latest(EMAIL).unwrap().link.unwrap()).unwrap();
+    let location = mock
+        .get(&format!("{}?{}", link.path(), link.query().unwrap()))
+        .await
+        .location();
+    let code = query_param(&location, "code").unwrap();
+    let exchange = |client_id: &str, redirect_uri: &str| {
+        json!({"grant_type": "authorization_code", "client_id": client_id, "code": code,
+               "redirect_uri": redirect_uri})
+    };
+    mock.post_json(TOKEN, exchange("native-app", "https://evil.example.com/cb"))
+        .await
+        .assert_error(403, "invalid_grant", "Invalid redirect_uri");
+    mock.post_json(
+        TOKEN,
+        exchange("email-only-app", "https://app.example.com/cb"),
+    )
+    .await
+    .assert_error(403, "invalid_grant", "Invalid authorization code");
+    let reply = mock
+        .post_json(TOKEN, exchange("native-app", "https://app.example.com/cb"))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+}

@@ -28,10 +28,11 @@ pub fn authenticate(
     if !client.is_confidential() {
         return Ok(());
     }
-    if params.get("client_assertion").is_some() {
+    // JSON `null` counts as absent: auth0-python sends omitted fields that way.
+    if params.present("client_assertion").is_some() {
         return Err(ClientAuthFailure::Invalid);
     }
-    let presented = match (params.get("client_secret"), basic_credentials(headers)) {
+    let presented = match (params.present("client_secret"), basic_credentials(headers)) {
         (Some(value), _) => match value.as_str() {
             Some(secret) => secret.to_owned(),
             None => return Err(ClientAuthFailure::Invalid),

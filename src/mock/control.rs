@@ -20,6 +20,13 @@ use super::outbox::Message;
 use super::params::{Params, read_params};
 use super::state::AppState;
 
+/// Whether `path` belongs to the control API (`/__mock` and everything under it), which is never
+/// rate limited nor delayed.
+pub fn is_control_path(path: &str) -> bool {
+    path.strip_prefix("/__mock")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// `GET /__mock/outbox?to=ADDR`: the newest message sent to `ADDR`.
 pub async fn control_outbox(
     State(state): State<AppState>,

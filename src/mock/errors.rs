@@ -119,6 +119,27 @@
 //!
 //! Everywhere: unknown route 404 `not_found` `Not Found`; wrong method 405 `method_not_allowed`
 //! `Method Not Allowed`; an internal failure (never caused by input) 500 `server_error`.
+//!
+//! Rate limits and delivery (`rate_limit.rs`, `smtp.rs`; all opt-in through the tenant fixture)
+//! - over a `rate_limits:` bucket: 429 `too_many_requests` `Too many requests. Check the
+//!   X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset headers.` (the code is
+//!   verified, the text is not), the same on every endpoint
+//! - `X-RateLimit-*` on every response of a limited endpoint, not only on 429s;
+//!   `X-RateLimit-Reset` is when the bucket is full again (rounded up to the second), not when
+//!   the next request is allowed; `Retry-After` (off by default) is decimal seconds until the
+//!   next request is allowed
+//! - a failed SMTP delivery still answers 200 (the message is in the outbox with `smtp_error`)
+//!
+//! Lenient parsing, equally unverified (auth0-python sends omitted parameters as JSON `null`)
+//! - `/oauth/token` (and the MFA API, which shares its parameter reading): a JSON `null`
+//!   parameter counts as absent, so a `null` optional parameter is ignored and a `null` required
+//!   one is `missing <name> parameter`
+//! - `/passwordless/start`: a JSON `null` `send`, `authParams`, `client_secret`,
+//!   `client_assertion` or `client_assertion_type` counts as absent; a `null` required property
+//!   (`client_id`, `connection`, `email`, `phone_number`) is still
+//!   `Expected type string but found type null`
+//! - no request refused for a parameter (scope, nonce, audience, redirect_uri, ...) consumes its
+//!   one-time code or authorization code: every parameter is checked before the code is redeemed
 
 use std::borrow::Cow;
 
@@ -926,6 +947,16 @@ pub fn method_not_allowed() -> AuthError {
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
         "Method Not Allowed",
+    )
+}
+
+/// UNVERIFIED text: 429 `too_many_requests` `Too many requests. Check the X-RateLimit-Limit,
+/// X-RateLimit-Remaining and X-RateLimit-Reset headers.` (the rate-limit layer adds the headers).
+pub fn too_many_requests() -> AuthError {
+    AuthError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_requests",
+        "Too many requests. Check the X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset headers.",
     )
 }
 

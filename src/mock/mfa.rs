@@ -2,9 +2,9 @@
 //!
 //! `GET /mfa/authenticators`, `DELETE /mfa/authenticators/{id}` and `POST /mfa/associate` take
 //! the `mfa_token` as `Authorization: Bearer`; `POST /mfa/challenge` takes it in the body with the
-//! client's credentials. Codes for text-message, voice and e-mail factors go to the outbox like
-//! passwordless codes (`channel` `sms` for text and voice, `email` for e-mail; `code` is the
-//! binding code). Push notifications are answered through the control API
+//! client's credentials. Codes for text-message, voice and e-mail factors go to the outbox (and
+//! e-mails over SMTP) like passwordless codes (`channel` `sms` for text and voice, `email` for
+//! e-mail; `code` is the binding code). Push notifications are answered through the control API
 //! (`POST /__mock/push/{oob_code}/approve` or `/reject`).
 //!
 //! Choices the reference leaves open (also listed in `errors.rs`): without `authenticator_id` a
@@ -31,6 +31,7 @@ use super::mfa_store::{
 use super::outbox::{Channel, Message, email_body, sms_body};
 use super::params::{Params, basic_credentials, read_params};
 use super::passwordless::{is_e164, is_email};
+use super::smtp;
 use super::state::{AppState, Authorization};
 use super::tenant::Factor;
 use super::token::{optional, required};
@@ -123,7 +124,7 @@ pub async fn mfa_challenge(
     }
     let oob_code = match &target.address {
         Some(address) => {
-            let code = send_binding_code(&state, address, target.authenticator.oob_channel);
+            let code = send_binding_code(&state, address, target.authenticator.oob_channel).await;
             state.mfa().issue_oob(
                 mfa_token,
                 &target.device_id,
@@ -222,7 +223,7 @@ pub async fn mfa_associate(
             match address {
                 Some(address) => {
                     let channel = Some(if channel == "email" { "email" } else { "sms" });
-                    let code = send_binding_code(&state, &address, channel);
+                    let code = send_binding_code(&state, &address, channel).await;
                     let oob_code = state.mfa().issue_oob(
                         &mfa_token,
                         &enrolment.device_id,
@@ -314,21 +315,23 @@ fn preference(authenticator: &Authenticator) -> u8 {
     }
 }
 
-/// Sends a fresh 6-digit binding code to `address` through the outbox and returns it.
-fn send_binding_code(state: &AppState, address: &str, oob_channel: Option<&str>) -> String {
+/// Sends a fresh 6-digit binding code to `address` (outbox, and SMTP for e-mail) and returns it.
+async fn send_binding_code(state: &AppState, address: &str, oob_channel: Option<&str>) -> String {
     let code = binding_code();
     let (channel, body) = match oob_channel {
         Some("email") => (Channel::Email, email_body(&code, None)),
         _ => (Channel::Sms, sms_body(&code, None)),
     };
-    state.outbox().record(Message {
+    let message = Message {
         to: address.to_owned(),
         channel,
         code: code.clone(),
         link: None,
         body,
         sent_at: rfc3339(state.clock().now()),
-    });
+        smtp_error: None,
+    };
+    smtp::send(state, message).await;
     code
 }
 

@@ -14,8 +14,13 @@
 //!
 //! The mock knows nothing of scenarios, the runner, templates or snapshots.
 //!
-//! Known limitations: no rate limits or brute-force blocking beyond the per-user MFA failure
-//! limits, no blocked users; no Private Key JWT or mTLS client authentication; magic links only
+//! Opt-in through the tenant fixture: e-mail delivery over SMTP besides the outbox (`smtp:`),
+//! Auth0's rate limits as scaled token buckets (`rate_limits:`), and a fixed delay on every
+//! Auth0 response (`latency_ms`).
+//!
+//! Known limitations: rate limits only per endpoint (no tenant-wide limit across endpoints, no
+//! per-user or per-session keys, `auth0-forwarded-for` ignored), no brute-force blocking beyond
+//! the per-user MFA failure limits, no blocked users; SMTP without authentication; no Private Key JWT or mTLS client authentication; magic links only
 //! support `response_type=code`, do not check `redirect_uri` against allowed callbacks and never
 //! ask for MFA; no `/authorize` or `/userinfo`; MFA applies to the passwordless OTP grant only (not
 //! to magic links or refresh tokens); the MFA API accepts only `mfa_token`s (no access tokens for
@@ -29,6 +34,7 @@ mod discovery;
 mod errors;
 mod ids;
 mod keys;
+mod latency;
 mod mfa;
 mod mfa_store;
 mod minting;
@@ -36,8 +42,10 @@ mod otp;
 mod outbox;
 mod params;
 mod passwordless;
+mod rate_limit;
 mod router;
 mod server;
+mod smtp;
 mod state;
 mod tenant;
 mod token;
@@ -46,8 +54,10 @@ mod token_mfa;
 pub use clock::Clock;
 pub use keys::{JWK_E, JWK_N, KEY_ID};
 pub use outbox::{Channel, Message, Outbox};
+pub use rate_limit::{EndpointLimit, LimitKey, RateLimits};
 pub use router::router;
 pub use server::{MockError, MockServer, ServeOptions, TlsFiles, serve, serve_with_shutdown};
+pub use smtp::{DEFAULT_SMTP_FROM, SmtpAddressError, SmtpSettings, SmtpTls};
 pub use state::{AppState, UserRecord};
 pub use tenant::{
     Api, AppType, Client, Connection, Factor, MfaPolicy, MfaSettings, PASSWORDLESS_OTP_GRANT,

@@ -1,7 +1,8 @@
 //! The outbox: every e-mail and text message the mock "sent", for the harness to read codes from.
 //!
-//! Real Auth0 delivers messages through a provider; the mock records them instead and exposes the
-//! newest one per recipient through the control API (`GET /__mock/outbox?to=...`).
+//! Real Auth0 delivers messages through a provider; the mock records them and exposes the newest
+//! one per recipient through the control API (`GET /__mock/outbox?to=...`). E-mails may also go
+//! to an SMTP server (`smtp.rs`), which records them here once the delivery was tried.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -36,6 +37,11 @@ pub struct Message {
     pub body: String,
     /// When the message was sent, RFC 3339 from the injected clock.
     pub sent_at: String,
+    /// Why the SMTP delivery of an e-mail failed, when the tenant has `smtp:` settings and it
+    /// did (the message is still recorded, and the request still succeeded). Left out of the
+    /// JSON when there was no failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_error: Option<String>,
 }
 
 /// The newest message per recipient.
@@ -101,6 +107,7 @@ mod tests {
             link: None,
             body: sms_body(code, None),
             sent_at: "2026-01-01T00:00:00Z".to_owned(),
+            smtp_error: None,
         }
     }
 

@@ -44,7 +44,22 @@ impl Params {
         self.fields.keys().map(String::as_str)
     }
 
-    /// A string parameter: `Ok(None)` when absent, `Err(value)` when present with another type.
+    /// The value of a parameter that is present and not JSON `null`.
+    pub fn present(&self, name: &str) -> Option<&Value> {
+        self.fields.get(name).filter(|value| !value.is_null())
+    }
+
+    /// Like [`Params::string`], but JSON `null` counts as absent (for optional parameters).
+    pub fn optional_string(&self, name: &str) -> Result<Option<&str>, &Value> {
+        match self.present(name) {
+            None => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text)),
+            Some(other) => Err(other),
+        }
+    }
+
+    /// A string parameter: `Ok(None)` when absent, `Err(value)` when present with another type
+    /// (JSON `null` included).
     pub fn string(&self, name: &str) -> Result<Option<&str>, &Value> {
         match self.fields.get(name) {
             None => Ok(None),
@@ -149,6 +164,20 @@ mod tests {
         assert_eq!(params.string("a"), Ok(Some("1")));
         assert_eq!(params.string("b"), Err(&Value::from(2)));
         assert_eq!(params.string("c"), Ok(None));
+    }
+
+    #[test]
+    fn null_is_absent_only_for_optional_readers() {
+        let params = parse_body(
+            &headers("application/json"),
+            br#"{"scope":null,"nonce":"n"}"#,
+            Flavor::Token,
+        )
+        .unwrap();
+        assert_eq!(params.optional_string("scope"), Ok(None));
+        assert_eq!(params.optional_string("nonce"), Ok(Some("n")));
+        assert!(params.present("scope").is_none());
+        assert_eq!(params.string("scope"), Err(&Value::Null));
     }
 
     #[test]

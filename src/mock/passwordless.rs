@@ -1,7 +1,8 @@
 //! `POST /passwordless/start` and `GET /passwordless/verify_redirect` (§2, §4).
 //!
 //! Start validates a request in the order the reference lists Auth0's checks, issues a code that
-//! supersedes earlier ones, and "sends" it (a code, or a magic link carrying it) to the outbox.
+//! supersedes earlier ones, and sends it (a code, or a magic link carrying it): to the outbox, and
+//! e-mails also over SMTP when the tenant has `smtp:` settings.
 //! Verify-redirect is the web magic link: it redeems the code like the OTP grant and redirects to
 //! `redirect_uri` with an authorization code.
 //!
@@ -25,6 +26,7 @@ use super::ids::random_hex;
 use super::otp::OtpRejection;
 use super::outbox::{Channel, Message, email_body, sms_body};
 use super::params::{Params, read_params};
+use super::smtp;
 use super::state::{AUTHORIZATION_CODE_LIFETIME_SECONDS, AppState, Authorization};
 use super::tenant::{Client, Connection, Strategy};
 
@@ -89,12 +91,17 @@ pub async fn passwordless_start(
     })?;
     let connection = enabled_connection(client, &params, tenant)?;
     let identifier = identifier(&params, connection)?;
-    let auth_params = match params.get("authParams") {
+    // JSON `null` counts as absent for the optional properties (auth0-python sends omitted
+    // fields that way); required ones still must be strings.
+    let auth_params = match params.present("authParams") {
         None => Map::new(),
         Some(Value::Object(auth_params)) => auth_params.clone(),
         Some(other) => return Err(start::auth_params_not_object(other)),
     };
-    let send = match start_field(&params, "send")? {
+    let send = match params
+        .optional_string("send")
+        .map_err(|found| start::not_a_string("send", found))?
+    {
         Some(value) => Send::parse(value).ok_or_else(|| start::send_not_allowed(value))?,
         // Auth0 documents `link` as the default; for SMS only codes make sense.
         None => match connection.strategy {
@@ -129,14 +136,16 @@ pub async fn passwordless_start(
         Strategy::Email => (Channel::Email, email_body(&code, link.as_deref())),
         Strategy::Sms => (Channel::Sms, sms_body(&code, link.as_deref())),
     };
-    state.outbox().record(Message {
+    let message = Message {
         to: identifier.to_owned(),
         channel,
         code,
         link,
         body,
         sent_at: rfc3339(clock.now()),
-    });
+        smtp_error: None,
+    };
+    smtp::send(&state, message).await;
 
     let id = random_hex(24);
     Ok(Json(match connection.strategy {

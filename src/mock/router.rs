@@ -2,10 +2,14 @@
 //!
 //! Unknown paths get a JSON 404 and wrong methods a JSON 405, so no client ever sees axum's
 //! plain-text defaults. Request bodies are capped at
-//! `BODY_LIMIT_BYTES` (64 KiB).
+//! `BODY_LIMIT_BYTES` (64 KiB). Two layers wrap the Auth0 surface (never `/__mock/`): the
+//! fixture's `latency_ms` delay, then its `rate_limits:`. Client IPs for per-IP limits come from
+//! `ConnectInfo<SocketAddr>`, so serve the router with
+//! `into_make_service_with_connect_info::<SocketAddr>()`.
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, post};
 
@@ -15,8 +19,10 @@ use super::control::{
 };
 use super::discovery::{discovery_jwks, discovery_openid_configuration};
 use super::errors::{BODY_LIMIT_BYTES, method_not_allowed, not_found};
+use super::latency::latency;
 use super::mfa::{mfa_associate, mfa_authenticator_delete, mfa_authenticators_list, mfa_challenge};
 use super::passwordless::{passwordless_start, passwordless_verify_redirect};
+use super::rate_limit::rate_limit;
 use super::state::AppState;
 use super::token::oauth_token;
 
@@ -56,5 +62,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { not_found().into_response() })
         .method_not_allowed_fallback(|| async { method_not_allowed().into_response() })
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        // The last layer runs first: the delay covers 429s too.
+        .layer(from_fn_with_state(state.clone(), rate_limit))
+        .layer(from_fn_with_state(state.clone(), latency))
         .with_state(state)
 }

@@ -15,6 +15,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::router::router;
+use super::smtp::SmtpSettings;
 use super::state::AppState;
 use super::tenant::Tenant;
 
@@ -48,12 +49,15 @@ impl MockServer {
         let app = router(state.clone());
         let (shutdown, shutdown_received) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    // A dropped sender also means "stop".
-                    let _ = shutdown_received.await;
-                })
-                .await
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async {
+                // A dropped sender also means "stop".
+                let _ = shutdown_received.await;
+            })
+            .await
         });
         Ok(MockServer {
             state,
@@ -120,6 +124,9 @@ pub struct ServeOptions {
     pub tenant: Tenant,
     /// Serve HTTPS with these files. The default value (`None`) is plain HTTP.
     pub tls: Option<TlsFiles>,
+    /// Deliver e-mails to this SMTP server too (the CLI's `--smtp HOST:PORT`), replacing the
+    /// tenant fixture's `smtp:`. The default value (`None`) keeps the fixture's settings.
+    pub smtp: Option<SmtpSettings>,
 }
 
 /// Why the standalone mock could not run.
@@ -200,17 +207,24 @@ pub async fn serve_with_shutdown(
         Some(url) => checked_public_url(url)?,
         None => format!("{scheme}://{}", reachable(bound)),
     };
-    let app = router(AppState::new(opts.tenant, &public_url));
+    let mut tenant = opts.tenant;
+    if let Some(smtp) = opts.smtp {
+        tenant.smtp = Some(smtp);
+    }
+    let app = router(AppState::new(tenant, &public_url));
     println!("mock tenant listening on {public_url}");
 
     match tls_config {
         None => {
             listener.set_nonblocking(true).map_err(MockError::Serve)?;
             let listener = tokio::net::TcpListener::from_std(listener).map_err(MockError::Serve)?;
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-                .map_err(MockError::Serve)
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(MockError::Serve)
         }
         Some(config) => {
             let handle = axum_server::Handle::new();
@@ -222,7 +236,7 @@ pub async fn serve_with_shutdown(
             axum_server::from_tcp_rustls(listener, config)
                 .map_err(MockError::Serve)?
                 .handle(handle)
-                .serve(app.into_make_service())
+                .serve(app.into_make_service_with_connect_info::<SocketAddr>())
                 .await
                 .map_err(MockError::Serve)
         }

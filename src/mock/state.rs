@@ -3,7 +3,7 @@
 //! [`AppState`] bundles the immutable [`Tenant`] fixture with what changes while the mock runs:
 //! the clock, issued codes, the outbox, users created by a first login, issued grants
 //! (authorization codes from magic links, refresh tokens) and the MFA state (enrolled factors,
-//! `mfa_token`s, out-of-band challenges). Each store has its own
+//! `mfa_token`s, out-of-band challenges) and the rate-limit buckets. Each store has its own
 //! `std::sync::Mutex`, held only for short synchronous sections, never across an `.await`.
 
 use std::collections::HashMap;
@@ -16,6 +16,7 @@ use super::ids::{random_hex, random_token};
 use super::mfa_store::MfaStore;
 use super::otp::{OtpStore, normalize_identifier};
 use super::outbox::Outbox;
+use super::rate_limit::RateLimiter;
 use super::tenant::{Connection, Strategy, Tenant};
 
 /// How long an authorization code from a magic link stays valid, in seconds.
@@ -43,6 +44,7 @@ struct Inner {
     users: UserDirectory,
     grants: GrantStore,
     mfa: MfaStore,
+    rate_limiter: RateLimiter,
 }
 
 impl AppState {
@@ -61,6 +63,7 @@ impl AppState {
                 users,
                 grants: GrantStore::default(),
                 mfa,
+                rate_limiter: RateLimiter::default(),
             }),
         }
     }
@@ -108,6 +111,11 @@ impl AppState {
     /// Enrolled factors, `mfa_token`s and out-of-band challenges.
     pub fn mfa(&self) -> &MfaStore {
         &self.inner.mfa
+    }
+
+    /// The token buckets of the fixture's `rate_limits:` (empty when it has none).
+    pub fn rate_limiter(&self) -> &RateLimiter {
+        &self.inner.rate_limiter
     }
 }
 
@@ -245,11 +253,26 @@ impl GrantStore {
         code
     }
 
-    /// Removes and returns the authorization behind `code`, if it exists and has not expired.
-    pub fn redeem_code(&self, code: &str, now: u64) -> Option<Authorization> {
-        lock(&self.codes)
-            .remove(code)
-            .filter(|authorization| now < authorization.expires_at)
+    /// Removes and returns the authorization behind `code`, if it exists, has not expired and
+    /// passes `check`. A code that fails `check` is left for a corrected request; a code found
+    /// expired is dropped.
+    pub fn redeem_code<E>(
+        &self,
+        code: &str,
+        now: u64,
+        unknown: E,
+        check: impl FnOnce(&Authorization) -> Result<(), E>,
+    ) -> Result<Authorization, E> {
+        let mut codes = lock(&self.codes);
+        let Some(authorization) = codes.get(code) else {
+            return Err(unknown);
+        };
+        if now >= authorization.expires_at {
+            codes.remove(code);
+            return Err(unknown);
+        }
+        check(authorization)?;
+        codes.remove(code).ok_or(unknown)
     }
 
     /// Stores an authorization and returns a fresh opaque refresh token (`v1.` + 48 random bytes).

@@ -8,6 +8,10 @@
 //! failure limits), an optional [`MfaPolicy`] per client and per user (the most specific one wins:
 //! user, then client, then tenant), and the factors a seed user has already enrolled ([`Factor`]),
 //! with the test secrets a scenario needs to pass the challenge.
+//!
+//! Three optional sections change how the tenant behaves rather than what it holds: `smtp:`
+//! ([`SmtpSettings`], delivery of e-mails), `rate_limits:` ([`RateLimits`]) and `latency_ms`.
+//! Their types live with the code that uses them (`smtp.rs`, `rate_limit.rs`, `latency.rs`).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -15,6 +19,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::passwordless::{is_e164, is_email};
+use super::rate_limit::RateLimits;
+use super::smtp::SmtpSettings;
 
 /// The grant type of the embedded passwordless login (`/oauth/token` with an OTP).
 pub const PASSWORDLESS_OTP_GRANT: &str = "http://auth0.com/oauth/grant-type/passwordless/otp";
@@ -26,7 +32,7 @@ const BUILTIN_YAML: &str = include_str!("../../mock/tenant.yaml");
 const BUILTIN_PATH: &str = "mock/tenant.yaml (built in)";
 
 /// A mock Auth0 tenant: clients, passwordless connections, APIs and seed users.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tenant {
     /// A name shown by the control API. The default value is `mock`.
@@ -45,6 +51,17 @@ pub struct Tenant {
     /// When MFA applies and how its limits are set. The default value is [`MfaSettings::default`].
     #[serde(default)]
     pub mfa: MfaSettings,
+    /// Deliver e-mails over SMTP too, like a custom SMTP provider. The default value is none
+    /// (messages only go to the outbox).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smtp: Option<SmtpSettings>,
+    /// Emulate Auth0's rate limits. The default value is none (nothing is limited).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limits: Option<RateLimits>,
+    /// How long every response of the Auth0 surface (not the control API) is delayed, in
+    /// milliseconds. The default value is 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub latency_ms: u64,
 }
 
 /// When a login must pass a second factor.
@@ -481,6 +498,15 @@ impl Tenant {
                 })?;
             }
         }
+        if let Some(smtp) = &self.smtp {
+            smtp.check()
+                .map_err(|(needle, message)| Problem::at(needle, message))?;
+        }
+        if let Some(rate_limits) = &self.rate_limits {
+            rate_limits
+                .check()
+                .map_err(|(needle, message)| Problem::at(needle, message))?;
+        }
         if self.mfa.mfa_token_lifetime_seconds == 0 {
             return Err(Problem::at(
                 "mfa_token_lifetime_seconds",
@@ -637,6 +663,10 @@ fn without_location(mut message: String) -> String {
         message.truncate(idx);
     }
     message
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
 }
 
 fn default_tenant_name() -> String {

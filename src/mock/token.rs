@@ -105,7 +105,11 @@ fn passwordless_otp_grant(
     if !client.has_connection(&connection.name) {
         return Err(token::connection_disabled());
     }
+    // Every parameter is checked before the code is redeemed: a refused request must leave the
+    // code for a corrected one.
     let audience = audience(state, params)?;
+    let scope = optional(params, "scope")?.unwrap_or("").to_owned();
+    let nonce = optional(params, "nonce")?.map(str::to_owned);
     let now = state.clock().unix_now();
     state
         .otp()
@@ -120,9 +124,9 @@ fn passwordless_otp_grant(
     let authorization = Authorization {
         client_id: client.client_id.clone(),
         user,
-        scope: optional(params, "scope")?.unwrap_or("").to_owned(),
+        scope,
         audience,
-        nonce: optional(params, "nonce")?.map(str::to_owned),
+        nonce,
         redirect_uri: None,
         expires_at: now,
         mfa: false,
@@ -140,15 +144,23 @@ fn authorization_code_grant(
     let code = required(params, "code")?;
     let redirect_uri = optional(params, "redirect_uri")?;
     let now = state.clock().unix_now();
-    let authorization = state
-        .grants()
-        .redeem_code(code, now)
-        .filter(|authorization| authorization.client_id == client.client_id)
-        .ok_or_else(token::invalid_authorization_code)?;
-    if authorization.redirect_uri.is_some() && authorization.redirect_uri.as_deref() != redirect_uri
-    {
-        return Err(token::redirect_uri_mismatch());
-    }
+    // A code presented by another client or with the wrong `redirect_uri` stays redeemable.
+    let authorization = state.grants().redeem_code(
+        code,
+        now,
+        token::invalid_authorization_code(),
+        |authorization| {
+            if authorization.client_id != client.client_id {
+                Err(token::invalid_authorization_code())
+            } else if authorization.redirect_uri.is_some()
+                && authorization.redirect_uri.as_deref() != redirect_uri
+            {
+                Err(token::redirect_uri_mismatch())
+            } else {
+                Ok(())
+            }
+        },
+    )?;
     // Magic links never yield refresh tokens (reference §3.2).
     mint_tokens(state, &authorization, RefreshPolicy::Never)
 }
@@ -178,10 +190,11 @@ fn audience(state: &AppState, params: &Params) -> Result<Option<String>, AuthErr
     }
 }
 
-/// A string parameter; an empty string counts as absent.
+/// A string parameter; an empty string and JSON `null` (auth0-python sends omitted parameters
+/// as `null`) count as absent.
 pub(super) fn optional<'p>(params: &'p Params, name: &str) -> Result<Option<&'p str>, AuthError> {
     params
-        .string(name)
+        .optional_string(name)
         .map(|value| value.filter(|text| !text.is_empty()))
         .map_err(|_| token::not_a_string(name))
 }

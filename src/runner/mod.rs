@@ -246,7 +246,7 @@ impl Run<'_, '_> {
             }
         };
         self.last_request_started = std::time::SystemTime::now()
-            .checked_sub(std::time::Duration::from_secs(5))
+            .checked_sub(std::time::Duration::from_secs(2))
             .unwrap_or(std::time::UNIX_EPOCH);
         let started = std::time::Instant::now();
         let sent = request::send(

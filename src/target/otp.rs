@@ -175,6 +175,7 @@ async fn http_inbox(
             .await
             .map_err(|error| failed(format!("`{url}` did not answer JSON: {error}")))?;
         let mut newest: Option<(SystemTime, String)> = None;
+        let mut newest_read_before: Option<(SystemTime, String)> = None;
         for message in messages_path.query(&answer).all() {
             let to_this_address = recipient_path.query(message).all().iter().any(|recipient| {
                 recipient
@@ -207,12 +208,22 @@ async fn http_inbox(
                 Some(other) => other.to_string(),
                 None => continue,
             };
-            // Without timestamps, the last matching message in the list wins.
-            if newest.as_ref().is_none_or(|(time, _)| sent_at >= *time) {
-                newest = Some((sent_at, body));
+            // Without timestamps, the last matching message in the list wins. A message this
+            // process already handed out (to an earlier step or trial on a shared account) is only
+            // taken when no new one arrives.
+            let slot = if was_read(query.to, sent_at, &body) {
+                &mut newest_read_before
+            } else {
+                &mut newest
+            };
+            if slot.as_ref().is_none_or(|(time, _)| sent_at >= *time) {
+                *slot = Some((sent_at, body));
             }
         }
-        if let Some((_, body)) = newest {
+        let waited_long_enough = started.elapsed() >= inbox.timeout / 4;
+        if let Some((sent_at, body)) = newest.or(newest_read_before.filter(|_| waited_long_enough))
+        {
+            mark_read(query.to, sent_at, &body);
             return Ok(message_from_text(query, body, &code_regex, &link_regex));
         }
         if started.elapsed() >= inbox.timeout {
@@ -224,6 +235,35 @@ async fn http_inbox(
         }
         tokio::time::sleep(inbox.interval).await;
     }
+}
+
+/// Messages this process has already handed out, by recipient, time and text.
+fn read_messages() -> &'static std::sync::Mutex<std::collections::HashSet<String>> {
+    static READ: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<String>>> =
+        std::sync::OnceLock::new();
+    READ.get_or_init(Default::default)
+}
+
+fn fingerprint(to: &str, sent_at: SystemTime, body: &str) -> String {
+    let nanos = sent_at
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_nanos())
+        .unwrap_or(0);
+    format!("{}\u{0}{nanos}\u{0}{body}", to.to_ascii_lowercase())
+}
+
+fn was_read(to: &str, sent_at: SystemTime, body: &str) -> bool {
+    read_messages()
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .contains(&fingerprint(to, sent_at, body))
+}
+
+fn mark_read(to: &str, sent_at: SystemTime, body: &str) {
+    read_messages()
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(fingerprint(to, sent_at, body));
 }
 
 /// `Name <qa@x.test>` and `qa@x.test` match `qa@x.test`, case-insensitively.

@@ -110,6 +110,13 @@ impl Session {
                         .map_err(|error| SessionError::Tenant(error.to_string()))?,
                     None => Tenant::builtin(),
                 };
+                let mut tenant = tenant;
+                if let Some(smtp) = &mock_target.smtp {
+                    let settings = smtp.parse().map_err(|error| {
+                        SessionError::Tenant(format!("`smtp` of target `{}`: {error}", config.name))
+                    })?;
+                    tenant.smtp = Some(settings);
+                }
                 let mock = MockServer::start(tenant)
                     .await
                     .map_err(|error| SessionError::MockStart(error.to_string()))?;
