@@ -139,11 +139,11 @@ impl Redactor {
                 None => Value::String(format!("[{key}]")),
             };
         }
-        if key == "id" || key == "authenticator_id" {
-            if let Some((kind, _)) = value.as_str().and_then(|id| id.split_once("|dev_")) {
-                // Authenticator ids are random at enrolment; the kind prefix is what conforms.
-                return Value::String(format!("{kind}|dev_[id]"));
-            }
+        if (key == "id" || key == "authenticator_id")
+            && let Some((kind, _)) = value.as_str().and_then(|id| id.split_once("|dev_"))
+        {
+            // Authenticator ids are random at enrolment; the kind prefix is what conforms.
+            return Value::String(format!("{kind}|dev_[id]"));
         }
         if VOLATILE_KEYS.contains(&key)
             || (key.ends_with("_at") && !value.is_object() && !value.is_array())
@@ -161,10 +161,10 @@ impl Redactor {
                     *value = Value::String("[timestamp]".to_owned());
                 } else if ID_CLAIMS.contains(&claim.as_str()) {
                     *value = Value::String(format!("[{claim}]"));
-                } else if claim == "sub" {
-                    if let Some(sub) = value.as_str() {
-                        *value = Value::String(redact_user_id(sub));
-                    }
+                } else if claim == "sub"
+                    && let Some(sub) = value.as_str()
+                {
+                    *value = Value::String(redact_user_id(sub));
                 }
             }
         }

@@ -20,18 +20,18 @@ pub fn check_response(
     context: &TemplateContext,
 ) -> Vec<Problem> {
     let mut problems = Vec::new();
-    if let Some(statuses) = &expect.status {
-        if !statuses.contains(&response.status) {
-            let expected = statuses
-                .iter()
-                .map(u16::to_string)
-                .collect::<Vec<_>>()
-                .join(" or ");
-            problems.push(Problem::new(format!(
-                "status: expected {expected}, got {}",
-                response.status
-            )));
-        }
+    if let Some(statuses) = &expect.status
+        && !statuses.contains(&response.status)
+    {
+        let expected = statuses
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(" or ");
+        problems.push(Problem::new(format!(
+            "status: expected {expected}, got {}",
+            response.status
+        )));
     }
 
     let json = match &response.body {

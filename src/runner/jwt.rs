@@ -46,10 +46,10 @@ pub fn check_jwt(
     };
 
     let mut problems = Vec::new();
-    if check.verify_signature {
-        if let Err(message) = verify_signature(&token, jwks) {
-            problems.push(at(message));
-        }
+    if check.verify_signature
+        && let Err(message) = verify_signature(&token, jwks)
+    {
+        problems.push(at(message));
     }
     if check.not_expired {
         match claims.get("exp").and_then(Value::as_u64) {

@@ -182,23 +182,23 @@ async fn send_once(
             .await
             .map_err(|error| classify(&url, &error, timeout))?;
         let status = response.status();
-        if follow_redirects && status.is_redirection() {
-            if let Some(location) = response
+        if follow_redirects
+            && status.is_redirection()
+            && let Some(location) = response
                 .headers()
                 .get(reqwest::header::LOCATION)
                 .and_then(|value| value.to_str().ok())
+        {
+            url = url
+                .join(location)
+                .map_err(|error| SendError::Build(format!("bad redirect `{location}`: {error}")))?;
+            if status != reqwest::StatusCode::TEMPORARY_REDIRECT
+                && status != reqwest::StatusCode::PERMANENT_REDIRECT
             {
-                url = url.join(location).map_err(|error| {
-                    SendError::Build(format!("bad redirect `{location}`: {error}"))
-                })?;
-                if status != reqwest::StatusCode::TEMPORARY_REDIRECT
-                    && status != reqwest::StatusCode::PERMANENT_REDIRECT
-                {
-                    method = reqwest::Method::GET;
-                    with_body = false;
-                }
-                continue;
+                method = reqwest::Method::GET;
+                with_body = false;
             }
+            continue;
         }
         return read_response(response, &url, timeout).await;
     }

@@ -177,12 +177,11 @@ impl Loader<'_> {
             .location()
             .map_or((1, 1), |location| (location.line(), location.column()));
         // An unclosed quote is found at the end of the file; where the string starts is more useful.
-        if line > self.text.lines().count()
-            || full_message.contains("while scanning a quoted scalar")
+        if (line > self.text.lines().count()
+            || full_message.contains("while scanning a quoted scalar"))
+            && let Some((context_line, context_col)) = last_location(&full_message)
         {
-            if let Some((context_line, context_col)) = last_location(&full_message) {
-                (line, col) = (context_line, context_col);
-            }
+            (line, col) = (context_line, context_col);
         }
         let message = strip_locations(&full_message);
         let source_line = self.text.lines().nth(line.saturating_sub(1)).unwrap_or("");
@@ -392,11 +391,13 @@ impl Loader<'_> {
                 StepKind::Otp(_) => Some((Capability::Outbox, "otp", "reads the outbox")),
                 StepKind::Clock(_) => Some((Capability::Clock, "clock", "moves the clock")),
             };
-            if let Some((capability, key, verb)) = needed {
-                if !requires.contains(&capability) && !missing_capabilities.contains(&capability) {
-                    ok = false;
-                    missing_capabilities.push(capability);
-                    self.report(
+            if let Some((capability, key, verb)) = needed
+                && !requires.contains(&capability)
+                && !missing_capabilities.contains(&capability)
+            {
+                ok = false;
+                missing_capabilities.push(capability);
+                self.report(
                         self.key_mark(&step_path.key(key)),
                         format!(
                             "step {} (`{}`) {verb}, but the scenario does not require `{capability}`",
@@ -407,7 +408,6 @@ impl Loader<'_> {
                             "add `{capability}` to `requires` at the top level so targets without it skip this scenario"
                         )),
                     );
-                }
             }
             steps.push(step);
         }
@@ -1488,10 +1488,10 @@ impl Loader<'_> {
             "body" => return Some(OtpField::Body),
             _ => {}
         }
-        if let Some(param) = field.strip_prefix("link_query.") {
-            if !param.is_empty() {
-                return Some(OtpField::LinkQuery(param.to_string()));
-            }
+        if let Some(param) = field.strip_prefix("link_query.")
+            && !param.is_empty()
+        {
+            return Some(OtpField::LinkQuery(param.to_string()));
         }
         let hint = if field.starts_with("link_query") {
             "name the query parameter, e.g. `link_query.code`".to_string()
@@ -1897,13 +1897,12 @@ fn skip_location(text: &str) -> &str {
         let digits = text.chars().take_while(char::is_ascii_digit).count();
         (digits > 0).then(|| &text[digits..])
     }
-    if let Some(rest) = text.strip_prefix("line ") {
-        if let Some(rest) = number(rest)
+    if let Some(rest) = text.strip_prefix("line ")
+        && let Some(rest) = number(rest)
             .and_then(|r| r.strip_prefix(" column "))
             .and_then(number)
-        {
-            return rest;
-        }
+    {
+        return rest;
     }
     if let Some(rest) = text.strip_prefix("position ").and_then(number) {
         return rest;
