@@ -13,6 +13,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_yaml::Value;
 
+use super::otp::DEFAULT_CODE_REGEX;
 use crate::scenario::Capability;
 
 /// The default per-request timeout: 30 seconds.
@@ -137,7 +138,7 @@ pub struct HttpInbox {
     /// JSONPath, relative to a message, of when it was sent (RFC 3339); older messages than the
     /// step are ignored. Without it, the newest message for the recipient is taken.
     pub sent_at: Option<String>,
-    /// Regex whose group 1 is the code (default: the first run of 4–10 digits).
+    /// Regex whose group 1 is the code (default: the first run of 4–10 digits that is not part of a phone number).
     pub code_regex: String,
     /// Regex whose group 1 is the link (default: the first http(s) URL).
     pub link_regex: String,
@@ -780,7 +781,7 @@ fn resolve_source(
         } => {
             let code_regex = inbox
                 .code_regex
-                .unwrap_or_else(|| r"\b([0-9]{4,10})\b".to_owned());
+                .unwrap_or_else(|| DEFAULT_CODE_REGEX.to_owned());
             let link_regex = inbox
                 .link_regex
                 .unwrap_or_else(|| r#"(https?://[^\s"'<>]+)"#.to_owned());

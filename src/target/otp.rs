@@ -15,6 +15,10 @@ use super::config::{HttpInbox, OtpSource};
 const OUTBOX_WAIT: Duration = Duration::from_secs(10);
 /// How often the outbox is polled while waiting.
 const OUTBOX_POLL_INTERVAL: Duration = Duration::from_millis(50);
+/// The default code pattern: the first run of 4–10 digits that is not part of a phone number
+/// (`+15555550100`) or a longer number.
+pub const DEFAULT_CODE_REGEX: &str = r"(?:^|[^+0-9])([0-9]{4,10})(?:[^0-9]|$)";
+
 /// How long a `command` source may run.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -338,8 +342,7 @@ async fn run_command(command: &str, query: &OtpQuery<'_>) -> Result<OtpMessage, 
             source_name,
         });
     }
-    let code =
-        regex::Regex::new(r"\b([0-9]{4,10})\b").map_err(|error| failed(error.to_string()))?;
+    let code = regex::Regex::new(DEFAULT_CODE_REGEX).map_err(|error| failed(error.to_string()))?;
     let link =
         regex::Regex::new(r#"(https?://[^\s"'<>]+)"#).map_err(|error| failed(error.to_string()))?;
     Ok(message_from_text(query, body, &code, &link))
@@ -380,6 +383,45 @@ async fn prompt(query: &OtpQuery<'_>) -> Result<OtpMessage, OtpError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn query(to: &str) -> OtpQuery<'_> {
+        OtpQuery {
+            to,
+            channel: "sms",
+            since: SystemTime::UNIX_EPOCH,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_command_source_gets_the_address_quoted_and_its_output_parsed() {
+        let message = run_command(
+            "printf 'to %s: your code is 654321' {to}",
+            &query("+1555 'x'"),
+        )
+        .await
+        .unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(message.code.as_deref(), Some("654321"));
+        assert!(message.body.contains("to +1555 'x'"), "{}", message.body);
+    }
+
+    #[tokio::test]
+    async fn a_failing_command_source_says_how_it_failed() {
+        let error = run_command("echo oops >&2; exit 3", &query("a"))
+            .await
+            .unwrap_err();
+        let text = error.to_string();
+        assert!(
+            text.contains("exited with") && text.contains("oops"),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_prompt_source_refuses_to_run_without_a_terminal() {
+        // Tests run with stdin not a terminal (and CI set in CI): never a hang waiting for input.
+        let error = prompt(&query("a")).await.unwrap_err();
+        assert!(matches!(error, OtpError::NoTerminal), "{error}");
+    }
 
     #[test]
     fn addresses_match_with_display_names_and_case() {
