@@ -110,6 +110,11 @@ fn run(args: RunArgs) -> ExitCode {
     if args.no_snapshots {
         suite.snapshots = SnapshotMode::Skip;
     }
+    if let Err(error) = &suite.target {
+        // Every scenario would fail the same way: say it once.
+        eprintln!("error: {error}");
+        return ExitCode::from(2);
+    }
     let files = match discover(&suite.scenarios_dir) {
         Ok(files) => files,
         Err(error) => {
