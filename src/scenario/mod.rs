@@ -101,14 +101,18 @@ pub enum Capability {
     /// The target lets a test approve or reject push notifications (the mock's
     /// `/__mock/push/{oob_code}/approve|reject`).
     PushControl,
+    /// The target may be driven into its rate limits (a mock emulating them, or a throwaway
+    /// tenant): probing them on a shared tenant would lock everyone out.
+    RateLimitProbe,
 }
 
 impl Capability {
     /// Every capability, in the order they are documented.
-    pub const ALL: [Capability; 3] = [
+    pub const ALL: [Capability; 4] = [
         Capability::Outbox,
         Capability::Clock,
         Capability::PushControl,
+        Capability::RateLimitProbe,
     ];
 
     /// The name used in YAML (`outbox`, `clock`).
@@ -117,6 +121,7 @@ impl Capability {
             Capability::Outbox => "outbox",
             Capability::Clock => "clock",
             Capability::PushControl => "push_control",
+            Capability::RateLimitProbe => "rate_limit_probe",
         }
     }
 }

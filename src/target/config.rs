@@ -59,6 +59,11 @@ pub struct MockTarget {
     /// Deliver e-mail over SMTP to this `host:port` (like a tenant's custom SMTP provider), as
     /// well as to the outbox.
     pub smtp: Option<String>,
+    /// Emulate Auth0's rate limits: the tenant fixture's `rate_limits:` section, replacing the
+    /// fixture's own.
+    pub rate_limits: Option<serde_yaml::Value>,
+    /// Added latency per answer, in milliseconds (replaces the fixture's `latency_ms`).
+    pub latency_ms: Option<u64>,
 }
 
 /// A real tenant: its URL, its applications and its test identities.
@@ -522,6 +527,7 @@ struct ProfileSpec {
     base_url: Option<String>,
     tenant: Option<PathBuf>,
     smtp: Option<String>,
+    emulate: Option<EmulateSpec>,
     timeout_seconds: Option<u64>,
     #[serde(default)]
     clients: BTreeMap<String, ClientSpec>,
@@ -536,6 +542,14 @@ struct ProfileSpec {
     max_rate_limit_wait_seconds: Option<u64>,
     #[serde(default)]
     capabilities: Vec<Capability>,
+}
+
+/// What a `mock` profile asks the mock to emulate on top of its fixture.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EmulateSpec {
+    rate_limits: Option<serde_yaml::Value>,
+    latency_ms: Option<u64>,
 }
 
 #[derive(Debug, Deserialize, PartialEq, Eq)]
@@ -619,9 +633,15 @@ impl ProfileSpec {
                         "a `mock` profile takes its URL and clients from the mock; remove `base_url` and `clients`",
                     ));
                 }
+                let (rate_limits, latency_ms) = match self.emulate {
+                    Some(emulate) => (emulate.rate_limits, emulate.latency_ms),
+                    None => (None, None),
+                };
                 TargetKind::Mock(MockTarget {
                     tenant_file: self.tenant.map(|path| root.join(path)),
                     smtp: self.smtp,
+                    rate_limits,
+                    latency_ms,
                 })
             }
             KindSpec::Remote => {
@@ -637,10 +657,10 @@ impl ProfileSpec {
                         ),
                     ));
                 }
-                if self.smtp.is_some() || self.tenant.is_some() {
+                if self.smtp.is_some() || self.tenant.is_some() || self.emulate.is_some() {
                     return Err(invalid(
                         name,
-                        "`smtp` and `tenant` only apply to `mock` profiles",
+                        "`smtp`, `tenant` and `emulate` only apply to `mock` profiles",
                     ));
                 }
                 let mut connections = self.connections;

@@ -117,6 +117,18 @@ impl Session {
                     })?;
                     tenant.smtp = Some(settings);
                 }
+                if let Some(limits) = &mock_target.rate_limits {
+                    let limits = serde_yaml::from_value(limits.clone()).map_err(|error| {
+                        SessionError::Tenant(format!(
+                            "`emulate.rate_limits` of target `{}`: {error}",
+                            config.name
+                        ))
+                    })?;
+                    tenant.rate_limits = Some(limits);
+                }
+                if let Some(latency_ms) = mock_target.latency_ms {
+                    tenant.latency_ms = latency_ms;
+                }
                 let mock = MockServer::start(tenant)
                     .await
                     .map_err(|error| SessionError::MockStart(error.to_string()))?;
