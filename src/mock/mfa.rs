@@ -20,7 +20,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::client_auth::{ClientAuthFailure, authenticate};
 use super::clock::rfc3339;
 use super::errors::body::Flavor;
 use super::errors::{AuthError, mfa, not_found, token};
@@ -34,7 +33,8 @@ use super::passwordless::{is_e164, is_email};
 use super::smtp;
 use super::state::{AppState, Authorization};
 use super::tenant::Factor;
-use super::token::{optional, required};
+use super::token::{authenticated_client, optional, required};
+use super::token_mfa::transaction;
 
 /// The name new push devices get in the authenticator list.
 pub const PUSH_DEVICE_NAME: &str = "Mock Device";
@@ -78,23 +78,9 @@ pub async fn mfa_challenge(
             .map(|(id, _)| id)
             .ok_or_else(|| token::missing_parameter("client_id"))?,
     };
-    let client = state
-        .tenant()
-        .client(&client_id)
-        .ok_or_else(|| token::unknown_client(&client_id))?;
-    authenticate(client, &params, &headers).map_err(|failure| match failure {
-        ClientAuthFailure::Missing => token::client_authentication_required(),
-        ClientAuthFailure::Invalid => token::invalid_client_credentials(),
-    })?;
-    let mfa_token = required(&params, "mfa_token")?;
-    let now = state.clock().unix_now();
-    let authorization = state
-        .mfa()
-        .transaction(mfa_token, Some(&client.client_id), now)
-        .map_err(|problem| match problem {
-            TokenProblem::Malformed => mfa::malformed_mfa_token(),
-            TokenProblem::Expired => mfa::mfa_token_expired(),
-        })?;
+    let client = authenticated_client(&state, &client_id, &params, &headers)?;
+    let (mfa_token, authorization) = transaction(&state, client, &params)?;
+    let mfa_token = mfa_token.as_str();
 
     let allowed_types = challenge_types(optional(&params, "challenge_type")?)?;
     let authenticator_id = optional(&params, "authenticator_id")?;

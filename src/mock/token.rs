@@ -21,6 +21,25 @@ use super::params::{Params, basic_credentials, read_params};
 use super::passwordless::otp_rejection_error;
 use super::state::{AppState, Authorization};
 use super::tenant::{Client, PASSWORDLESS_OTP_GRANT};
+/// The client `client_id` names, once it has proved who it is (secret in the body or HTTP Basic)
+/// if it is confidential; the token endpoint's errors otherwise. Shared with the MFA API.
+pub(super) fn authenticated_client<'a>(
+    state: &'a AppState,
+    client_id: &str,
+    params: &Params,
+    headers: &HeaderMap,
+) -> Result<&'a Client, AuthError> {
+    let client = state
+        .tenant()
+        .client(client_id)
+        .ok_or_else(|| token::unknown_client(client_id))?;
+    authenticate(client, params, headers).map_err(|failure| match failure {
+        ClientAuthFailure::Missing => token::client_authentication_required(),
+        ClientAuthFailure::Invalid => token::invalid_client_credentials(),
+    })?;
+    Ok(client)
+}
+
 use super::token_mfa::{mfa_gate, mfa_oob_grant, mfa_otp_grant, mfa_recovery_code_grant};
 
 /// The MFA one-time-password grant.
@@ -61,14 +80,7 @@ pub async fn oauth_token(
     if !AUTH0_GRANT_TYPES.contains(&grant_type) {
         return Err(token::unsupported_grant_type(grant_type));
     }
-    let client = state
-        .tenant()
-        .client(&client_id)
-        .ok_or_else(|| token::unknown_client(&client_id))?;
-    authenticate(client, &params, &headers).map_err(|failure| match failure {
-        ClientAuthFailure::Missing => token::client_authentication_required(),
-        ClientAuthFailure::Invalid => token::invalid_client_credentials(),
-    })?;
+    let client = authenticated_client(&state, &client_id, &params, &headers)?;
     if !client.allows_grant(grant_type) {
         return Err(token::grant_not_allowed(grant_type));
     }

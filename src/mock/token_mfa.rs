@@ -110,7 +110,7 @@ pub fn mfa_recovery_code_grant(
 }
 
 /// The `mfa_token` of the request and the login behind it.
-fn transaction(
+pub(super) fn transaction(
     state: &AppState,
     client: &Client,
     params: &Params,
