@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use passwordless_conformance::mock::{MockServer, RateLimits, Tenant};
 use passwordless_conformance::runner::transcript::{Action, ResponseBody};
-use passwordless_conformance::target::{
+use passwordless_conformance::targets::{
     ClientCredentials, IdentityTemplate, OtpSource, OtpSources, RateBudget, RemoteTarget,
     TargetKind,
 };

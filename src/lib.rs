@@ -13,20 +13,20 @@
 //! The CLI (`passwordless-conformance run | mock`) and `tests/scenarios.rs` are thin layers over
 //! [`Suite`].
 
+pub mod budget;
 pub mod compare;
 pub mod mock;
-pub mod ratelimit;
 pub mod redact;
 pub mod runner;
 pub mod scenario;
 pub mod schema;
 pub mod snapshot;
 pub mod suite;
-pub mod target;
+pub mod targets;
 pub mod template;
 
 pub use runner::{RunCtx, ScenarioOutcome, run_scenario};
 pub use scenario::{Scenario, load_scenario_file, parse_scenario};
 pub use schema::SchemaRegistry;
 pub use suite::{ScenarioFile, SnapshotMode, Suite, TrialOutcome, discover};
-pub use target::{Session, TargetConfig};
+pub use targets::{Session, TargetConfig};

@@ -13,7 +13,7 @@ use crate::runner::{RunCtx, run_scenario};
 use crate::scenario::{Capability, load_scenario_file};
 use crate::schema::SchemaRegistry;
 use crate::snapshot::check_transcript_snapshot;
-use crate::target::{Session, TargetConfig, TargetKind};
+use crate::targets::{Session, TargetConfig, TargetKind};
 
 /// A scenario file found under `scenarios/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,7 +166,7 @@ impl Suite {
                 session: &session,
                 schemas: self.schemas.as_ref().map_err(String::as_str),
             };
-            Ok::<_, crate::target::SessionError>(Ok(run_scenario(&scenario, &ctx).await))
+            Ok::<_, crate::targets::SessionError>(Ok(run_scenario(&scenario, &ctx).await))
         });
         let outcome = match outcome {
             Ok(Ok(outcome)) => {
@@ -265,8 +265,8 @@ fn lock_shared_accounts(
     scenario_text: &str,
     target: &TargetConfig,
 ) -> std::io::Result<Vec<std::fs::File>> {
-    let own_outbox = |source: &Option<crate::target::OtpSource>| {
-        matches!(source, None | Some(crate::target::OtpSource::MockOutbox))
+    let own_outbox = |source: &Option<crate::targets::OtpSource>| {
+        matches!(source, None | Some(crate::targets::OtpSource::MockOutbox))
     };
     if matches!(target.kind, TargetKind::Mock(_))
         && own_outbox(&target.otp_sources.email)

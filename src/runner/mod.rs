@@ -21,7 +21,7 @@ use serde_json::Value;
 use crate::redact::Redactor;
 use crate::scenario::{Channel, OtpField, OtpStep, Scenario, Span, Step, StepKind};
 use crate::schema::SchemaRegistry;
-use crate::target::Session;
+use crate::targets::Session;
 use transcript::{
     Action, PollSummary, RecordedRequest, RecordedResponse, Transcript, TranscriptEntry,
 };

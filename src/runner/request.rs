@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::transcript::{RecordedBody, RecordedRequest, RecordedResponse, ResponseBody};
 use crate::scenario::{RequestBody, RequestSpec};
-use crate::target::Session;
+use crate::targets::Session;
 use crate::template::{TemplateContext, TemplateError};
 
 /// How many redirects `follow_redirects: true` follows before it gives up.
@@ -116,8 +116,7 @@ pub async fn send(
     let mut retries = 0;
     loop {
         *rate_limit_wait +=
-            crate::ratelimit::acquire(&session.target_name, &session.rate_limits, &request.path)
-                .await;
+            crate::budget::acquire(&session.target_name, &session.rate_limits, &request.path).await;
         let response = send_once(request, follow_redirects, session, session.timeout).await?;
         if response.status != 429 || retries >= MAX_RATE_LIMIT_RETRIES {
             return Ok(response);

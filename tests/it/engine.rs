@@ -11,7 +11,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use passwordless_conformance::target::{ClientCredentials, OtpSources, RemoteTarget, TargetKind};
+use passwordless_conformance::targets::{ClientCredentials, OtpSources, RemoteTarget, TargetKind};
 use passwordless_conformance::{
     SchemaRegistry, SnapshotMode, Suite, TargetConfig, TrialOutcome, discover,
 };
@@ -384,7 +384,7 @@ fn the_shipped_profiles_load_and_name_what_is_missing() {
         TargetConfig::from_profiles(Some(&text), "mock-maildev", &vars(&[]), root).unwrap();
     assert!(matches!(
         maildev.otp_sources.email,
-        Some(passwordless_conformance::target::OtpSource::HttpInbox(_))
+        Some(passwordless_conformance::targets::OtpSource::HttpInbox(_))
     ));
 
     // Staging without its variables: the first required one is named, with the key that needs it.

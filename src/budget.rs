@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use crate::target::RateBudget;
+use crate::targets::RateBudget;
 
 struct Bucket {
     tokens: f64,

@@ -5,14 +5,12 @@
     reason = "a test crate: a panic is a failed test, and clippy only exempts #[test] functions themselves"
 )]
 
-mod mock_support;
-
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use mock_support::{PASSWORDLESS_OTP, wrong_code};
+use crate::support::{PASSWORDLESS_OTP, wrong_code};
 use passwordless_conformance::mock::{
     MockError, MockServer, ServeOptions, Tenant, TlsFiles, serve_with_shutdown,
 };

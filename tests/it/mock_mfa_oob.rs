@@ -6,11 +6,9 @@
     reason = "a test crate: a panic is a failed test, and clippy only exempts #[test] functions themselves"
 )]
 
-mod mock_support;
-
 use std::path::Path;
 
-use mock_support::{CONFIDENTIAL_SECRET, MFA_OOB, MFA_OTP, Mock, wrong_code};
+use crate::support::{CONFIDENTIAL_SECRET, MFA_OOB, MFA_OTP, Mock, wrong_code};
 use passwordless_conformance::mock::Tenant;
 use serde_json::json;
 
@@ -407,7 +405,7 @@ async fn the_push_approval_reaches_a_poll_made_right_after_it() {
 
 #[tokio::test]
 async fn the_push_poll_interval_comes_from_the_fixture() {
-    let yaml = include_str!("../mock/tenant.yaml").replace(
+    let yaml = include_str!("../../mock/tenant.yaml").replace(
         "push_poll_interval_seconds: 5",
         "push_poll_interval_seconds: 2",
     );

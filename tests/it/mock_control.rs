@@ -5,9 +5,7 @@
     reason = "a test crate: a panic is a failed test, and clippy only exempts #[test] functions themselves"
 )]
 
-mod mock_support;
-
-use mock_support::{Mock, PUBLIC_URL, verify_with_jwks};
+use crate::support::{Mock, PUBLIC_URL, verify_with_jwks};
 use serde_json::json;
 
 #[tokio::test]

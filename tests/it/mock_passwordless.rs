@@ -5,11 +5,9 @@
     reason = "a test crate: a panic is a failed test, and clippy only exempts #[test] functions themselves"
 )]
 
-mod mock_support;
-
 use std::path::Path;
 
-use mock_support::{CONFIDENTIAL_SECRET, Mock, PUBLIC_URL, query_param, wrong_code};
+use crate::support::{CONFIDENTIAL_SECRET, Mock, PUBLIC_URL, query_param, wrong_code};
 use passwordless_conformance::mock::Tenant;
 use serde_json::json;
 

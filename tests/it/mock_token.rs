@@ -5,9 +5,7 @@
     reason = "a test crate: a panic is a failed test, and clippy only exempts #[test] functions themselves"
 )]
 
-mod mock_support;
-
-use mock_support::{
+use crate::support::{
     CONFIDENTIAL_SECRET, Mock, PASSWORDLESS_OTP, PUBLIC_URL, query_param, verify_with_jwks,
     wrong_code,
 };

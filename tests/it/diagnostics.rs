@@ -2,7 +2,7 @@
 //!
 //! Each `tests/bad_scenarios/<case>.yaml` is loaded and must fail; the rendered diagnostics must equal
 //! `tests/bad_scenarios/<case>.expected` byte for byte. To add a case, drop in a YAML file and run
-//! `UPDATE_EXPECT=1 cargo test --test diagnostics`, then read the new `.expected` file before committing it.
+//! `UPDATE_EXPECT=1 cargo test --test it diagnostics`, then read the new `.expected` file before committing it.
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -6,14 +6,12 @@
     reason = "a test crate: a panic is a failed test, and clippy only exempts #[test] functions themselves"
 )]
 
-mod mock_support;
-
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mock_support::Mock;
+use crate::support::Mock;
 use passwordless_conformance::mock::{
     DEFAULT_SMTP_FROM, MockServer, ServeOptions, SmtpSettings, SmtpTls, Tenant, serve_with_shutdown,
 };

@@ -1,19 +1,17 @@
 //! MFA on the mock tenant, in-process: entering MFA (`mfa_required`), the `mfa-otp` and
 //! `mfa-recovery-code` grants, `mfa_token` errors, the per-user failure limits, concurrency.
-//! Out-of-band challenges are in `mock_mfa_oob.rs`; enrolment and the authenticator list in
-//! `mock_mfa_manage.rs`.
+//! Out-of-band challenges are in `mock_mfa_oob`; enrolment and the authenticator list in
+//! `mock_mfa_manage`.
 
 #![allow(
     clippy::unwrap_used,
     reason = "a test crate: a panic is a failed test, and clippy only exempts #[test] functions themselves"
 )]
 
-mod mock_support;
-
 use std::path::Path;
 use std::sync::Arc;
 
-use mock_support::{MFA_OTP, MFA_RECOVERY_CODE, Mock, PUBLIC_URL, verify_with_jwks, wrong_code};
+use crate::support::{MFA_OTP, MFA_RECOVERY_CODE, Mock, PUBLIC_URL, verify_with_jwks, wrong_code};
 use passwordless_conformance::mock::Tenant;
 use serde_json::{Value, json};
 
@@ -238,7 +236,7 @@ async fn the_mfa_otp_grant_accepts_form_bodies_and_the_confidential_client() {
             &[
                 ("grant_type", MFA_OTP),
                 ("client_id", "regular-web-app"),
-                ("client_secret", mock_support::CONFIDENTIAL_SECRET),
+                ("client_secret", crate::support::CONFIDENTIAL_SECRET),
                 ("mfa_token", &token),
                 ("otp", &otp),
             ],

@@ -7,20 +7,18 @@
     reason = "a test crate: a panic is a failed test, and clippy only exempts #[test] functions themselves"
 )]
 
-mod mock_support;
-
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::support::{Mock, Reply};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
-use mock_support::{Mock, Reply};
 use passwordless_conformance::mock::{MockServer, Tenant};
 use serde_json::{Value, json};
 
-const BUILTIN_YAML: &str = include_str!("../mock/tenant.yaml");
+const BUILTIN_YAML: &str = include_str!("../../mock/tenant.yaml");
 const JWKS: &str = "/.well-known/jwks.json";
 const TOO_MANY: &str = "Too many requests. Check the X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset headers.";
 

@@ -7,9 +7,7 @@
     reason = "a test crate: a panic is a failed test, and clippy only exempts #[test] functions themselves"
 )]
 
-mod mock_support;
-
-use mock_support::{MFA_OOB, MFA_OTP, Mock, PUBLIC_URL, totp};
+use crate::support::{MFA_OOB, MFA_OTP, Mock, PUBLIC_URL, totp};
 use passwordless_conformance::mock::{MockServer, Tenant};
 use serde_json::{Value, json};
 
