@@ -15,6 +15,7 @@
 
 pub mod budget;
 pub mod compare;
+pub mod diagnostic;
 pub mod mock;
 pub mod redact;
 pub mod runner;

@@ -31,7 +31,8 @@ mod tests;
 use std::fmt;
 use std::path::PathBuf;
 
-pub use diagnostic::{Diagnostic, LoadError};
+pub use crate::diagnostic::{Diagnostic, Span};
+pub use diagnostic::LoadError;
 pub use load::{load_scenario_file, parse_scenario};
 
 /// Names a capture may not take, because the template context already uses them.
@@ -64,21 +65,6 @@ pub struct SourceFile {
     pub display_path: String,
     /// The whole file.
     pub text: String,
-}
-
-/// A position in a scenario file: 1-based line and column (columns count characters).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct Span {
-    /// Line number, starting at 1.
-    pub line: usize,
-    /// Column number, starting at 1.
-    pub col: usize,
-}
-
-impl fmt::Display for Span {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.line, self.col)
-    }
 }
 
 /// A value together with where it was written.

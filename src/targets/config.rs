@@ -287,7 +287,7 @@ impl TargetConfig {
                 return Ok(TargetConfig::builtin_mock());
             }
             let known: Vec<&str> = profiles.keys().map(String::as_str).collect();
-            let hint = match strsim_closest(name, &known) {
+            let hint = match crate::diagnostic::did_you_mean(name, &known) {
                 Some(close) => format!("did you mean `{close}`?"),
                 None if known.is_empty() => format!(
                     "create `{PROFILE_FILE}` with a `{name}:` profile (see targets.yaml in the repository for an example)"
@@ -345,15 +345,6 @@ fn invalid(target: &str, message: &str) -> TargetError {
         path: PROFILE_FILE.to_owned(),
         message: message.to_owned(),
     }
-}
-
-fn strsim_closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|candidate| (strsim::jaro_winkler(word, candidate), *candidate))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, candidate)| candidate)
 }
 
 fn is_valid_target_name(name: &str) -> bool {

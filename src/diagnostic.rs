@@ -1,0 +1,174 @@
+//! Problems in a file a person wrote (a scenario, `targets.yaml`, a tenant fixture), rendered like a
+//! compiler's errors, and the one did-you-mean measure every such file shares.
+//!
+//! A [`Diagnostic`] names the file, the line and column, the offending source line with a caret underline, and
+//! an optional hint (often "did you mean `expect`?"). Callers carry every problem found in one file so that a person
+//! can fix them all in one go. Rendering is plain text: colour is the caller's business.
+
+use std::fmt;
+
+/// A position in a file: 1-based line and column (columns count characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Span {
+    /// Line number, starting at 1.
+    pub line: usize,
+    /// Column number, starting at 1.
+    pub col: usize,
+}
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.col)
+    }
+}
+
+/// One problem in a file, with where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The file as it should be shown to a person, e.g. `scenarios/mfa/otp.yaml`.
+    pub file: String,
+    /// Where the problem starts (1-based line and column, columns count characters).
+    pub span: Span,
+    /// What is wrong: lower-case, no trailing period, values in backticks.
+    pub message: String,
+    /// How to fix it, when we can tell.
+    pub hint: Option<String>,
+    /// The source line `span` points into, without its line break; `None` when the span is past the end.
+    pub source_line: Option<String>,
+    /// How many characters the caret underline covers (at least 1).
+    pub width: usize,
+}
+
+impl Diagnostic {
+    /// Builds a diagnostic for `span` in `text`, copying the source line so the diagnostic renders on its own.
+    pub fn new(file: &str, text: &str, span: Span, width: usize, message: String) -> Diagnostic {
+        let source_line = span
+            .line
+            .checked_sub(1)
+            .and_then(|idx| text.lines().nth(idx))
+            .map(str::to_string);
+        Diagnostic {
+            file: file.to_string(),
+            span,
+            message,
+            hint: None,
+            source_line,
+            width: width.max(1),
+        }
+    }
+
+    /// Adds a hint, shown on its own line under the snippet.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Diagnostic {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let line_number = self.span.line.to_string();
+        let pad = " ".repeat(line_number.len());
+        writeln!(f, "error: {}", self.message)?;
+        write!(f, "{pad}--> {}:{}", self.file, self.span)?;
+        if let Some(source_line) = &self.source_line {
+            writeln!(f)?;
+            writeln!(f, "{pad} |")?;
+            writeln!(f, "{line_number} | {source_line}")?;
+            // Copy tabs from the source line so the caret lines up however tabs are displayed.
+            let lead: String = source_line
+                .chars()
+                .take(self.span.col.saturating_sub(1))
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            write!(f, "{pad} | {lead}{}", "^".repeat(self.width))?;
+        }
+        if let Some(hint) = &self.hint {
+            write!(f, "\n{pad} = hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The candidate closest to `word`, if it is close enough to be a plausible typo.
+pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let word = word.to_lowercase();
+    candidates
+        .iter()
+        .map(|candidate| (strsim::osa_distance(&word, candidate), *candidate))
+        .filter(|(distance, candidate)| *distance <= (candidate.chars().count() / 3).max(1))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+/// `a`, `a` or `b`, `a`, `b` or `c`: the candidates in backticks, for hints.
+pub fn one_of(candidates: &[&str]) -> String {
+    let quoted: Vec<String> = candidates.iter().map(|c| format!("`{c}`")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_near_miss_keys() {
+        let keys = ["name", "request", "expect", "capture", "otp", "clock"];
+        assert_eq!(did_you_mean("expct", &keys), Some("expect"));
+        assert_eq!(did_you_mean("reqeust", &keys), Some("request"));
+        assert_eq!(did_you_mean("Name", &keys), Some("name"));
+        assert_eq!(did_you_mean("regexp", &["equals", "regex"]), Some("regex"));
+        assert_eq!(did_you_mean("stpes", &["name", "steps"]), Some("steps"));
+    }
+
+    #[test]
+    fn does_not_suggest_unrelated_keys() {
+        assert_eq!(did_you_mean("banana", &["name", "steps"]), None);
+        assert_eq!(did_you_mean("headers", &["status", "schema", "body"]), None);
+    }
+
+    #[test]
+    fn lists_candidates_in_prose() {
+        assert_eq!(one_of(&["a"]), "`a`");
+        assert_eq!(one_of(&["a", "b", "c"]), "`a`, `b` or `c`");
+    }
+
+    #[test]
+    fn renders_snippet_caret_and_hint() {
+        let text = "name: x\nsteps:\n  - name: use the code\n    expct:\n";
+        let diagnostic = Diagnostic::new(
+            "scenarios/a.yaml",
+            text,
+            Span { line: 4, col: 5 },
+            5,
+            "unknown key `expct`".to_string(),
+        )
+        .with_hint("did you mean `expect`?");
+        let expected = "\
+error: unknown key `expct`
+ --> scenarios/a.yaml:4:5
+  |
+4 |     expct:
+  |     ^^^^^
+  = hint: did you mean `expect`?";
+        assert_eq!(diagnostic.to_string(), expected);
+    }
+
+    #[test]
+    fn renders_without_snippet_past_the_end() {
+        let diagnostic = Diagnostic::new(
+            "a.yaml",
+            "",
+            Span { line: 1, col: 1 },
+            1,
+            "scenario file is empty".to_string(),
+        );
+        assert_eq!(
+            diagnostic.to_string(),
+            "error: scenario file is empty\n --> a.yaml:1:1"
+        );
+    }
+}
