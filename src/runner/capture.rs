@@ -6,23 +6,6 @@ use serde_json_path::JsonPath;
 use super::transcript::{RecordedResponse, ResponseBody};
 use crate::scenario::{CaptureSource, CaptureSpec};
 
-/// JSON fields whose captured value is always treated as secret, whatever the scenario says.
-const SECRET_FIELDS: &[&str] = &[
-    "access_token",
-    "id_token",
-    "refresh_token",
-    "mfa_token",
-    "oob_code",
-    "binding_code",
-    "recovery_code",
-    "recovery_codes",
-    "secret",
-    "barcode_uri",
-    "client_secret",
-    "code",
-    "otp",
-];
-
 /// Takes the value `spec` names out of `response`.
 pub fn capture_value(spec: &CaptureSpec, response: &RecordedResponse) -> Result<Value, String> {
     let mut value = match &spec.source {
@@ -75,7 +58,8 @@ pub fn capture_value(spec: &CaptureSpec, response: &RecordedResponse) -> Result<
     Ok(value)
 }
 
-/// Whether a capture must be redacted: marked `secret`, or taken from a field that holds secrets.
+/// Whether a capture must be redacted: marked `secret`, taken from a field that holds secrets
+/// (the redactor's list), or from a header that carries credentials or a redirect's URL.
 pub fn is_secret(spec: &CaptureSpec) -> bool {
     if spec.secret {
         return true;
@@ -86,9 +70,11 @@ pub fn is_secret(spec: &CaptureSpec) -> bool {
                 .rsplit(['.', '[', '\''])
                 .find(|part| !part.is_empty() && *part != "]")
                 .unwrap_or("");
-            SECRET_FIELDS.contains(&last.trim_end_matches([']', '\'', '"']))
+            crate::redact::is_secret_field(last.trim_end_matches([']', '\'', '"']))
         }
-        CaptureSource::Header(name) => name == "location" || name == "authorization",
+        CaptureSource::Header(name) => {
+            name.eq_ignore_ascii_case("location") || crate::redact::is_credential_name(name)
+        }
     }
 }
 

@@ -8,6 +8,7 @@ use serde_json_path::JsonPath;
 use super::Problem;
 use super::matcher::check_matcher;
 use super::transcript::{RecordedResponse, ResponseBody};
+use crate::redact::Redactor;
 use crate::scenario::Expect;
 use crate::schema::SchemaRegistry;
 use crate::template::TemplateContext;
@@ -18,6 +19,7 @@ pub fn check_response(
     response: &RecordedResponse,
     schemas: Result<&SchemaRegistry, &str>,
     context: &TemplateContext,
+    redactor: &Redactor,
 ) -> Vec<Problem> {
     let mut problems = Vec::new();
     if let Some(statuses) = &expect.status
@@ -42,7 +44,7 @@ pub fn check_response(
         ResponseBody::Empty => "the response has no body".to_owned(),
         ResponseBody::Text(text) => format!(
             "the response body is not JSON: `{}`",
-            text.chars().take(120).collect::<String>()
+            redactor.excerpt(text, 120)
         ),
         ResponseBody::Json(_) => String::new(),
     };
@@ -98,7 +100,7 @@ pub fn check_response(
             }
         };
         let selected: Vec<&Value> = path.query(body).all();
-        if let Err(message) = check_matcher(&check.matcher, &selected, context) {
+        if let Err(message) = check_matcher(&check.matcher, &selected, context, redactor) {
             problems.push(Problem::at(
                 format!("body `{}`: {message}", check.path),
                 check.span,
@@ -113,7 +115,7 @@ pub fn check_response(
             .map(|value| Value::String(value.to_owned()))
             .collect();
         let selected: Vec<&Value> = values.iter().collect();
-        if let Err(message) = check_matcher(&check.matcher, &selected, context) {
+        if let Err(message) = check_matcher(&check.matcher, &selected, context, redactor) {
             problems.push(Problem::at(
                 format!("header `{}`: {message}", check.name),
                 check.span,

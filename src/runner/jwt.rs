@@ -7,7 +7,7 @@ use serde_json_path::JsonPath;
 
 use super::Problem;
 use super::matcher::check_matcher;
-use crate::redact::decode_jwt;
+use crate::redact::{Redactor, decode_jwt};
 use crate::scenario::{BodyCheck, JwtCheck};
 use crate::template::TemplateContext;
 
@@ -18,6 +18,7 @@ pub fn check_jwt(
     body: &Value,
     jwks: Option<&Result<JwkSet, String>>,
     context: &TemplateContext,
+    redactor: &Redactor,
 ) -> Vec<Problem> {
     let subject = format!("jwt `{}`", check.path);
     let at = |message: String| Problem::at(format!("{subject}: {message}"), check.span);
@@ -28,7 +29,7 @@ pub fn check_jwt(
             [other] => {
                 return vec![at(format!(
                     "expected a string, got {}",
-                    super::matcher::show(other)
+                    super::matcher::show(other, redactor)
                 ))];
             }
             _ => {
@@ -61,21 +62,28 @@ pub fn check_jwt(
             None => problems.push(at("has no numeric `exp` claim".to_owned())),
         }
     }
+    let judge = Judge { context, redactor };
     problems.extend(check_parts(
         &check.header,
         &header,
         &subject,
         "header",
-        context,
+        &judge,
     ));
     problems.extend(check_parts(
         &check.claims,
         &claims,
         &subject,
         "claim",
-        context,
+        &judge,
     ));
     problems
+}
+
+/// What matchers need besides the values: the templates' context and the redactor for messages.
+struct Judge<'a> {
+    context: &'a TemplateContext,
+    redactor: &'a Redactor,
 }
 
 fn check_parts(
@@ -83,7 +91,7 @@ fn check_parts(
     document: &Value,
     subject: &str,
     part: &str,
-    context: &TemplateContext,
+    judge: &Judge<'_>,
 ) -> Vec<Problem> {
     let mut problems = Vec::new();
     for check in checks {
@@ -100,7 +108,9 @@ fn check_parts(
                 continue;
             }
         };
-        if let Err(message) = check_matcher(&check.matcher, &selected, context) {
+        if let Err(message) =
+            check_matcher(&check.matcher, &selected, judge.context, judge.redactor)
+        {
             problems.push(Problem::at(
                 format!("{subject} {part} `{}`: {message}", check.path),
                 check.span,

@@ -2,11 +2,13 @@
 //!
 //! Takes a [`Matcher`] as the scenario wrote it and the values a JSONPath (or a header name)
 //! selected, and says whether they satisfy it, or what came back instead. Expected values are
-//! templates, rendered here against the trial's context.
+//! templates, rendered here against the trial's context. Values in messages are redacted before
+//! they are shortened: a token cut at 200 characters is still a live token.
 
 use regex::Regex;
 use serde_json::Value;
 
+use crate::redact::Redactor;
 use crate::scenario::{JsonType, MatchRule, Matcher};
 use crate::template::TemplateContext;
 
@@ -15,9 +17,10 @@ pub fn check_matcher(
     matcher: &Matcher,
     selected: &[&Value],
     context: &TemplateContext,
+    redactor: &Redactor,
 ) -> Result<(), String> {
     for rule in &matcher.rules {
-        check_rule(rule, selected, context)?;
+        check_rule(rule, selected, context, redactor)?;
     }
     Ok(())
 }
@@ -26,7 +29,9 @@ fn check_rule(
     rule: &MatchRule,
     selected: &[&Value],
     context: &TemplateContext,
+    redactor: &Redactor,
 ) -> Result<(), String> {
+    let show = |value: &Value| show(value, redactor);
     match rule {
         MatchRule::Exists(true) | MatchRule::Absent(false) => {
             if selected.is_empty() {
@@ -43,14 +48,20 @@ fn check_rule(
                 return Err("expected a value, found none".to_owned());
             }
             for value in selected {
-                check_one(rule, value, context)?;
+                check_one(rule, value, context, redactor)?;
             }
             Ok(())
         }
     }
 }
 
-fn check_one(rule: &MatchRule, value: &Value, context: &TemplateContext) -> Result<(), String> {
+fn check_one(
+    rule: &MatchRule,
+    value: &Value,
+    context: &TemplateContext,
+    redactor: &Redactor,
+) -> Result<(), String> {
+    let show = |value: &Value| show(value, redactor);
     let render = |expected: &Value| {
         context
             .render_value(expected)
@@ -190,15 +201,10 @@ fn actual_type(value: &Value) -> &'static str {
     }
 }
 
-/// A value as it appears in a failure message (compact JSON, long values shortened).
-pub(crate) fn show(value: &Value) -> String {
-    let text = value.to_string();
-    if text.chars().count() > 200 {
-        let short: String = text.chars().take(200).collect();
-        format!("`{short}…`")
-    } else {
-        format!("`{text}`")
-    }
+/// A value as it appears in a failure message: compact JSON, secrets replaced, then long values
+/// shortened.
+pub(crate) fn show(value: &Value, redactor: &Redactor) -> String {
+    format!("`{}`", redactor.excerpt(&value.to_string(), 200))
 }
 
 #[cfg(test)]
@@ -215,7 +221,7 @@ mod tests {
         let mut context = TemplateContext::new();
         context.insert("code", json!("123456"));
         let selected: Vec<&Value> = values.iter().collect();
-        check_matcher(&matcher(rules), &selected, &context)
+        check_matcher(&matcher(rules), &selected, &context, &Redactor::new())
     }
 
     #[test]
@@ -274,6 +280,22 @@ mod tests {
         assert!(check(vec![MatchRule::Contains(json!("pen"))], &[json!("openid")]).is_ok());
         assert!(check(vec![MatchRule::Contains(json!(2))], &[json!([1, 2])]).is_ok());
         assert!(check(vec![MatchRule::NotEquals(json!("a"))], &[json!("a")]).is_err());
+    }
+
+    #[test]
+    fn a_long_secret_is_hidden_before_it_is_cut() {
+        let token = format!("v1.{}", "r".repeat(400));
+        let mut redactor = Redactor::new();
+        redactor.learn_field("refresh_token", &json!(token));
+        let selected = json!(token);
+        let error = check_matcher(
+            &matcher(vec![MatchRule::Equals(json!("x"))]),
+            &[&selected],
+            &TemplateContext::new(),
+            &redactor,
+        )
+        .unwrap_err();
+        assert_eq!(error, "expected `\"x\"`, got `\"[refresh_token]\"`");
     }
 
     #[test]

@@ -94,6 +94,7 @@ pub async fn run_scenario(scenario: &Scenario, ctx: &RunCtx<'_>) -> ScenarioOutc
         context: ctx.session.context.clone(),
         redactor: ctx.session.redactor.clone(),
         transcript: Transcript::default(),
+        notes: Vec::new(),
     };
     let mut failure = None;
     for (index, step) in scenario.steps.iter().enumerate() {
@@ -138,6 +139,9 @@ struct Run<'a, 'b> {
     context: crate::template::TemplateContext,
     redactor: Redactor,
     transcript: Transcript,
+    /// What the current step's exchanges want a person to know if the step fails (a `429` not
+    /// retried, and why).
+    notes: Vec<String>,
 }
 
 impl Run<'_, '_> {
@@ -167,6 +171,23 @@ impl Run<'_, '_> {
     }
 
     async fn http_step(&mut self, step: &Step, http: &crate::scenario::HttpStep) -> Vec<Problem> {
+        self.notes.clear();
+        let mut problems = self.http_step_problems(step, http).await;
+        if !problems.is_empty() {
+            problems.extend(
+                self.notes
+                    .drain(..)
+                    .map(|note| Problem::new(format!("note: {note}"))),
+            );
+        }
+        problems
+    }
+
+    async fn http_step_problems(
+        &mut self,
+        step: &Step,
+        http: &crate::scenario::HttpStep,
+    ) -> Vec<Problem> {
         let exchange = match &http.poll {
             None => self
                 .exchange(&http.request)
@@ -189,8 +210,13 @@ impl Run<'_, '_> {
                 return failed.problems;
             }
         };
-        let mut problems =
-            check::check_response(&http.expect, &response, self.ctx.schemas, &self.context);
+        let mut problems = check::check_response(
+            &http.expect,
+            &response,
+            self.ctx.schemas,
+            &self.context,
+            &self.redactor,
+        );
         if !http.expect.jwt.is_empty() {
             problems.extend(self.check_jwts(&http.expect.jwt, &response).await);
         }
@@ -245,6 +271,9 @@ impl Run<'_, '_> {
                 });
             }
         };
+        // Secrets the scenario sends are known before anything can quote them (an error naming
+        // the URL, a check echoing a value back).
+        request.learn_secrets(&mut self.redactor);
         self.last_request_started = std::time::SystemTime::now()
             .checked_sub(std::time::Duration::from_secs(2))
             .unwrap_or(std::time::UNIX_EPOCH);
@@ -254,11 +283,17 @@ impl Run<'_, '_> {
             spec.follow_redirects,
             session,
             &mut self.transcript.rate_limit_wait,
+            &mut self.notes,
         )
         .await;
         self.transcript.target_time += started.elapsed();
         match sent {
-            Ok(response) => Ok((request, response)),
+            Ok(response) => {
+                // Whatever the response carries in a secret field is hidden from here on,
+                // captured or not.
+                response.learn_secrets(&mut self.redactor);
+                Ok((request, response))
+            }
             Err(error) => {
                 let message = error.to_string();
                 Err(FailedExchange {
@@ -297,7 +332,14 @@ impl Run<'_, '_> {
                 None => response.status.to_string(),
             });
             let holds = |expect: &crate::scenario::Expect, run: &Self| {
-                check::check_response(expect, &response, run.ctx.schemas, &run.context).is_empty()
+                check::check_response(
+                    expect,
+                    &response,
+                    run.ctx.schemas,
+                    &run.context,
+                    &run.redactor,
+                )
+                .is_empty()
             };
             if holds(&poll.until, self) {
                 return Ok((
@@ -383,7 +425,7 @@ impl Run<'_, '_> {
         };
         checks
             .iter()
-            .flat_map(|check| jwt::check_jwt(check, body, jwks, &self.context))
+            .flat_map(|check| jwt::check_jwt(check, body, jwks, &self.context, &self.redactor))
             .collect()
     }
 
@@ -417,6 +459,15 @@ impl Run<'_, '_> {
             Ok(message) => message,
             Err(error) => return vec![Problem::new(error.to_string())],
         };
+        // Codes and links are hidden whether or not the step captures them (a capture below
+        // names them).
+        if let Some(code) = &message.code {
+            self.redactor.learn(code, "[otp:code]");
+        }
+        if let Some(link) = &message.link {
+            self.redactor.learn(link, "[otp:link]");
+        }
+        self.redactor.learn_text(&message.body);
         let mut problems = Vec::new();
         let mut captured = Vec::new();
         for (name, field) in &otp.capture {
@@ -494,11 +545,13 @@ impl ScenarioOutcome {
     }
 
     /// A failure report for a person: the step, where it is, each problem, and the exchange so
-    /// far, all redacted. `None` when the scenario passed.
+    /// far. The transcript is redacted as snapshots are; then the complete report passes the
+    /// redactor again, which hides every secret but keeps hosts and test identities, so a person
+    /// can tell where to look. `None` when the scenario passed.
     pub fn failure_report(&self, scenario: &Scenario) -> Option<String> {
         let failure = self.failure.as_ref()?;
         Some(
-            self.redactor.redact_str(
+            self.redactor.redact_message(
                 &FailureReport {
                     scenario,
                     failure,

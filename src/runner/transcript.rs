@@ -1,7 +1,9 @@
 //! What a scenario run sent and received, step by step.
 //!
 //! The transcript keeps raw values in memory; it is only ever shown through
-//! [`Transcript::to_redacted`], so secrets cannot reach a message, a report or a snapshot.
+//! [`Transcript::to_redacted`], so secrets cannot reach a message, a report or a snapshot. Each
+//! exchange also teaches the run's redactor the secrets it carried (`learn_secrets`), captured or
+//! not, so a later message that quotes one hides it.
 
 use serde_json::{Map, Value, json};
 
@@ -15,6 +17,9 @@ const KEPT_RESPONSE_HEADERS: &[&str] = &[
     "www-authenticate",
     "retry-after",
 ];
+
+/// How much of a body that is not JSON a transcript shows, in characters (after redaction).
+const MAX_SHOWN_TEXT: usize = 4096;
 
 /// Everything one run exchanged, in order.
 #[derive(Debug, Clone, Default)]
@@ -149,6 +154,42 @@ impl RecordedResponse {
     }
 }
 
+impl RecordedRequest {
+    /// Teaches `redactor` every secret this request carries: values of secret fields in its body,
+    /// its query string and its headers, credentials in its headers, URL passwords.
+    pub fn learn_secrets(&self, redactor: &mut Redactor) {
+        redactor.learn_text(&self.path);
+        for (name, value) in &self.headers {
+            redactor.learn_header(name, value);
+        }
+        match &self.body {
+            RecordedBody::None => {}
+            RecordedBody::Json(body) => redactor.learn_json(body),
+            RecordedBody::Form(pairs) => {
+                for (name, value) in pairs {
+                    redactor.learn_field(name, &Value::String(value.clone()));
+                    redactor.learn_text(value);
+                }
+            }
+        }
+    }
+}
+
+impl RecordedResponse {
+    /// Teaches `redactor` every secret this response carries, as for a request; a body that is
+    /// not JSON is searched for secrets in a credential's place.
+    pub fn learn_secrets(&self, redactor: &mut Redactor) {
+        for (name, value) in &self.headers {
+            redactor.learn_header(name, value);
+        }
+        match &self.body {
+            ResponseBody::Empty => {}
+            ResponseBody::Json(body) => redactor.learn_json(body),
+            ResponseBody::Text(text) => redactor.learn_text(text),
+        }
+    }
+}
+
 impl Transcript {
     /// The transcript as JSON with every secret and per-run value replaced.
     pub fn to_redacted(&self, redactor: &Redactor) -> Value {
@@ -265,9 +306,24 @@ impl RecordedResponse {
                 response.insert("body".to_owned(), redactor.redact_json(body));
             }
             ResponseBody::Text(text) => {
-                response.insert("text".to_owned(), json!(redactor.redact_str(text)));
+                response.insert("text".to_owned(), json!(shown_text(redactor, text)));
             }
         }
         Value::Object(response)
     }
+}
+
+/// A text body as a transcript shows it: redacted whole, then cut to [`MAX_SHOWN_TEXT`]
+/// characters, saying how much was left out.
+fn shown_text(redactor: &Redactor, text: &str) -> String {
+    let redacted = redactor.redact_str(text);
+    let total = redacted.chars().count();
+    if total <= MAX_SHOWN_TEXT {
+        return redacted;
+    }
+    let shown: String = redacted.chars().take(MAX_SHOWN_TEXT).collect();
+    format!(
+        "{shown}… ({} more characters not shown)",
+        total - MAX_SHOWN_TEXT
+    )
 }

@@ -19,6 +19,10 @@ use crate::scenario::Capability;
 /// The default per-request timeout: 30 seconds.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The default largest response body the harness reads: 8 MiB (8 388 608 bytes). Auth0's answers
+/// are a few kilobytes; a target sending more is broken or hostile.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 8 * 1024 * 1024;
+
 /// The profile file's name, at the top of the project.
 pub const PROFILE_FILE: &str = "targets.yaml";
 
@@ -40,6 +44,13 @@ pub struct TargetConfig {
     pub max_rate_limit_wait: Duration,
     /// Capabilities the profile declares on top of those its kind implies.
     pub extra_capabilities: Vec<Capability>,
+    /// The largest response body read, in bytes (`max_response_bytes`; default 8 MiB, see
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`]); a larger one fails the step, naming the size.
+    pub max_response_bytes: u64,
+    /// Secret values the profile handles, with the placeholders that replace them in output:
+    /// the value of every variable that fills a secret key (whatever the variable's name), of
+    /// every variable whose name says it holds a credential, and every password inside a URL.
+    pub secrets: Vec<(String, String)>,
 }
 
 /// The two kinds of target.
@@ -122,9 +133,20 @@ pub enum OtpSource {
     /// Poll a mail catcher's or SMS inbox's HTTP API.
     HttpInbox(HttpInbox),
     /// Run a shell command (`{to}` replaced by the address) that prints the message or the code.
-    Command(String),
+    Command(CommandSource),
     /// Ask the person at the terminal (never in CI).
     Prompt,
+}
+
+/// A shell command that prints the last message sent to an address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandSource {
+    /// The script, run by `sh -c`; `{to}` is replaced by the quoted address and `{channel}` by
+    /// `email` or `sms` (also in `$OTP_TO` and `$OTP_CHANNEL`).
+    pub script: String,
+    /// How long it may run (`timeout_seconds` next to `command`; default: the profile's
+    /// `timeout_seconds`, 30 s). Then it is killed with every process it started.
+    pub timeout: Duration,
 }
 
 /// An HTTP inbox API (Mailpit, MailHog, maildev, an SMS webhook store, …).
@@ -235,6 +257,8 @@ impl TargetConfig {
             rate_limits: Vec::new(),
             max_rate_limit_wait: Duration::from_secs(60),
             extra_capabilities: Vec::new(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            secrets: Vec::new(),
         }
     }
 
@@ -284,7 +308,9 @@ impl TargetConfig {
         };
         let Some(raw) = profiles.get(name) else {
             if name == "mock" {
-                return Ok(TargetConfig::builtin_mock());
+                let mut config = TargetConfig::builtin_mock();
+                config.secrets = secret_values(&Value::Null, &Value::Null, vars);
+                return Ok(config);
             }
             let known: Vec<&str> = profiles.keys().map(String::as_str).collect();
             let hint = match crate::diagnostic::did_you_mean(name, &known) {
@@ -316,9 +342,12 @@ impl TargetConfig {
         check_secrets_are_references(name, raw, "")?;
         let raw = drop_unavailable_optional_entries(name, raw, vars)?;
         let resolved = interpolate(name, &raw, "", vars)?;
-        let spec: ProfileSpec =
-            serde_yaml::from_value(resolved).map_err(|error| invalid(name, &error.to_string()))?;
-        spec.resolve(name, root)
+        let secrets = secret_values(&raw, &resolved, vars);
+        let spec: ProfileSpec = serde_yaml::from_value(resolved)
+            .map_err(|error| invalid(name, &redact_secrets(&error.to_string(), &secrets)))?;
+        let mut config = spec.resolve(name, root)?;
+        config.secrets = secrets;
+        Ok(config)
     }
 
     /// What this target offers beyond plain HTTP.
@@ -352,6 +381,92 @@ fn is_valid_target_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// The secret values of a profile, before (`raw`) and after (`resolved`) interpolation, with
+/// their placeholders (see [`TargetConfig::secrets`]). The rule is where a value is used or what
+/// its variable is called, never a list of variable names: `headers.authorization: ${ANYTHING}`
+/// makes `ANYTHING` secret, and so does the name `QA_INBOX_AUTHORIZATION` wherever it is used.
+fn secret_values(
+    raw: &Value,
+    resolved: &Value,
+    vars: &BTreeMap<String, String>,
+) -> Vec<(String, String)> {
+    let mut secrets = Vec::new();
+    let mut referenced = Vec::new();
+    secret_references(raw, "", &mut referenced);
+    for (name, value) in vars {
+        let by_use = referenced.contains(name) && !value.trim().is_empty();
+        let by_name = crate::redact::is_credential_name(name) && value.chars().count() >= 8;
+        if by_use || by_name {
+            secrets.push((value.clone(), format!("[env.{name}]")));
+        }
+    }
+    let mut strings = Vec::new();
+    collect_strings(resolved, &mut strings);
+    for text in strings
+        .iter()
+        .map(String::as_str)
+        .chain(vars.values().map(String::as_str))
+    {
+        if let Ok(url) = url::Url::parse(text.trim())
+            && let Some(password) = url.password()
+        {
+            let password = percent_decode(password);
+            secrets.push((password, "[credentials]".to_owned()));
+        }
+    }
+    secrets
+}
+
+/// The variables named by `${…}` references at secret keys.
+fn secret_references(value: &Value, key: &str, found: &mut Vec<String>) {
+    match value {
+        Value::Mapping(map) => {
+            for (name, item) in map {
+                let child = format!("{key}.{}", name.as_str().unwrap_or_default());
+                secret_references(item, &child, found);
+            }
+        }
+        Value::String(text) if is_secret_key(key) => {
+            let mut rest = text.as_str();
+            while let Some(start) = rest.find("${") {
+                let after = &rest[start + 2..];
+                let Some(end) = after.find('}') else { break };
+                let expression = &after[..end];
+                let variable = expression.split_once(":-").map_or(expression, |(v, _)| v);
+                found.push(variable.trim().to_owned());
+                rest = &after[end + 1..];
+            }
+        }
+        _ => {}
+    }
+}
+
+fn collect_strings(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Mapping(map) => map.values().for_each(|item| collect_strings(item, found)),
+        Value::Sequence(items) => items.iter().for_each(|item| collect_strings(item, found)),
+        Value::String(text) => found.push(text.clone()),
+        _ => {}
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", text.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_else(|| text.to_owned())
+}
+
+/// A configuration error can quote a resolved value (serde names what it could not read): hide
+/// the profile's secrets in it.
+fn redact_secrets(message: &str, secrets: &[(String, String)]) -> String {
+    let mut redactor = crate::redact::Redactor::new();
+    for (value, placeholder) in secrets {
+        redactor.add(value, placeholder);
+    }
+    redactor.redact_message(message)
 }
 
 /// Keys whose values are secrets: they must be `${VARIABLE}` references.
@@ -531,6 +646,7 @@ struct ProfileSpec {
     #[serde(default)]
     rate_limits: BTreeMap<String, BudgetSpec>,
     max_rate_limit_wait_seconds: Option<u64>,
+    max_response_bytes: Option<u64>,
     #[serde(default)]
     capabilities: Vec<Capability>,
 }
@@ -588,6 +704,8 @@ struct OtpSourceSpec {
     http_inbox: Option<HttpInboxSpec>,
     command: Option<String>,
     prompt: Option<serde_yaml::Mapping>,
+    /// How long a `command` may run (default: the profile's `timeout_seconds`).
+    timeout_seconds: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -724,9 +842,14 @@ impl ProfileSpec {
             TargetKind::Mock(_) => Some(OtpSource::MockOutbox),
             TargetKind::Remote(_) => None,
         };
+        let timeout = self
+            .timeout_seconds
+            .filter(|seconds| *seconds > 0)
+            .map_or(DEFAULT_TIMEOUT, Duration::from_secs);
         let otp_sources = OtpSources {
-            email: resolve_source(name, self.otp_sources.email)?.or_else(|| default_source.clone()),
-            sms: resolve_source(name, self.otp_sources.sms)?.or(default_source),
+            email: resolve_source(name, self.otp_sources.email, timeout)?
+                .or_else(|| default_source.clone()),
+            sms: resolve_source(name, self.otp_sources.sms, timeout)?.or(default_source),
         };
         let mut rate_limits = Vec::new();
         for (endpoint, budget) in self.rate_limits {
@@ -740,16 +863,18 @@ impl ProfileSpec {
         Ok(TargetConfig {
             name: name.to_owned(),
             kind,
-            timeout: self
-                .timeout_seconds
-                .filter(|seconds| *seconds > 0)
-                .map_or(DEFAULT_TIMEOUT, Duration::from_secs),
+            timeout,
             otp_sources,
             rate_limits,
             max_rate_limit_wait: Duration::from_secs(
                 self.max_rate_limit_wait_seconds.unwrap_or(60),
             ),
             extra_capabilities: self.capabilities,
+            max_response_bytes: self
+                .max_response_bytes
+                .filter(|bytes| *bytes > 0)
+                .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            secrets: Vec::new(),
         })
     }
 }
@@ -757,8 +882,15 @@ impl ProfileSpec {
 fn resolve_source(
     name: &str,
     spec: Option<OtpSourceSpec>,
+    profile_timeout: Duration,
 ) -> Result<Option<OtpSource>, TargetError> {
     let Some(spec) = spec else { return Ok(None) };
+    if spec.timeout_seconds.is_some() && spec.command.is_none() {
+        return Err(invalid(
+            name,
+            "`timeout_seconds` next to an OTP source applies to `command` only (an `http_inbox` takes its own)",
+        ));
+    }
     let given = [
         spec.mock_outbox.is_some(),
         spec.http_inbox.is_some(),
@@ -777,9 +909,15 @@ fn resolve_source(
             ..
         } => OtpSource::MockOutbox,
         OtpSourceSpec {
-            command: Some(command),
+            command: Some(script),
+            timeout_seconds,
             ..
-        } => OtpSource::Command(command),
+        } => OtpSource::Command(CommandSource {
+            script,
+            timeout: timeout_seconds
+                .filter(|seconds| *seconds > 0)
+                .map_or(profile_timeout, Duration::from_secs),
+        }),
         OtpSourceSpec {
             prompt: Some(_), ..
         } => OtpSource::Prompt,

@@ -12,8 +12,9 @@ mod otp;
 mod session;
 
 pub use config::{
-    ClientCredentials, HttpInbox, IdentityTemplate, MockTarget, OtpSource, OtpSources,
-    PROFILE_FILE, RateBudget, RemoteTarget, TargetConfig, TargetError, TargetKind,
+    ClientCredentials, CommandSource, DEFAULT_MAX_RESPONSE_BYTES, HttpInbox, IdentityTemplate,
+    MockTarget, OtpSource, OtpSources, PROFILE_FILE, RateBudget, RemoteTarget, TargetConfig,
+    TargetError, TargetKind,
 };
 pub use otp::{OtpError, OtpMessage, OtpQuery};
 pub use session::{Session, SessionError};

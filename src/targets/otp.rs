@@ -1,7 +1,10 @@
 //! Reading the one-time codes a target sent: the mock's outbox, an HTTP inbox, a command, a person.
 //!
 //! Every source answers the same question — "the last message sent to this address since that
-//! moment" — and gives an [`OtpMessage`]. Sources poll with a cap and never hang.
+//! moment" — and gives an [`OtpMessage`]. Sources poll with a cap and never hang: answers are read
+//! up to a size, a `command` runs for at most its timeout and never leaves a process behind.
+//! Errors name an inbox by its origin (`https://mail.example:8025`), never by a URL that may hold
+//! credentials.
 
 use std::io::IsTerminal as _;
 use std::time::{Duration, SystemTime};
@@ -9,7 +12,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 use serde_json_path::JsonPath;
 
-use super::config::{HttpInbox, OtpSource};
+use super::config::{CommandSource, HttpInbox, OtpSource};
 
 /// How long the mock's outbox is polled before giving up (it answers at once in practice).
 const OUTBOX_WAIT: Duration = Duration::from_secs(10);
@@ -19,8 +22,17 @@ const OUTBOX_POLL_INTERVAL: Duration = Duration::from_millis(50);
 /// (`+15555550100`) or a longer number.
 pub const DEFAULT_CODE_REGEX: &str = r"(?:^|[^+0-9])([0-9]{4,10})(?:[^0-9]|$)";
 
-/// How long a `command` source may run.
-const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
+/// The most an inbox's or the outbox's answer may hold, in bytes (8 MiB): a list of messages, not
+/// a mailbox dump.
+const MAX_ANSWER_BYTES: usize = 8 * 1024 * 1024;
+
+/// The most a `command` may print on each of stdout and stderr, in bytes (64 KiB); the rest is
+/// read and dropped.
+const MAX_COMMAND_OUTPUT: usize = 64 * 1024;
+
+/// How long the output of a finished `command` may stay open (held by a process that left its
+/// process group) before we stop waiting for it.
+const COMMAND_OUTPUT_GRACE: Duration = Duration::from_secs(2);
 
 /// A message the target sent to a test identity.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,12 +123,9 @@ async fn mock_outbox(
             .get(url.clone())
             .send()
             .await
-            .map_err(|error| failed(error.to_string()))?;
+            .map_err(|error| failed(error.without_url().to_string()))?;
         if response.status().is_success() {
-            let message: Value = response
-                .json()
-                .await
-                .map_err(|error| failed(error.to_string()))?;
+            let message: Value = read_json(response).await.map_err(&failed)?;
             let text = |key: &str| message.get(key).and_then(Value::as_str).map(str::to_owned);
             return Ok(OtpMessage {
                 to: text("to").unwrap_or_else(|| query.to.to_owned()),
@@ -142,7 +151,7 @@ async fn http_inbox(
     query: &OtpQuery<'_>,
     http: &reqwest::Client,
 ) -> Result<OtpMessage, OtpError> {
-    let source_name = format!("HTTP inbox `{}`", inbox.url);
+    let source_name = format!("HTTP inbox at `{}`", origin(&inbox.url));
     let failed = |message: String| OtpError::Source {
         source_name: source_name.clone(),
         message,
@@ -170,14 +179,20 @@ async fn http_inbox(
         let response = request
             .send()
             .await
-            .map_err(|error| failed(error.to_string()))?;
+            .map_err(|error| failed(describe_request_error(error)))?;
         if !response.status().is_success() {
-            return Err(failed(format!("`{url}` answered {}", response.status())));
+            return Err(failed(format!(
+                "`{}` answered {}",
+                origin_and_path(&url),
+                response.status()
+            )));
         }
-        let answer: Value = response
-            .json()
-            .await
-            .map_err(|error| failed(format!("`{url}` did not answer JSON: {error}")))?;
+        let answer: Value = read_json(response).await.map_err(|error| {
+            failed(format!(
+                "`{}` did not answer JSON: {error}",
+                origin_and_path(&url)
+            ))
+        })?;
         let mut newest: Option<(SystemTime, String)> = None;
         let mut newest_read_before: Option<(SystemTime, String)> = None;
         for message in messages_path.query(&answer).all() {
@@ -306,35 +321,127 @@ fn message_from_text(
     }
 }
 
-async fn run_command(command: &str, query: &OtpQuery<'_>) -> Result<OtpMessage, OtpError> {
-    let source_name = format!("command `{command}`");
+/// `scheme://host:port` of a URL: where it goes, without credentials, path or query.
+fn origin(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(parsed) if parsed.has_host() => parsed.origin().ascii_serialization(),
+        _ => "(not a URL)".to_owned(),
+    }
+}
+
+/// `scheme://host:port/path`: also without credentials or query.
+fn origin_and_path(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(parsed) if parsed.has_host() => {
+            format!("{}{}", parsed.origin().ascii_serialization(), parsed.path())
+        }
+        _ => "(not a URL)".to_owned(),
+    }
+}
+
+/// A request error with its causes, without the URL reqwest would print (credentials and all).
+fn describe_request_error(error: reqwest::Error) -> String {
+    let error = error.without_url();
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message
+}
+
+/// Reads an answer as JSON, refusing one larger than [`MAX_ANSWER_BYTES`].
+async fn read_json(mut response: reqwest::Response) -> Result<Value, String> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|error| error.without_url().to_string())?
+    {
+        if bytes.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(format!(
+                "the answer is larger than {MAX_ANSWER_BYTES} bytes, more than any list of messages needs"
+            ));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice(&bytes).map_err(|error| error.to_string())
+}
+
+async fn run_command(
+    command: &CommandSource,
+    query: &OtpQuery<'_>,
+) -> Result<OtpMessage, OtpError> {
+    let source_name = format!("command `{}`", command.script);
     let failed = |message: String| OtpError::Source {
         source_name: source_name.clone(),
         message,
     };
     let quoted = format!("'{}'", query.to.replace('\'', r"'\''"));
     let script = command
+        .script
         .replace("{to}", &quoted)
         .replace("{channel}", query.channel);
-    let child = tokio::process::Command::new("sh")
+    let mut process = tokio::process::Command::new("sh");
+    process
         .arg("-c")
         .arg(&script)
         .env("OTP_TO", query.to)
         .env("OTP_CHANNEL", query.channel)
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(COMMAND_TIMEOUT, child)
-        .await
-        .map_err(|_| failed(format!("still running after {COMMAND_TIMEOUT:?}")))?
-        .map_err(|error| failed(error.to_string()))?;
-    if !output.status.success() {
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    // Its own process group, so that on timeout everything it started goes with it.
+    #[cfg(unix)]
+    process.process_group(0);
+    let mut child = process
+        .spawn()
+        .map_err(|error| failed(format!("cannot start `sh`: {error}")))?;
+    let mut group = ProcessGroup(child.id());
+    let stdout = tokio::spawn(read_capped(child.stdout.take()));
+    let stderr = tokio::spawn(read_capped(child.stderr.take()));
+    let status = tokio::time::timeout(command.timeout, child.wait()).await;
+    // Whatever the command left running in the background (a `sleep &`, a poller) ends with it.
+    group.kill();
+    let status = match status {
+        Err(_) => {
+            return Err(failed(format!(
+                "still running after {:?}; it was stopped, with every process it started\nhint: raise `timeout_seconds` next to `command` in the target's profile if the command is just slow",
+                command.timeout
+            )));
+        }
+        Ok(Err(error)) => return Err(failed(error.to_string())),
+        Ok(Ok(status)) => status,
+    };
+    let output = |task: tokio::task::JoinHandle<Captured>| async {
+        match tokio::time::timeout(COMMAND_OUTPUT_GRACE, task).await {
+            Ok(Ok(captured)) => Ok(captured),
+            _ => Err(failed(
+                "its output stayed open after it exited (a process outside its group holds it)"
+                    .to_owned(),
+            )),
+        }
+    };
+    let stdout = output(stdout).await?;
+    let stderr = output(stderr).await?;
+    if !status.success() {
         return Err(failed(format!(
-            "exited with {}: {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
+            "exited with {status}: {}",
+            last_lines(&String::from_utf8_lossy(&stderr.bytes), 20)
         )));
     }
-    let body = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    if stdout.overflowed {
+        return Err(failed(format!(
+            "printed more than {MAX_COMMAND_OUTPUT} bytes; a message is expected, not a mailbox"
+        )));
+    }
+    let body = String::from_utf8_lossy(&stdout.bytes).trim().to_owned();
     if body.is_empty() {
         return Err(OtpError::NoMessage {
             to: query.to.to_owned(),
@@ -346,6 +453,81 @@ async fn run_command(command: &str, query: &OtpQuery<'_>) -> Result<OtpMessage, 
     let link =
         regex::Regex::new(r#"(https?://[^\s"'<>]+)"#).map_err(|error| failed(error.to_string()))?;
     Ok(message_from_text(query, body, &code, &link))
+}
+
+/// A command's process group, killed (once) when asked or when dropped, so that not even a
+/// cancelled trial leaves the command's processes running.
+struct ProcessGroup(Option<u32>);
+
+impl ProcessGroup {
+    fn kill(&mut self) {
+        if let Some(leader) = self.0.take() {
+            kill_group(leader);
+        }
+    }
+}
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+#[cfg(unix)]
+fn kill_group(leader: u32) {
+    let Some(group) = i32::try_from(leader)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    else {
+        return;
+    };
+    // The group may be gone already (every process exited): nothing to do then.
+    let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+}
+
+#[cfg(not(unix))]
+fn kill_group(_leader: u32) {}
+
+/// What a command printed on one stream, up to [`MAX_COMMAND_OUTPUT`].
+struct Captured {
+    bytes: Vec<u8>,
+    overflowed: bool,
+}
+
+/// Reads a stream to its end, keeping the first [`MAX_COMMAND_OUTPUT`] bytes and dropping the rest
+/// (still reading, so the command never blocks on a full pipe).
+async fn read_capped(stream: Option<impl tokio::io::AsyncRead + Unpin>) -> Captured {
+    use tokio::io::AsyncReadExt as _;
+    let mut captured = Captured {
+        bytes: Vec::new(),
+        overflowed: false,
+    };
+    let Some(mut stream) = stream else {
+        return captured;
+    };
+    let mut buffer = [0_u8; 8192];
+    while let Ok(read) = stream.read(&mut buffer).await {
+        if read == 0 {
+            break;
+        }
+        let room = MAX_COMMAND_OUTPUT.saturating_sub(captured.bytes.len());
+        captured.overflowed |= read > room;
+        captured.bytes.extend_from_slice(&buffer[..read.min(room)]);
+    }
+    captured
+}
+
+/// The last `count` lines of `text`, trimmed: the end of a long error output says what failed.
+/// Cut at line ends only, so that no secret is cut into a fragment nothing recognises.
+fn last_lines(text: &str, count: usize) -> String {
+    let lines: Vec<&str> = text.trim().lines().collect();
+    let skipped = lines.len().saturating_sub(count);
+    let shown = lines[skipped..].join("\n");
+    if skipped > 0 {
+        format!("(… {skipped} lines before)\n{shown}")
+    } else {
+        shown
+    }
 }
 
 async fn prompt(query: &OtpQuery<'_>) -> Result<OtpMessage, OtpError> {
@@ -392,10 +574,105 @@ mod tests {
         }
     }
 
+    fn command(script: &str, timeout: Duration) -> CommandSource {
+        CommandSource {
+            script: script.to_owned(),
+            timeout,
+        }
+    }
+
+    /// Whether process `pid` has ended (gone, or a zombie nobody reaped yet).
+    #[cfg(target_os = "linux")]
+    fn has_ended(pid: &str) -> bool {
+        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            Err(_) => true,
+            // `pid (comm) S …`: the state follows the last `)`.
+            Ok(stat) => stat
+                .rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.trim_start().starts_with(['Z', 'X'])),
+        }
+    }
+
+    /// Polls until `pid` has ended, for at most ten seconds.
+    #[cfg(target_os = "linux")]
+    async fn wait_until_ended(pid: &str) -> bool {
+        let started = std::time::Instant::now();
+        while started.elapsed() < Duration::from_secs(10) {
+            if has_ended(pid) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        false
+    }
+
+    fn scratch_file(name: &str) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("pc-otp-{}-{name}", std::process::id()))
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn a_command_that_overruns_its_timeout_is_killed_with_its_children() {
+        let pid_file = scratch_file("overrun.pid");
+        let _ = std::fs::remove_file(&pid_file);
+        let script = format!("sleep 300 & echo $! > '{}'; wait", pid_file.display());
+        let error = run_command(&command(&script, Duration::from_millis(300)), &query("a"))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("still running after 300ms"), "{error}");
+        assert!(error.contains("timeout_seconds"), "{error}");
+        let child = std::fs::read_to_string(&pid_file).unwrap_or_default();
+        let child = child.trim();
+        assert!(!child.is_empty(), "the command wrote no child pid");
+        assert!(
+            wait_until_ended(child).await,
+            "the command's child {child} still runs"
+        );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn a_command_that_leaves_a_child_behind_still_answers_and_the_child_ends() {
+        let pid_file = scratch_file("leftover.pid");
+        let _ = std::fs::remove_file(&pid_file);
+        let script = format!(
+            "sleep 300 & echo $! > '{}'; echo 'your code is 424242'",
+            pid_file.display()
+        );
+        let message = run_command(&command(&script, Duration::from_secs(30)), &query("a"))
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(message.code.as_deref(), Some("424242"));
+        let child = std::fs::read_to_string(&pid_file).unwrap_or_default();
+        assert!(
+            wait_until_ended(child.trim()).await,
+            "the background child still runs"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_command_printing_without_end_is_refused_not_buffered() {
+        let error = run_command(
+            &command(
+                "head -c 1000000 /dev/zero | tr '\\0' 'x'",
+                Duration::from_secs(30),
+            ),
+            &query("a"),
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("printed more than 65536 bytes"), "{error}");
+    }
+
     #[tokio::test]
     async fn a_command_source_gets_the_address_quoted_and_its_output_parsed() {
         let message = run_command(
-            "printf 'to %s: your code is 654321' {to}",
+            &command(
+                "printf 'to %s: your code is 654321' {to}",
+                Duration::from_secs(30),
+            ),
             &query("+1555 'x'"),
         )
         .await
@@ -406,9 +683,12 @@ mod tests {
 
     #[tokio::test]
     async fn a_failing_command_source_says_how_it_failed() {
-        let error = run_command("echo oops >&2; exit 3", &query("a"))
-            .await
-            .unwrap_err();
+        let error = run_command(
+            &command("echo oops >&2; exit 3", Duration::from_secs(30)),
+            &query("a"),
+        )
+        .await
+        .unwrap_err();
         let text = error.to_string();
         assert!(
             text.contains("exited with") && text.contains("oops"),
@@ -421,6 +701,18 @@ mod tests {
         // Tests run with stdin not a terminal (and CI set in CI): never a hang waiting for input.
         let error = prompt(&query("a")).await.unwrap_err();
         assert!(matches!(error, OtpError::NoTerminal), "{error}");
+    }
+
+    #[test]
+    fn inboxes_are_named_by_origin_without_credentials() {
+        assert_eq!(
+            origin("https://qa:hunter2@mail.example:8025/api/v1/search?query=to:{to}"),
+            "https://mail.example:8025"
+        );
+        assert_eq!(
+            origin_and_path("https://qa:hunter2@mail.example/api?token=x"),
+            "https://mail.example/api"
+        );
     }
 
     #[test]

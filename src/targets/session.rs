@@ -34,6 +34,8 @@ pub struct Session {
     pub max_rate_limit_wait: Duration,
     /// How long one HTTP exchange may take.
     pub timeout: Duration,
+    /// The largest response body read, in bytes.
+    pub max_response_bytes: u64,
     /// The target's JSON Web Key Set, fetched on first use.
     jwks: tokio::sync::OnceCell<Result<jsonwebtoken::jwk::JwkSet, String>>,
     /// Keeps the embedded mock alive for as long as the session.
@@ -169,15 +171,18 @@ impl Session {
         };
 
         let mut redactor = Redactor::new();
+        for (value, placeholder) in &config.secrets {
+            redactor.add_fallback(value, placeholder);
+        }
         let mut context = TemplateContext::new();
-        redactor.add(&base_url, "[base_url]");
+        redactor.add_volatile(&base_url, "[base_url]");
         // Derived values (a nickname made of the unique e-mail's local part) must not leak the tag.
-        redactor.add(trial_tag, "[run.id]");
+        redactor.add_volatile(trial_tag, "[run.id]");
         context.insert("target", json!({"name": config.name, "base_url": base_url}));
 
         let mut clients_value = Map::new();
         for (role, credentials) in &clients {
-            redactor.add(
+            redactor.add_volatile(
                 &credentials.client_id,
                 &format!("[clients.{role}.client_id]"),
             );
@@ -200,7 +205,7 @@ impl Session {
                 } else {
                     email.clone()
                 };
-                redactor.add(&email, &format!("[users.{role}.email]"));
+                redactor.add_volatile(&email, &format!("[users.{role}.email]"));
                 user.insert("email".to_owned(), json!(email));
             }
             if let Some(phone) = &identity.phone_number {
@@ -209,7 +214,7 @@ impl Session {
                 } else {
                     phone.clone()
                 };
-                redactor.add(&phone, &format!("[users.{role}.phone_number]"));
+                redactor.add_volatile(&phone, &format!("[users.{role}.phone_number]"));
                 user.insert("phone_number".to_owned(), json!(phone));
             }
             for (field, secret) in &identity.secrets {
@@ -239,6 +244,7 @@ impl Session {
             rate_limits: config.rate_limits.clone(),
             max_rate_limit_wait: config.max_rate_limit_wait,
             timeout: config.timeout,
+            max_response_bytes: config.max_response_bytes,
             jwks: tokio::sync::OnceCell::new(),
             _mock: mock,
         })
