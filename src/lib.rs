@@ -16,6 +16,7 @@
 pub mod budget;
 pub mod compare;
 pub mod diagnostic;
+pub mod guard;
 pub mod mock;
 pub mod redact;
 pub mod runner;

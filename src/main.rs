@@ -1,5 +1,7 @@
 //! `passwordless-conformance`: run the scenarios, or serve the mock tenant.
 
+use std::fmt::Display;
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -138,11 +140,11 @@ fn run(args: RunArgs) -> ExitCode {
         .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
         .unwrap_or(1)
         .max(1);
-    println!(
+    say(format_args!(
         "running {} scenarios against `{}`",
         files.len(),
         suite.target_name()
-    );
+    ));
 
     let results =
         passwordless_conformance::suite::run_parallel(&suite, &files, jobs, |file, trial| {
@@ -156,12 +158,12 @@ fn run(args: RunArgs) -> ExitCode {
                 )
             };
             match &trial.outcome {
-                TrialOutcome::Passed => println!("PASS {} ({millis} ms{waited})", file.id),
-                TrialOutcome::Ignored(reason) => println!("SKIP {} ({reason})", file.id),
+                TrialOutcome::Passed => say(format_args!("PASS {} ({millis} ms{waited})", file.id)),
+                TrialOutcome::Ignored(reason) => say(format_args!("SKIP {} ({reason})", file.id)),
                 TrialOutcome::Failed(report) => {
-                    println!("FAIL {} ({millis} ms{waited})", file.id);
+                    say(format_args!("FAIL {} ({millis} ms{waited})", file.id));
                     for line in report.lines() {
-                        println!("     {line}");
+                        say(format_args!("     {line}"));
                     }
                 }
             }
@@ -177,16 +179,36 @@ fn run(args: RunArgs) -> ExitCode {
     let skipped = results.len() - passed - failed;
     let waited: std::time::Duration = results.iter().map(|trial| trial.rate_limit_wait).sum();
     if !waited.is_zero() {
-        println!(
+        say(format_args!(
             "\nwaited {:.1} s in all on rate limits",
             waited.as_secs_f64()
-        );
+        ));
     }
-    println!("\n{passed} passed, {failed} failed, {skipped} skipped");
+    say(format_args!(
+        "\n{passed} passed, {failed} failed, {skipped} skipped"
+    ));
     if failed > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// The exit status when the reader of our output went away (`run | head`): what a process killed
+/// by `SIGPIPE` reports (128 + 13), as `yes | head` does, so a pipeline under `pipefail` does not
+/// mistake an unread run for a green one.
+const BROKEN_PIPE_STATUS: i32 = 141;
+
+/// Prints one line of `run`'s output. When nobody reads any more (`run | head`), the run stops
+/// quietly instead of panicking on the broken pipe; other write errors are ignored (the exit status
+/// still tells the verdict).
+fn say(line: impl Display) {
+    let mut stdout = std::io::stdout().lock();
+    let written = writeln!(stdout, "{line}").and_then(|()| stdout.flush());
+    if let Err(error) = written
+        && error.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(BROKEN_PIPE_STATUS);
     }
 }
 

@@ -1,12 +1,22 @@
 //! Regression snapshots of redacted transcripts — the only module that touches insta.
 //!
 //! Takes a target name, a scenario id and the redacted transcript text, and compares it with
-//! `snapshots/<target>/<id>.snap` through insta, so `cargo insta review` accepts changes and
-//! `CI=true` never writes a file. A mismatch comes back as an `Err` (insta has already printed
-//! its diff), never as a panic out of this module.
+//! `snapshots/<target>/<id>.snap`. A match is decided here, with insta's own normalisation, and
+//! costs nothing more. Otherwise insta is asked to assert, because it alone decides what to write
+//! (`.snap.new` for `cargo insta review`, the `.snap` itself under `INSTA_UPDATE=always`, nothing
+//! in CI); its panic is caught quietly ([`crate::guard`]) and the outcome comes back as one clear
+//! line — "new snapshot written for review: <path>", "snapshot missing: <path>", or how the
+//! transcript differs — never as insta's panic text and backtrace. The repository's
+//! `.config/insta.yaml` keeps insta from printing its own summary beside ours.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use insta::TextSnapshotKind;
+use insta::internals::TextSnapshotContents;
+
+/// How many lines of a snapshot diff a failure report shows.
+const MAX_DIFF_LINES: usize = 60;
 
 /// The snapshot name of a scenario id: `passwordless/email_code.yaml` → `passwordless__email_code`.
 pub fn snapshot_name(scenario_id: &str) -> String {
@@ -18,7 +28,8 @@ pub fn snapshot_name(scenario_id: &str) -> String {
 }
 
 /// Compares `transcript` with the committed snapshot of `scenario_id` for `target` under
-/// `snapshot_root`; `Err` explains a mismatch or a missing snapshot.
+/// `snapshot_root`; `Err` says, starting with one line naming the file, that the snapshot is new
+/// (and where it was written for review), missing, or different (with the lines that differ).
 pub fn check_transcript_snapshot(
     snapshot_root: &Path,
     target: &str,
@@ -27,29 +38,92 @@ pub fn check_transcript_snapshot(
     transcript: &str,
 ) -> Result<(), String> {
     let name = snapshot_name(scenario_id);
+    let file = snapshot_root.join(target).join(format!("{name}.snap"));
+    let old = insta::Snapshot::from_file(&file).ok();
+    let old_text = old
+        .as_ref()
+        .and_then(insta::Snapshot::as_text)
+        .map(ToString::to_string);
+    let new = TextSnapshotContents::new(transcript.to_owned(), TextSnapshotKind::File);
+    let forced = std::env::var("INSTA_UPDATE").is_ok_and(|update| update == "force");
+    if !forced
+        && old
+            .as_ref()
+            .and_then(insta::Snapshot::as_text)
+            .is_some_and(|old| old.matches_latest(&new))
+    {
+        return Ok(());
+    }
+
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(snapshot_root.join(target));
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
     settings.set_description(description);
     settings.set_input_file(format!("scenarios/{scenario_id}"));
-    // insta reports a mismatch by panicking; we turn that into an outcome on this same thread,
-    // where the settings are bound.
-    let result = catch_unwind(AssertUnwindSafe(|| {
+    let asked = SystemTime::now();
+    // insta reports a mismatch by panicking; it is caught on this same thread, where the
+    // settings are bound.
+    let asserted = crate::guard::catch(|| {
         settings.bind(|| insta::assert_snapshot!(name.as_str(), transcript));
-    }));
-    result.map_err(|panic| {
-        let detail = panic
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| panic.downcast_ref::<&str>().copied())
-            .unwrap_or("snapshot assertion failed");
-        let file = snapshot_root.join(target).join(format!("{name}.snap"));
-        format!(
-            "the transcript does not match the snapshot `{}`: {detail}\nhint: review with `cargo insta review` (outside CI), or see the diff above",
+    });
+    if asserted.is_ok() {
+        // insta accepted it: `INSTA_UPDATE=always`, or a snapshot in an older format that matches.
+        return Ok(());
+    }
+    let pending = written_since(&file.with_extension("snap.new"), asked);
+    Err(match (old_text, pending) {
+        (None, Some(pending)) => format!(
+            "new snapshot written for review: {}\nhint: read it, then accept it with `cargo insta review` (or run again with INSTA_UPDATE=always)",
+            pending.display()
+        ),
+        (None, None) => format!(
+            "snapshot missing: {}\nhint: nothing is written when CI is set; run the scenario outside CI, review the new snapshot and commit it",
             file.display()
-        )
+        ),
+        (Some(old_text), pending) => {
+            let written = match &pending {
+                Some(pending) => {
+                    format!("; the new one is written for review: {}", pending.display())
+                }
+                None => String::new(),
+            };
+            format!(
+                "the transcript differs from the snapshot {}{written}\n{}\nhint: if the change is right, accept it with `cargo insta review` (outside CI), else fix the target or the scenario",
+                file.display(),
+                line_diff(&old_text, &new.to_string())
+            )
+        }
     })
+}
+
+/// `path` if insta wrote it during this assertion (a pending file from an earlier run does not
+/// count; the slack allows for file systems that keep coarse times).
+fn written_since(path: &Path, since: SystemTime) -> Option<PathBuf> {
+    let modified = std::fs::metadata(path)
+        .and_then(|meta| meta.modified())
+        .ok()?;
+    (modified + Duration::from_secs(2) >= since).then(|| path.to_path_buf())
+}
+
+/// The lines that differ, as a unified diff (`-` the snapshot, `+` this run), shortened.
+fn line_diff(old: &str, new: &str) -> String {
+    let diff = similar::TextDiff::from_lines(old, new);
+    let text = diff
+        .unified_diff()
+        .context_radius(2)
+        .header("snapshot", "this run")
+        .to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() > MAX_DIFF_LINES {
+        format!(
+            "{}\n… ({} more lines of diff)",
+            lines[..MAX_DIFF_LINES].join("\n"),
+            lines.len() - MAX_DIFF_LINES
+        )
+    } else {
+        lines.join("\n")
+    }
 }
 
 #[cfg(test)]
@@ -63,5 +137,14 @@ mod tests {
             "passwordless__email_code"
         );
         assert_eq!(snapshot_name("top.yml"), "top");
+    }
+
+    #[test]
+    fn a_diff_shows_only_the_changed_lines_and_their_neighbours() {
+        let old = "a\nb\nc\nd\ne\nf\ng\n";
+        let new = "a\nb\nc\nD\ne\nf\ng\n";
+        let diff = line_diff(old, new);
+        assert!(diff.contains("-d\n+D"), "{diff}");
+        assert!(!diff.contains(" a\n"), "{diff}");
     }
 }

@@ -104,7 +104,11 @@ impl Suite {
     pub fn run_file_report(&self, file: &ScenarioFile) -> TrialReport {
         let started = Instant::now();
         let mut rate_limit_wait = Duration::ZERO;
-        let outcome = self.verdict(file, &mut rate_limit_wait);
+        // A panic anywhere inside the trial fails this trial only, quietly.
+        let outcome = crate::guard::catch(|| self.verdict(file, &mut rate_limit_wait))
+            .unwrap_or_else(|caught| {
+                TrialOutcome::Failed(caught.trial_report(&format!("scenarios/{}", file.id)))
+            });
         TrialReport {
             outcome,
             elapsed: started.elapsed(),
@@ -219,7 +223,15 @@ pub fn run_parallel(
                 loop {
                     let index = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     let Some(file) = files.get(index) else { break };
-                    let trial = suite.run_file_report(file);
+                    let trial = crate::guard::catch(|| suite.run_file_report(file)).unwrap_or_else(
+                        |caught| TrialReport {
+                            outcome: TrialOutcome::Failed(
+                                caught.trial_report(&format!("scenarios/{}", file.id)),
+                            ),
+                            elapsed: Duration::ZERO,
+                            rate_limit_wait: Duration::ZERO,
+                        },
+                    );
                     // The lock also serialises `report`, so lines never interleave.
                     let mut results = results
                         .lock()

@@ -44,7 +44,7 @@ pub fn check_response(
         ResponseBody::Empty => "the response has no body".to_owned(),
         ResponseBody::Text(text) => format!(
             "the response body is not JSON: `{}`",
-            redactor.excerpt(text, 120)
+            redactor.excerpt(text.trim(), 120)
         ),
         ResponseBody::Json(_) => String::new(),
     };

@@ -16,7 +16,7 @@ use passwordless_conformance::{
     SchemaRegistry, SnapshotMode, Suite, TargetConfig, TrialOutcome, discover,
 };
 
-fn project(files: &[(&str, &str)]) -> PathBuf {
+pub(crate) fn project(files: &[(&str, &str)]) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "pc-engine-{}-{}",
         std::process::id(),
@@ -36,7 +36,7 @@ fn rand_suffix() -> u64 {
     NEXT.fetch_add(1, Ordering::SeqCst)
 }
 
-fn suite(root: &Path, target: TargetConfig) -> Suite {
+pub(crate) fn suite(root: &Path, target: TargetConfig) -> Suite {
     Suite {
         scenarios_dir: root.join("scenarios"),
         snapshots_dir: root.join("snapshots"),
@@ -52,7 +52,7 @@ fn mock_target() -> TargetConfig {
     TargetConfig::builtin_mock()
 }
 
-fn remote_target(base_url: &str, timeout: Duration) -> TargetConfig {
+pub(crate) fn remote_target(base_url: &str, timeout: Duration) -> TargetConfig {
     let mut clients = BTreeMap::new();
     clients.insert(
         "native".to_owned(),
@@ -75,7 +75,7 @@ fn remote_target(base_url: &str, timeout: Duration) -> TargetConfig {
     }
 }
 
-fn run_all(suite: &Suite) -> BTreeMap<String, TrialOutcome> {
+pub(crate) fn run_all(suite: &Suite) -> BTreeMap<String, TrialOutcome> {
     discover(&suite.scenarios_dir)
         .unwrap()
         .into_iter()
@@ -83,14 +83,14 @@ fn run_all(suite: &Suite) -> BTreeMap<String, TrialOutcome> {
         .collect()
 }
 
-fn failure(outcome: &TrialOutcome) -> &str {
+pub(crate) fn failure(outcome: &TrialOutcome) -> &str {
     match outcome {
         TrialOutcome::Failed(report) => report,
         other => panic!("expected a failure, got {other:?}"),
     }
 }
 
-const DISCOVERY: &str = r#"
+pub(crate) const DISCOVERY: &str = r#"
 name: discovery
 steps:
   - name: read discovery

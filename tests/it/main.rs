@@ -10,6 +10,7 @@
 mod canary;
 mod diagnostics;
 mod engine;
+mod hostile;
 mod mock_control;
 mod mock_mfa;
 mod mock_mfa_manage;
@@ -19,4 +20,5 @@ mod mock_rate_limit;
 mod mock_server;
 mod mock_smtp;
 mod mock_token;
+mod run_output;
 mod support;
