@@ -2,7 +2,7 @@
 //!
 //! Takes a value and gives a regular expression that accepts each of its characters raw,
 //! percent-encoded (either hex case, doubly encoded too, `+` for a space), JSON- or YAML-escaped
-//! (`\/`, `\"`, `\u00XX`, `\xXX`) or as an HTML entity — one character at a time, so every
+//! (`\/`, `\"`, `\u00XX`, `\xXX`, escaped again inside another JSON string) or as an HTML entity — one character at a time, so every
 //! mixture matches (`| urlencode` keeps `/`, forms turn a space into `+`, `| tojson` escapes `<`).
 //! Base64 cannot be matched that way (each output character mixes bits of two input characters,
 //! so `base64(id:secret)` does not contain `base64(secret)`): [`base64_runs`] finds runs of
@@ -29,9 +29,10 @@ pub fn variants_pattern(value: &str) -> String {
         }
         let code = u32::from(character);
         if character.is_ascii() {
-            forms.push(format!(r"\\u00{}", hex_any_case(code, 2)));
+            // One backslash or more: a JSON string inside a JSON string escapes the escape.
+            forms.push(format!(r"\\+u00{}", hex_any_case(code, 2)));
             if !character.is_ascii_alphanumeric() {
-                forms.push(format!(r"\\x{}", hex_any_case(code, 2)));
+                forms.push(format!(r"\\+x{}", hex_any_case(code, 2)));
                 forms.push(format!("&#0*{code};"));
                 forms.push(format!("&#[xX]0*{};", hex_any_case(code, 2)));
             }
@@ -43,7 +44,7 @@ pub fn variants_pattern(value: &str) -> String {
             let escaped: String = character
                 .encode_utf16(&mut units)
                 .iter()
-                .map(|unit| format!(r"\\u{}", hex_any_case(u32::from(*unit), 4)))
+                .map(|unit| format!(r"\\+u{}", hex_any_case(u32::from(*unit), 4)))
                 .collect();
             forms.push(escaped);
         }
@@ -76,12 +77,12 @@ fn hex_any_case(number: u32, width: usize) -> String {
 /// The one-letter escapes of JSON, YAML and HTML for a character, as regex text.
 fn short_escape(character: char) -> Option<&'static str> {
     Some(match character {
-        '"' => r#"\\"|&quot;"#,
-        '\\' => r"\\\\",
-        '/' => r"\\/",
-        '\n' => r"\\n",
-        '\r' => r"\\r",
-        '\t' => r"\\t",
+        '"' => r#"\\+"|&quot;"#,
+        '\\' => r"(?:\\\\)+",
+        '/' => r"\\+/",
+        '\n' => r"\\+n",
+        '\r' => r"\\+r",
+        '\t' => r"\\+t",
         '&' => "&amp;",
         '<' => "&lt;",
         '>' => "&gt;",
@@ -216,6 +217,7 @@ mod tests {
             r"a\/b c+d\u003c\u00e9\u003E", // JSON, HTML-safe
             "a/b c+d&lt;é&gt;",
             "a%252Fb c+d<é>",
+            r"a\\/b c+d\\u003c\\u00e9\\u003e", // JSON inside a JSON string
         ] {
             assert!(matches(value, text), "{text}");
         }
