@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use passwordless_conformance::mock::{ServeOptions, SmtpSettings, Tenant, TlsFiles, serve};
+use passwordless_conformance::redact::Redactor;
 use passwordless_conformance::{SnapshotMode, Suite, TrialOutcome, discover};
 
 #[derive(Parser)]
@@ -108,13 +109,15 @@ fn compare(args: CompareArgs) -> ExitCode {
 }
 
 fn run(args: RunArgs) -> ExitCode {
+    // The secrets the environment names, for what is printed before (or outside) a trial.
+    let environment = Redactor::from_environment();
     let mut suite = Suite::from_project_dir(&args.project);
     if args.no_snapshots {
         suite.snapshots = SnapshotMode::Skip;
     }
     if let Err(error) = &suite.target {
         // Every scenario would fail the same way: say it once.
-        eprintln!("error: {error}");
+        eprintln!("error: {}", environment.redact_message(error));
         return ExitCode::from(2);
     }
     let files = match discover(&suite.scenarios_dir) {
@@ -159,10 +162,17 @@ fn run(args: RunArgs) -> ExitCode {
             };
             match &trial.outcome {
                 TrialOutcome::Passed => say(format_args!("PASS {} ({millis} ms{waited})", file.id)),
-                TrialOutcome::Ignored(reason) => say(format_args!("SKIP {} ({reason})", file.id)),
+                TrialOutcome::Ignored(reason) => say(format_args!(
+                    "SKIP {} ({})",
+                    file.id,
+                    environment.redact_message(reason)
+                )),
                 TrialOutcome::Failed(report) => {
                     say(format_args!("FAIL {} ({millis} ms{waited})", file.id));
-                    for line in report.lines() {
+                    // Reports are redacted by their trial; this second pass, with the secrets
+                    // the environment names, also covers what failed before a trial knew its
+                    // target (a configuration or start-up error).
+                    for line in environment.redact_message(report).lines() {
                         say(format_args!("     {line}"));
                     }
                 }
