@@ -1,13 +1,15 @@
 //! Every way a registered value can be written into text.
 //!
-//! Takes a value and gives a regular expression that accepts each of its characters raw,
-//! percent-encoded (either hex case, doubly encoded too, `+` for a space), JSON- or YAML-escaped
-//! (`\/`, `\"`, `\u00XX`, `\xXX`, escaped again inside another JSON string) or as an HTML entity — one character at a time, so every
-//! mixture matches (`| urlencode` keeps `/`, forms turn a space into `+`, `| tojson` escapes `<`).
-//! Base64 cannot be matched that way (each output character mixes bits of two input characters,
-//! so `base64(id:secret)` does not contain `base64(secret)`): [`base64_runs`] finds runs of
-//! base64 in a text and decodes them, at any alignment and in either alphabet, so the caller can
-//! look for registered values inside. Nothing here knows which values are secret.
+//! Encoders rewrite characters one at a time, and each in its own way: percent-encoding (either
+//! hex case, `/` kept or not, doubly encoded), JSON and YAML escapes (`\/`, `\"`, `\u00XX`,
+//! `\xXX`, escaped again inside another JSON string, as `| tojson` in a JSON body gives), HTML
+//! entities. Rather than spell out every mixture for every value, [`decode_view`] undoes them all
+//! in the text, remembering where each decoded byte came from, so a plain search for the value
+//! finds it however it was written; [`search_forms`] adds the one form decoding cannot settle (a
+//! space written as `+`). Base64 cannot be undone in place (each output character mixes bits of
+//! two input characters, so `base64(id:secret)` does not contain `base64(secret)`):
+//! [`base64_runs`] finds runs of base64 in a text and decodes them, at any alignment and in either
+//! alphabet, so the caller can look for values inside. Nothing here knows which values are secret.
 
 use std::ops::Range;
 
@@ -15,80 +17,188 @@ use base64::Engine as _;
 use base64::alphabet::STANDARD;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
-/// A regex (without anchors) matching `value` written in any of the encodings above.
-pub fn variants_pattern(value: &str) -> String {
-    let mut pattern = String::from("(?:");
-    for character in value.chars() {
-        let mut forms = vec![regex::escape(character.encode_utf8(&mut [0; 4]))];
-        let mut bytes = [0; 4];
-        let utf8 = character.encode_utf8(&mut bytes).as_bytes();
-        forms.push(utf8.iter().map(|byte| percent(*byte, "%")).collect());
-        forms.push(utf8.iter().map(|byte| percent(*byte, "%25")).collect());
-        if character == ' ' {
-            forms.push(r"\+".to_owned());
-        }
-        let code = u32::from(character);
-        if character.is_ascii() {
-            // One backslash or more: a JSON string inside a JSON string escapes the escape.
-            forms.push(format!(r"\\+u00{}", hex_any_case(code, 2)));
-            if !character.is_ascii_alphanumeric() {
-                forms.push(format!(r"\\+x{}", hex_any_case(code, 2)));
-                forms.push(format!("&#0*{code};"));
-                forms.push(format!("&#[xX]0*{};", hex_any_case(code, 2)));
-            }
-            if let Some(escaped) = short_escape(character) {
-                forms.push(escaped.to_owned());
-            }
-        } else {
-            let mut units = [0; 2];
-            let escaped: String = character
-                .encode_utf16(&mut units)
-                .iter()
-                .map(|unit| format!(r"\\+u{}", hex_any_case(u32::from(*unit), 4)))
-                .collect();
-            forms.push(escaped);
-        }
-        pattern.push_str("(?:");
-        pattern.push_str(&forms.join("|"));
-        pattern.push(')');
+/// Text with every encoded character decoded, and for each decoded byte the bytes of the text
+/// it came from.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    /// The decoded bytes.
+    pub bytes: Vec<u8>,
+    /// For each decoded byte, where it came from in the text.
+    spans: Vec<(usize, usize)>,
+    /// Whether anything was decoded at all (else the view is the text itself, and `bytes` may
+    /// be left empty).
+    pub changed: bool,
+}
+
+impl Decoded {
+    /// The bytes of the text that decoded to `range` of the view.
+    pub fn source_range(&self, range: Range<usize>) -> Range<usize> {
+        let start = self.spans.get(range.start).map_or(0, |span| span.0);
+        let end = range
+            .end
+            .checked_sub(1)
+            .and_then(|last| self.spans.get(last))
+            .map_or(start, |span| span.1);
+        start..end
     }
-    pattern.push(')');
-    pattern
 }
 
-/// `%2F` as `%2[Ff]`: encoders differ in the case of their hex digits.
-fn percent(byte: u8, prefix: &str) -> String {
-    format!("{prefix}{}", hex_any_case(u32::from(byte), 2))
+/// The forms of `value` to look for in a decoded view: the value, and (when it has spaces) the
+/// value with `+` for each space, as forms and query strings write it.
+pub fn search_forms(value: &str) -> Vec<String> {
+    let mut forms = vec![value.to_owned()];
+    if value.contains(' ') {
+        forms.push(value.replace(' ', "+"));
+    }
+    forms
 }
 
-fn hex_any_case(number: u32, width: usize) -> String {
-    format!("{number:0width$X}")
-        .chars()
-        .map(|digit| {
-            if digit.is_ascii_digit() {
-                digit.to_string()
-            } else {
-                format!("[{digit}{}]", digit.to_ascii_lowercase())
+/// Undoes percent-encoding (`%2F`, `%2f`, `%252F`), JSON and YAML escapes (`\"`, `\/`, `\n`,
+/// `\u003c`, `\xE9`, with any number of backslashes) and HTML entities (`&amp;`, `&#47;`,
+/// `&#x2F;`) everywhere in `text`.
+pub fn decode_view(text: &[u8]) -> Decoded {
+    if !text.iter().any(|byte| matches!(byte, b'%' | b'\\' | b'&')) {
+        // Nothing to decode (most text): the view is the text.
+        return Decoded {
+            bytes: Vec::new(),
+            spans: Vec::new(),
+            changed: false,
+        };
+    }
+    let mut view = Decoded {
+        bytes: Vec::with_capacity(text.len()),
+        spans: Vec::with_capacity(text.len()),
+        changed: false,
+    };
+    let mut index = 0;
+    while index < text.len() {
+        match decode_unit(&text[index..]) {
+            Some((decoded, width)) => {
+                for byte in decoded.as_bytes() {
+                    view.bytes.push(*byte);
+                    view.spans.push((index, index + width));
+                }
+                view.changed = true;
+                index += width;
             }
-        })
-        .collect()
+            None => {
+                view.bytes.push(text[index]);
+                view.spans.push((index, index + 1));
+                index += 1;
+            }
+        }
+    }
+    view
 }
 
-/// The one-letter escapes of JSON, YAML and HTML for a character, as regex text.
-fn short_escape(character: char) -> Option<&'static str> {
-    Some(match character {
-        '"' => r#"\\+"|&quot;"#,
-        '\\' => r"(?:\\\\)+",
-        '/' => r"\\+/",
-        '\n' => r"\\+n",
-        '\r' => r"\\+r",
-        '\t' => r"\\+t",
-        '&' => "&amp;",
-        '<' => "&lt;",
-        '>' => "&gt;",
-        '\'' => "&apos;",
-        _ => return None,
-    })
+/// One encoded character at the start of `text`: what it decodes to and how many bytes it takes.
+fn decode_unit(text: &[u8]) -> Option<(Unit, usize)> {
+    match text.first()? {
+        b'%' => {
+            if text.get(1..3) == Some(b"25")
+                && let Some(byte) = text.get(3..5).and_then(hex_byte)
+            {
+                return Some((Unit::byte(byte), 5));
+            }
+            Some((Unit::byte(hex_byte(text.get(1..3)?)?), 3))
+        }
+        b'\\' => {
+            let slashes = text.iter().take_while(|byte| **byte == b'\\').count();
+            let rest = &text[slashes..];
+            let single = |byte: u8| Some((Unit::byte(byte), slashes + 1));
+            match rest.first() {
+                Some(b'u') => {
+                    let unit = hex_u16(rest.get(1..5)?)?;
+                    let width = slashes + 5;
+                    if (0xD800..0xDC00).contains(&unit) {
+                        // A surrogate pair: `\uD83D\uDE00`, the second with as many backslashes.
+                        let low_at = &text[width..];
+                        let low_slashes = low_at.iter().take_while(|byte| **byte == b'\\').count();
+                        let low = low_at.get(low_slashes..)?;
+                        if low.first() != Some(&b'u') {
+                            return None;
+                        }
+                        let low_unit = hex_u16(low.get(1..5)?)?;
+                        let character = char::decode_utf16([unit, low_unit]).next()?.ok()?;
+                        return Some((Unit::char(character), width + low_slashes + 5));
+                    }
+                    Some((Unit::char(char::from_u32(u32::from(unit))?), width))
+                }
+                Some(b'x') => Some((Unit::byte(hex_byte(rest.get(1..3)?)?), slashes + 3)),
+                Some(b'"') => single(b'"'),
+                Some(b'/') => single(b'/'),
+                Some(b'\'') => single(b'\''),
+                Some(b'n') => single(b'\n'),
+                Some(b'r') => single(b'\r'),
+                Some(b't') => single(b'\t'),
+                Some(b'b') => single(0x08),
+                Some(b'f') => single(0x0c),
+                // `\\` is an escaped backslash, however deep.
+                _ if slashes >= 2 => Some((Unit::byte(b'\\'), slashes)),
+                _ => None,
+            }
+        }
+        b'&' => {
+            let end = text.iter().take(12).position(|byte| *byte == b';')?;
+            let name = std::str::from_utf8(&text[1..end]).ok()?;
+            let character = match name {
+                "amp" => '&',
+                "lt" => '<',
+                "gt" => '>',
+                "quot" => '"',
+                "apos" => '\'',
+                _ => {
+                    let number = name.strip_prefix('#')?;
+                    let code = match number.strip_prefix(['x', 'X']) {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                        None => number.parse().ok()?,
+                    };
+                    char::from_u32(code)?
+                }
+            };
+            Some((Unit::char(character), end + 1))
+        }
+        _ => None,
+    }
+}
+
+/// A decoded character, as UTF-8 (or a single byte of a percent-encoded sequence).
+struct Unit {
+    bytes: [u8; 4],
+    len: usize,
+}
+
+impl Unit {
+    fn byte(byte: u8) -> Unit {
+        Unit {
+            bytes: [byte, 0, 0, 0],
+            len: 1,
+        }
+    }
+
+    fn char(character: char) -> Unit {
+        let mut bytes = [0; 4];
+        let len = character.encode_utf8(&mut bytes).len();
+        Unit { bytes, len }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+fn hex_byte(digits: &[u8]) -> Option<u8> {
+    if digits.len() != 2 || !digits.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    u8::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+}
+
+fn hex_u16(digits: &[u8]) -> Option<u16> {
+    if digits.len() != 4 || !digits.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    u16::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
 }
 
 /// Runs shorter than this are not worth decoding: four bytes of secret need six characters.
@@ -201,13 +311,24 @@ mod tests {
     use super::*;
     use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD};
 
-    fn matches(value: &str, text: &str) -> bool {
-        let regex = regex::Regex::new(&variants_pattern(value)).unwrap();
-        regex.is_match(text)
+    /// Whether `value` is found in `text` once decoded, and where.
+    fn find(value: &str, text: &str) -> Option<Range<usize>> {
+        let view = decode_view(text.as_bytes());
+        search_forms(value).iter().find_map(|form| {
+            let position = |bytes: &[u8]| {
+                bytes
+                    .windows(form.len())
+                    .position(|window| window == form.as_bytes())
+            };
+            if !view.changed {
+                return position(text.as_bytes()).map(|at| at..at + form.len());
+            }
+            position(&view.bytes).map(|at| view.source_range(at..at + form.len()))
+        })
     }
 
     #[test]
-    fn every_mixture_of_encodings_matches() {
+    fn every_mixture_of_encodings_is_found() {
         let value = "a/b c+d<é>";
         for text in [
             "a/b c+d<é>",
@@ -215,13 +336,22 @@ mod tests {
             "a%2fb+c%2bd%3c%c3%a9%3e",
             "a/b%20c%2Bd%3C%C3%A9%3E", // minijinja's urlencode keeps `/`
             r"a\/b c+d\u003c\u00e9\u003E", // JSON, HTML-safe
-            "a/b c+d&lt;é&gt;",
-            "a%252Fb c+d<é>",
             r"a\\/b c+d\\u003c\\u00e9\\u003e", // JSON inside a JSON string
+            "a/b c+d&lt;é&gt;",
+            "a&#47;b c+d&#x3C;é&#62;",
+            "a%252Fb c+d<é>",
         ] {
-            assert!(matches(value, text), "{text}");
+            assert!(find(value, text).is_some(), "{text}");
         }
-        assert!(!matches(value, "a/b c+d<e>"));
+        assert!(find(value, "a/b c+d<e>").is_none());
+    }
+
+    #[test]
+    fn a_match_maps_back_to_the_encoded_text() {
+        let text = "x=a%2Fb&y";
+        assert_eq!(find("a/b", text), Some(2..7));
+        let text = r"got \ud83d\ude00!";
+        assert_eq!(find("😀", text), Some(4..16));
     }
 
     #[test]

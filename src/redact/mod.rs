@@ -7,10 +7,10 @@
 //! stable placeholders such as `[otp:code]`. Redaction runs on complete text, where it leaves the
 //! program, so a value is found whatever was composed around it:
 //!
-//! - registered values in every encoding, one character at a time (`encodings`): raw,
-//!   percent-encoded in any style, JSON/YAML/HTML-escaped, and inside any run of base64, which is
-//!   decoded to look (so `Basic base64(id:secret)` is found although it does not contain
-//!   `base64(secret)`);
+//! - registered values in every encoding (`encodings`): the text is searched as written and
+//!   with percent-encoding, JSON/YAML escapes and HTML entities undone, and every run of base64 in
+//!   it is decoded to look inside (so `Basic base64(id:secret)` is found although it does not
+//!   contain `base64(secret)`);
 //! - values in a credential's place, registered or not (`rules`): URL passwords, secret query and
 //!   form fields, `otpauth://` secrets, `Bearer`/`Basic` credentials, JWT-shaped strings;
 //! - in JSON documents, fields that always hold a secret or a per-run value, by name
@@ -91,84 +91,70 @@ enum Mode {
     Secrets,
 }
 
-/// One regex accepting every registered value in every encoding; group `i + 1` is value `i`.
+/// Every registered value, in one automaton searched over a text and over its decoded view
+/// (`encodings::decode_view`), so that every encoding is found in one pass.
 #[derive(Debug)]
 struct Matcher {
-    regex: Option<regex::bytes::Regex>,
+    automaton: Option<aho_corasick::AhoCorasick>,
+    /// The placeholder of each pattern of the automaton.
     placeholders: Vec<String>,
-    /// The raw values, for the (unlikely) case that the regex is too large to build.
-    raw: Vec<String>,
 }
 
 impl Matcher {
     fn build(entries: &[&Entry]) -> Matcher {
-        let placeholders = entries
-            .iter()
-            .map(|entry| entry.placeholder.clone())
-            .collect();
-        let raw = entries.iter().map(|entry| entry.value.clone()).collect();
-        if entries.is_empty() {
-            return Matcher {
-                regex: None,
-                placeholders,
-                raw,
-            };
+        let mut patterns = Vec::new();
+        let mut placeholders = Vec::new();
+        for entry in entries {
+            for form in encodings::search_forms(&entry.value) {
+                patterns.push(form);
+                placeholders.push(entry.placeholder.clone());
+            }
         }
-        let pattern = entries
-            .iter()
-            .map(|entry| format!("({})", encodings::variants_pattern(&entry.value)))
-            .collect::<Vec<_>>()
-            .join("|");
-        let regex = regex::bytes::RegexBuilder::new(&pattern)
-            .size_limit(256 << 20)
-            .dfa_size_limit(64 << 20)
-            .build()
+        let automaton = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+            .build(&patterns)
             .ok();
         Matcher {
-            regex,
+            automaton,
             placeholders,
-            raw,
         }
     }
 
     fn is_match(&self, bytes: &[u8]) -> bool {
-        match &self.regex {
-            Some(regex) => regex.is_match(bytes),
-            None => self.raw.iter().any(|value| {
-                bytes
-                    .windows(value.len())
-                    .any(|window| window == value.as_bytes())
-            }),
+        let Some(automaton) = &self.automaton else {
+            return false;
+        };
+        if automaton.is_match(bytes) {
+            return true;
         }
+        let view = encodings::decode_view(bytes);
+        view.changed && automaton.is_match(&view.bytes)
     }
 
-    /// Every match in `text` with its placeholder.
+    /// Every match in `text` (as written, and decoded) with its placeholder.
     fn find(&self, text: &str) -> Vec<(Range<usize>, String)> {
-        let mut found = Vec::new();
-        match &self.regex {
-            Some(regex) => {
-                for captures in regex.captures_iter(text.as_bytes()) {
-                    let Some(whole) = captures.get(0) else {
-                        continue;
-                    };
-                    let index = (1..captures.len())
-                        .find(|group| captures.get(*group).is_some())
-                        .unwrap_or(1);
-                    let placeholder = self
-                        .placeholders
-                        .get(index - 1)
-                        .cloned()
-                        .unwrap_or_default();
-                    found.push((whole.range(), placeholder));
-                }
-            }
-            None => {
-                for (value, placeholder) in self.raw.iter().zip(&self.placeholders) {
-                    for (start, _) in text.match_indices(value.as_str()) {
-                        found.push((start..start + value.len(), placeholder.clone()));
-                    }
-                }
-            }
+        let Some(automaton) = &self.automaton else {
+            return Vec::new();
+        };
+        let placeholder = |index: aho_corasick::PatternID| {
+            self.placeholders
+                .get(index.as_usize())
+                .cloned()
+                .unwrap_or_default()
+        };
+        let mut found: Vec<(Range<usize>, String)> = automaton
+            .find_iter(text)
+            .map(|found| (found.range(), placeholder(found.pattern())))
+            .collect();
+        let view = encodings::decode_view(text.as_bytes());
+        if view.changed {
+            found.extend(automaton.find_iter(&view.bytes).map(|found| {
+                (
+                    view.source_range(found.range()),
+                    placeholder(found.pattern()),
+                )
+            }));
         }
         found
     }

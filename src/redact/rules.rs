@@ -85,28 +85,35 @@ pub fn find(text: &str) -> Vec<Found> {
             found.push(Found { range, placeholder });
         }
     };
-    if let Some(regex) = USERINFO.as_ref() {
+    // Each regex runs only where its landmark is present: most strings have none.
+    if let Some(regex) = USERINFO
+        .as_ref()
+        .filter(|_| text.contains("://") && text.contains('@'))
+    {
         for captures in regex.captures_iter(text) {
             if let Some(userinfo) = captures.get(1) {
                 push(userinfo.range(), "[credentials]".to_owned());
             }
         }
     }
-    if let Some(regex) = PAIR.as_ref() {
+    if let Some(regex) = PAIR.as_ref().filter(|_| text.contains('=')) {
         for captures in regex.captures_iter(text) {
             if let (Some(name), Some(value)) = (captures.get(1), captures.get(2)) {
                 push(value.range(), placeholder(name.as_str()));
             }
         }
     }
-    if let Some(regex) = JSON_STRING.as_ref() {
+    let json_like = text.contains('"') && text.contains(':');
+    if let Some(regex) = JSON_STRING.as_ref().filter(|_| json_like) {
         for captures in regex.captures_iter(text) {
             if let (Some(name), Some(value)) = (captures.get(1), captures.get(2)) {
                 push(value.range(), placeholder(name.as_str()));
             }
         }
     }
-    if let (Some(regex), Some(item)) = (JSON_LIST.as_ref(), JSON_LIST_ITEM.as_ref()) {
+    if let (Some(regex), Some(item), true) =
+        (JSON_LIST.as_ref(), JSON_LIST_ITEM.as_ref(), json_like)
+    {
         for captures in regex.captures_iter(text) {
             if let (Some(name), Some(list)) = (captures.get(1), captures.get(2)) {
                 for value in item.captures_iter(list.as_str()).filter_map(|c| c.get(1)) {
@@ -119,7 +126,9 @@ pub fn find(text: &str) -> Vec<Found> {
             }
         }
     }
-    if let Some(regex) = SCHEME_CREDENTIALS.as_ref() {
+    let has_scheme =
+        contains_ignoring_case(text, "bearer") || contains_ignoring_case(text, "basic");
+    if let Some(regex) = SCHEME_CREDENTIALS.as_ref().filter(|_| has_scheme) {
         for captures in regex.captures_iter(text) {
             let is_auth_param = captures.get(3).is_some_and(|quote| !quote.is_empty());
             if let Some(credentials) = captures.get(2)
@@ -130,12 +139,18 @@ pub fn find(text: &str) -> Vec<Found> {
             }
         }
     }
-    if let Some(regex) = JWT_SHAPE.as_ref() {
+    if let Some(regex) = JWT_SHAPE.as_ref().filter(|_| text.contains("eyJ")) {
         for token in regex.find_iter(text) {
             push(token.range(), "[jwt]".to_owned());
         }
     }
     found
+}
+
+fn contains_ignoring_case(text: &str, word: &str) -> bool {
+    text.as_bytes()
+        .windows(word.len())
+        .any(|window| window.eq_ignore_ascii_case(word.as_bytes()))
 }
 
 fn placeholder(field: &str) -> String {
