@@ -34,10 +34,9 @@ fn main() {
     let ours = PathBuf::from(env!("CARGO_BIN_EXE_passwordless-conformance"));
     let port = free_port();
     let base_url = format!("http://127.0.0.1:{port}");
-    let mut mock = start_mock(&ours, port);
+    let _mock = MockProcess(start_mock(&ours, port));
     if !wait_until_up(port) {
         println!("vs_hurl: the standalone mock did not come up on {base_url}");
-        let _ = mock.kill();
         return;
     }
 
@@ -77,7 +76,6 @@ fn main() {
                 hurl_run.success,
                 work.display()
             );
-            let _ = mock.kill();
             return;
         }
         // Round 0 warms both up (page cache, the mock's allocator) and is not counted.
@@ -86,8 +84,6 @@ fn main() {
             hurl_runs.push(hurl_run);
         }
     }
-    let _ = mock.kill();
-    let _ = mock.wait();
     let _ = std::fs::remove_dir_all(&work);
 
     let cpu_ours = median(ours_runs.iter().map(|run| run.cpu).collect());
@@ -116,6 +112,16 @@ fn main() {
     println!("harness (schemas)   {cpu_ours:>8.3} s  {wall_ours:>8.3} s");
     println!("hurl 8.0.1          {cpu_hurl:>8.3} s  {wall_hurl:>8.3} s");
     println!("ours / hurl         {cpu_ratio:>8.2} ×  {wall_ratio:>8.2} ×   (goal: ≤ 1.0 on both)");
+}
+
+/// The standalone mock, stopped and reaped whenever the bench returns.
+struct MockProcess(Child);
+
+impl Drop for MockProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// One measured run: wall time, CPU of the child (user + system) and whether it exited 0.
@@ -175,7 +181,7 @@ fn find_hurl() -> Option<PathBuf> {
                         .map(|dir| dir.join("hurl"))
                         .collect()
                 })
-                .unwrap_or_else(Vec::new),
+                .unwrap_or_default(),
         )
         .chain([PathBuf::from("/opt/hurl/bin/hurl")]);
     let found = candidates.into_iter().find(|path| path.is_file());
