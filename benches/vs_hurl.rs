@@ -179,7 +179,7 @@ fn find_hurl() -> Option<PathBuf> {
                 .map(|path| {
                     std::env::split_paths(&path)
                         .map(|dir| dir.join("hurl"))
-                        .collect()
+                        .collect::<Vec<_>>()
                 })
                 .unwrap_or_default(),
         )
