@@ -840,19 +840,15 @@ pub mod body {
     pub enum Flavor {
         /// `/passwordless/start`: `bad.request`.
         Start,
-        /// `/oauth/token`: `invalid_request`.
+        /// `/oauth/token`, the MFA API (`/mfa/...`) and the control API: `invalid_request`.
         Token,
-        /// The control API: `invalid_request`.
-        Control,
-        /// The MFA API (`/mfa/...`): `invalid_request`.
-        Mfa,
     }
 
     impl Flavor {
         fn code(self) -> &'static str {
             match self {
                 Flavor::Start => "bad.request",
-                Flavor::Token | Flavor::Control | Flavor::Mfa => "invalid_request",
+                Flavor::Token => "invalid_request",
             }
         }
     }

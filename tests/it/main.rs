@@ -17,6 +17,7 @@ mod mock_mfa_oob;
 mod mock_passwordless;
 mod mock_rate_limit;
 mod mock_server;
+mod mock_shutdown;
 mod mock_smtp;
 mod mock_token;
 mod support;

@@ -630,3 +630,35 @@ async fn null_optional_properties_count_as_absent() {
         "Expected type string but found type null",
     );
 }
+
+// ---- under contention ---------------------------------------------------------------------------
+
+/// Two hundred parallel starts for one address, fifty rounds: the outbox's newest message must
+/// carry the code the store accepts. Before issuing and recording were one step, about one round
+/// in eight (eight worker threads on two cores) left an older, already replaced code in the
+/// outbox. Eight threads on purpose: more threads than cores get preempted between steps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+async fn the_outbox_keeps_the_newest_code_under_parallel_starts() {
+    for round in 0..50 {
+        let mock = std::sync::Arc::new(Mock::new());
+        let email = format!("contended-{round}@example.com");
+        let mut starts = tokio::task::JoinSet::new();
+        for _ in 0..200 {
+            let (mock, email) = (std::sync::Arc::clone(&mock), email.clone());
+            starts.spawn(async move {
+                let body = json!({"client_id": "native-app", "connection": "email", "email": email, "send": "code"});
+                mock.post_json(START, body).await.status
+            });
+        }
+        while let Some(status) = starts.join_next().await {
+            assert_eq!(status.unwrap(), 200);
+        }
+        let code = mock.last_code(&email);
+        let reply = mock.otp_grant("email", &email, &code, json!({})).await;
+        assert_eq!(
+            reply.status, 200,
+            "round {round}: the outbox kept a replaced code: {}",
+            reply.text
+        );
+    }
+}

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use crate::support::{PASSWORDLESS_OTP, wrong_code};
 use passwordless_conformance::mock::{
-    MockError, MockServer, ServeOptions, Tenant, TlsFiles, serve_with_shutdown,
+    EventSink, MockError, MockServer, ServeOptions, Tenant, TlsFiles, serve_with_shutdown,
 };
 use serde_json::{Value, json};
 
@@ -215,6 +215,7 @@ async fn serve_uses_the_public_url_as_issuer_and_stops_on_its_shutdown_signal() 
         tenant: Tenant::builtin(),
         tls: None,
         smtp: None,
+        events: EventSink::ignore(),
     };
     let server = tokio::spawn(serve_with_shutdown(opts, async {
         let _ = stopped.await;
@@ -250,6 +251,7 @@ async fn serve_speaks_https_with_the_given_certificate() {
             key: fixture("key.pem"),
         }),
         smtp: None,
+        events: EventSink::ignore(),
     };
     let server = tokio::spawn(serve_with_shutdown(opts, async {
         let _ = stopped.await;
@@ -288,6 +290,7 @@ async fn a_missing_certificate_file_is_named_in_the_error() {
             key: fixture("key.pem"),
         }),
         smtp: None,
+        events: EventSink::ignore(),
     };
     let error = serve_with_shutdown(opts, async {}).await.unwrap_err();
     assert!(
@@ -319,6 +322,7 @@ async fn a_certificate_that_is_not_pem_is_an_invalid_tls_config() {
             key: fixture("key.pem"),
         }),
         smtp: None,
+        events: EventSink::ignore(),
     };
     let error = serve_with_shutdown(opts, async {}).await.unwrap_err();
     assert!(matches!(error, MockError::TlsConfig { .. }), "{error:?}");
@@ -336,6 +340,7 @@ async fn a_bad_public_url_is_rejected_before_serving() {
         tenant: Tenant::builtin(),
         tls: None,
         smtp: None,
+        events: EventSink::ignore(),
     };
     let error = serve_with_shutdown(opts, async {}).await.unwrap_err();
     assert!(
@@ -356,6 +361,7 @@ async fn a_taken_listen_address_is_a_bind_error() {
         tenant: Tenant::builtin(),
         tls: None,
         smtp: None,
+        events: EventSink::ignore(),
     };
     let error = serve_with_shutdown(opts, async {}).await.unwrap_err();
     assert!(

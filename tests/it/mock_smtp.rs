@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use crate::support::Mock;
 use passwordless_conformance::mock::{
-    DEFAULT_SMTP_FROM, MockServer, ServeOptions, SmtpSettings, SmtpTls, Tenant, serve_with_shutdown,
+    DEFAULT_SMTP_FROM, EventSink, MockServer, ServeOptions, SmtpSettings, SmtpTls, Tenant,
+    serve_with_shutdown,
 };
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -289,6 +290,7 @@ async fn serve_options_smtp_replaces_the_fixture_setting() {
         tenant: tenant_with_smtp(Some("192.0.2.1:25".parse().unwrap())),
         tls: None,
         smtp: Some(sink.settings()),
+        events: EventSink::ignore(),
     };
     let server = tokio::spawn(serve_with_shutdown(opts, async {
         let _ = stopped.await;
@@ -345,15 +347,22 @@ fn the_fixture_smtp_section_has_defaults_and_is_checked() {
     .unwrap();
     assert_eq!(tenant.smtp.unwrap().tls, SmtpTls::Starttls);
 
-    let message = Tenant::from_yaml_str(
+    let error = Tenant::from_yaml_str(
         &format!("{base}smtp:\n  host: 127.0.0.1\n  port: 1025\n  from: not a mailbox\n"),
         Path::new("t.yaml"),
     )
-    .unwrap_err()
-    .to_string();
+    .unwrap_err();
+    let diagnostic = &error.diagnostics()[0];
+    assert_eq!(diagnostic.span.to_string(), "6:9");
     assert!(
-        message.starts_with("invalid tenant file `t.yaml:6:9`: `smtp.from` `not a mailbox`"),
-        "{message}"
+        diagnostic
+            .message
+            .starts_with("`smtp.from` `not a mailbox` is not a mailbox"),
+        "{error}"
+    );
+    assert_eq!(
+        diagnostic.hint.as_deref(),
+        Some("write `Name <address@example.test>` or a bare address")
     );
     let message = Tenant::from_yaml_str(
         &format!("{base}smtp:\n  host: 127.0.0.1\n"),
