@@ -15,6 +15,7 @@ mod mock_mfa;
 mod mock_mfa_manage;
 mod mock_mfa_oob;
 mod mock_passwordless;
+mod mock_properties;
 mod mock_rate_limit;
 mod mock_server;
 mod mock_shutdown;
