@@ -1,7 +1,7 @@
 //! Every error the mock answers with, in one place: status, `error` code and `error_description`.
 //!
 //! [`AuthError`] turns into Auth0's JSON error body (`{"error", "error_description"[, "error_uri"]}`)
-//! through `IntoResponse`. The strings are a contract: each one has a test in `tests/mock_*.rs`.
+//! through `IntoResponse`. The strings are a contract: each one has a test in `tests/it/mock_*.rs`.
 //! Functions are grouped by endpoint ([`start`], [`token`], [`mfa`], [`link`], [`control`]) and
 //! shared body-parsing errors live in [`body`].
 //!
