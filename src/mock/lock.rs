@@ -3,6 +3,10 @@
 //! Every store of the mock keeps its data behind one `std::sync::Mutex`, held only for short
 //! synchronous sections and never across an `.await`. This module gives them one way to take it.
 //! It knows nothing of the stores.
+//!
+//! Lock order: the OTP and MFA stores record a message in the outbox while they hold their own
+//! lock (so messages are ordered like codes); the outbox never takes another store's lock, and no
+//! other store holds two, so no two locks are ever taken in opposite orders.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
