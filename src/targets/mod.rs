@@ -16,4 +16,4 @@ pub use config::{
     PROFILE_FILE, RateBudget, RemoteTarget, TargetConfig, TargetError, TargetKind,
 };
 pub use otp::{OtpError, OtpMessage, OtpQuery};
-pub use session::{Session, SessionError};
+pub use session::{Session, SessionError, mock_tenant};
