@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use passwordless_conformance::mock::{ServeOptions, SmtpSettings, Tenant, TlsFiles, serve};
+use passwordless_conformance::mock::{
+    EventSink, MockEvent, ServeOptions, SmtpSettings, Tenant, TlsFiles, serve,
+};
 use passwordless_conformance::redact::Redactor;
 use passwordless_conformance::{SnapshotMode, Suite, TrialOutcome, discover};
 
@@ -222,6 +224,15 @@ fn say(line: impl Display) {
     }
 }
 
+/// The mock library never prints: the `mock` command says what happened, the address on
+/// stdout (scripts read it) and trouble on stderr.
+fn print_event(event: &MockEvent) {
+    match event {
+        MockEvent::Listening { .. } | MockEvent::ShuttingDown { .. } => println!("{event}"),
+        _ => eprintln!("{event}"),
+    }
+}
+
 fn mock(args: MockArgs) -> ExitCode {
     let tenant = match &args.tenant {
         Some(path) => match Tenant::from_yaml_file(path) {
@@ -243,6 +254,7 @@ fn mock(args: MockArgs) -> ExitCode {
         tenant,
         tls,
         smtp: args.smtp,
+        events: EventSink::new(print_event),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

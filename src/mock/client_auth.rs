@@ -3,7 +3,8 @@
 //! Public clients (`native`) only name themselves. Confidential clients (`regular_web`) must send
 //! their secret, either as `client_secret` in the body (method *Post*) or in an
 //! `Authorization: Basic` header (method *Basic*). Private Key JWT (`client_assertion`) is not
-//! implemented: an assertion is treated as invalid credentials.
+//! implemented: an assertion is treated as invalid credentials. This module answers with a
+//! [`ClientAuthFailure`]; each endpoint words it its own way (`rejections.rs`).
 
 use axum::http::HeaderMap;
 

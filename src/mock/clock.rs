@@ -1,10 +1,13 @@
 //! The injected clock: real time plus an offset that tests (and the control API) move forward.
 //!
 //! Every expiry in the mock (codes, authorization codes, token `iat`/`exp`, outbox timestamps)
-//! reads this clock, so a scenario can let a code expire without sleeping.
+//! reads this clock, so a scenario can let a code expire without sleeping. This module knows
+//! nothing of stores or HTTP.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
 
 /// The largest total offset the clock accepts, in seconds (about 100 years).
 pub const MAX_OFFSET_SECONDS: u64 = 100 * 365 * 24 * 60 * 60;
@@ -49,6 +52,23 @@ impl Clock {
     pub fn offset_seconds(&self) -> u64 {
         self.offset_seconds.load(Ordering::SeqCst)
     }
+
+    /// The clock as the control API shows it.
+    pub fn reading(&self) -> ClockReading {
+        ClockReading {
+            now: self.unix_now(),
+            offset_seconds: self.offset_seconds(),
+        }
+    }
+}
+
+/// The mock's time, as `GET /__mock/clock` answers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockReading {
+    /// The current mock time, in Unix seconds.
+    pub now: u64,
+    /// How far the clock has been moved forward, in seconds.
+    pub offset_seconds: u64,
 }
 
 /// Formats a time as RFC 3339 with whole seconds, e.g. `2026-01-02T03:04:05Z`.

@@ -1,31 +1,20 @@
 //! The control API under `/__mock/`: test-only endpoints that are no part of Auth0's surface.
 //!
-//! They let a harness read the outbox, inspect the tenant (ids, roles, test secrets, enrolled
-//! factors), move the injected clock, and answer push notifications. A real tenant has none of
-//! this; scenarios that need it declare `requires:`.
+//! They let a harness read the outbox, read the tenant's roster (ids, roles, test secrets,
+//! enrolled factors) as a [`TenantDescription`], move the injected clock, and answer push
+//! notifications. A real tenant has none of this; scenarios that need it declare `requires:`.
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::HeaderMap;
+use axum::extract::{RawQuery, State};
 use serde_json::{Value, json};
 
-use super::clock::MAX_OFFSET_SECONDS;
-use super::errors::body::Flavor;
-use super::errors::{AuthError, control, not_found};
+use super::clock::{ClockReading, MAX_OFFSET_SECONDS};
+use super::errors::{AuthError, control};
 use super::mfa_store::PushDecision;
 use super::outbox::Message;
-use super::params::{Params, read_params};
+use super::params::{Params, PathParam};
 use super::state::AppState;
-
-/// Whether `path` belongs to the control API (`/__mock` and everything under it), which is never
-/// rate limited nor delayed.
-pub fn is_control_path(path: &str) -> bool {
-    path.strip_prefix("/__mock")
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-}
+use super::tenant::{Roster, RosterUser, TEST_TENANT_WARNING, TenantDescription};
 
 /// `GET /__mock/outbox?to=ADDR`: the newest message sent to `ADDR`.
 pub async fn control_outbox(
@@ -49,50 +38,56 @@ pub async fn control_outbox(
 /// `GET /__mock/tenant`: the fixture plus the users that exist now, each with its `role`, its
 /// own `mfa` policy and its `factors` (with their test secrets, `active` flag and authenticator
 /// ids).
-pub async fn control_tenant(State(state): State<AppState>) -> Json<Value> {
+pub async fn control_tenant(State(state): State<AppState>) -> Json<TenantDescription> {
+    Json(describe(&state))
+}
+
+/// The roster of the running tenant.
+fn describe(state: &AppState) -> TenantDescription {
     let tenant = state.tenant();
-    let users: Vec<Value> = state
+    let users = state
         .users()
         .all()
         .into_iter()
-        .map(|user| {
-            let policy = tenant.user(&user.user_id).and_then(|seed| seed.mfa);
-            let factors = state.mfa().describe(&user.user_id);
-            let mut value = serde_json::to_value(&user).unwrap_or(Value::Null);
-            if let Value::Object(fields) = &mut value {
-                fields.insert("mfa".into(), json!(policy));
-                fields.insert("factors".into(), Value::from(factors));
-            }
-            value
+        .map(|user| RosterUser {
+            mfa: tenant.user(&user.user_id).and_then(|seed| seed.mfa),
+            factors: state.mfa().describe(&user.user_id),
+            user_id: user.user_id,
+            connection: user.connection,
+            strategy: user.strategy,
+            email: user.email,
+            phone_number: user.phone_number,
+            created_at: user.created_at,
+            role: user.role,
         })
         .collect();
-    Json(json!({
-        "test_tenant": true,
-        "warning": "this is a mock tenant for tests: its secrets and signing key are public",
-        "name": tenant.name,
-        "issuer": state.issuer(),
-        "clients": tenant.clients,
-        "connections": tenant.connections,
-        "apis": tenant.apis,
-        "mfa": tenant.mfa,
-        "users": users,
-        "messages_sent": state.outbox().sent_total(),
-        "clock": clock_body(&state),
-    }))
+    TenantDescription {
+        test_tenant: true,
+        warning: TEST_TENANT_WARNING.to_owned(),
+        issuer: state.issuer(),
+        roster: Roster {
+            name: tenant.name.clone(),
+            clients: tenant.clients.clone(),
+            connections: tenant.connections.clone(),
+            apis: tenant.apis.clone(),
+            mfa: tenant.mfa.clone(),
+            users,
+        },
+        messages_sent: state.outbox().sent_total(),
+        clock: state.clock().reading(),
+    }
 }
 
 /// `GET /__mock/clock`: the mock's current time.
-pub async fn control_clock(State(state): State<AppState>) -> Json<Value> {
-    Json(clock_body(&state))
+pub async fn control_clock(State(state): State<AppState>) -> Json<ClockReading> {
+    Json(state.clock().reading())
 }
 
 /// `POST /__mock/clock/advance` with `{"seconds": N}`: move the clock forward.
 pub async fn control_clock_advance(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, AuthError> {
-    let params = read_params(&headers, body, Flavor::Control)?;
+    params: Params,
+) -> Result<Json<ClockReading>, AuthError> {
     let seconds = match params.get("seconds") {
         Some(Value::Number(number)) => number.as_u64(),
         Some(Value::String(text)) => text.parse::<u64>().ok(),
@@ -107,40 +102,35 @@ pub async fn control_clock_advance(
         )));
     }
     state.clock().advance(seconds);
-    Ok(Json(clock_body(&state)))
+    Ok(Json(state.clock().reading()))
 }
 
 /// `POST /__mock/push/{oob_code}/approve`: the user allows the push notification, now or
 /// `after_seconds` later on the injected clock.
 pub async fn control_push_approve(
-    state: State<AppState>,
-    oob_code: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    State(state): State<AppState>,
+    PathParam(oob_code): PathParam,
+    params: Params,
 ) -> Result<Json<Value>, AuthError> {
-    decide_push(state, oob_code, headers, body, PushDecision::Approved)
+    decide_push(&state, &oob_code, &params, PushDecision::Approved)
 }
 
 /// `POST /__mock/push/{oob_code}/reject`: the user denies the push notification, now or
 /// `after_seconds` later on the injected clock.
 pub async fn control_push_reject(
-    state: State<AppState>,
-    oob_code: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    State(state): State<AppState>,
+    PathParam(oob_code): PathParam,
+    params: Params,
 ) -> Result<Json<Value>, AuthError> {
-    decide_push(state, oob_code, headers, body, PushDecision::Rejected)
+    decide_push(&state, &oob_code, &params, PushDecision::Rejected)
 }
 
 fn decide_push(
-    State(state): State<AppState>,
-    oob_code: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    state: &AppState,
+    oob_code: &str,
+    params: &Params,
     decision: PushDecision,
 ) -> Result<Json<Value>, AuthError> {
-    let Path(oob_code) = oob_code.map_err(|_| not_found())?;
-    let params = read_params(&headers, body, Flavor::Control)?;
     let after_seconds = match params.get("after_seconds") {
         None => Some(0),
         Some(Value::Number(number)) => number.as_u64(),
@@ -154,19 +144,12 @@ fn decide_push(
         )
     })?;
     let effective_at = state.clock().unix_now().saturating_add(after_seconds);
-    if !state.mfa().decide_push(&oob_code, decision, effective_at) {
-        return Err(control::no_push(&oob_code));
+    if !state.mfa().decide_push(oob_code, decision, effective_at) {
+        return Err(control::no_push(oob_code));
     }
     Ok(Json(json!({
         "oob_code": oob_code,
         "decision": decision,
         "effective_at": effective_at,
     })))
-}
-
-fn clock_body(state: &AppState) -> Value {
-    json!({
-        "now": state.clock().unix_now(),
-        "offset_seconds": state.clock().offset_seconds(),
-    })
 }

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::keys;
 use super::state::AppState;
 use super::tenant::PASSWORDLESS_OTP_GRANT;
-use super::token::{MFA_OOB_GRANT, MFA_OTP_GRANT, MFA_RECOVERY_CODE_GRANT};
+use super::token_mfa::{MFA_OOB_GRANT, MFA_OTP_GRANT, MFA_RECOVERY_CODE_GRANT};
 
 /// `GET /.well-known/openid-configuration`.
 pub async fn discovery_openid_configuration(State(state): State<AppState>) -> Json<Value> {

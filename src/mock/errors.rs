@@ -1,7 +1,7 @@
 //! Every error the mock answers with, in one place: status, `error` code and `error_description`.
 //!
 //! [`AuthError`] turns into Auth0's JSON error body (`{"error", "error_description"[, "error_uri"]}`)
-//! through `IntoResponse`. The strings are a contract: each one has a test in `tests/mock_*.rs`.
+//! through `IntoResponse`. The strings are a contract: each one has a test in `tests/it/mock_*.rs`.
 //! Functions are grouped by endpoint ([`start`], [`token`], [`mfa`], [`link`], [`control`]) and
 //! shared body-parsing errors live in [`body`].
 //!
@@ -840,19 +840,15 @@ pub mod body {
     pub enum Flavor {
         /// `/passwordless/start`: `bad.request`.
         Start,
-        /// `/oauth/token`: `invalid_request`.
+        /// `/oauth/token`, the MFA API (`/mfa/...`) and the control API: `invalid_request`.
         Token,
-        /// The control API: `invalid_request`.
-        Control,
-        /// The MFA API (`/mfa/...`): `invalid_request`.
-        Mfa,
     }
 
     impl Flavor {
         fn code(self) -> &'static str {
             match self {
                 Flavor::Start => "bad.request",
-                Flavor::Token | Flavor::Control | Flavor::Mfa => "invalid_request",
+                Flavor::Token => "invalid_request",
             }
         }
     }

@@ -13,52 +13,75 @@
 //! may delete authenticators; the voice twin of a phone always exists.
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::clock::rfc3339;
-use super::errors::body::Flavor;
-use super::errors::{AuthError, mfa, not_found, token};
-use super::ids::random_token;
-use super::mfa_store::{
-    Authenticator, ChallengeTarget, OobWait, TokenProblem, binding_code, totp_secret,
-};
-use super::outbox::{Channel, Message, email_body, sms_body};
-use super::params::{Params, basic_credentials, read_params};
-use super::passwordless::{is_e164, is_email};
-use super::smtp;
-use super::state::{AppState, Authorization};
-use super::tenant::Factor;
-use super::token::{authenticated_client, optional, required};
+use super::address::{is_e164, is_email};
+use super::errors::{AuthError, mfa, token};
+use super::grants::Authorization;
+use super::ids::{random_token, totp_secret};
+use super::messages;
+use super::mfa_store::{Authenticator, ChallengeTarget, OobWait};
+use super::outbox::{Channel, Message};
+use super::params::{Params, PathParam, bearer_token};
+use super::rejections::bearer_rejected;
+use super::state::AppState;
+use super::tenant::{DEFAULT_PUSH_DEVICE_NAME, Factor};
+use super::token::{authenticated_client, requested_client_id};
 use super::token_mfa::transaction;
 
-/// The name new push devices get in the authenticator list.
-pub const PUSH_DEVICE_NAME: &str = "Mock Device";
+/// The `mfa_token` sent as `Authorization: Bearer`, and the login behind it: the extractor of
+/// the bearer endpoints (list, delete, associate), checked before the body is read.
+#[derive(Debug, Clone)]
+pub struct MfaBearer {
+    /// The token as sent.
+    pub mfa_token: String,
+    /// The login it is bound to.
+    pub authorization: Authorization,
+}
+
+impl FromRequestParts<AppState> for MfaBearer {
+    type Rejection = AuthError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<MfaBearer, AuthError> {
+        let mfa_token = bearer_token(&parts.headers).ok_or_else(mfa::bearer_missing)?;
+        let now = state.clock().unix_now();
+        let authorization = state
+            .mfa()
+            .transaction(mfa_token, None, now)
+            .map_err(bearer_rejected)?;
+        Ok(MfaBearer {
+            mfa_token: mfa_token.to_owned(),
+            authorization,
+        })
+    }
+}
 
 /// `GET /mfa/authenticators`: the user's authenticators, confirmed or not.
 pub async fn mfa_authenticators_list(
     State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Json<Vec<Authenticator>>, AuthError> {
-    let (_, authorization) = bearer_transaction(&state, &headers)?;
-    Ok(Json(
-        state.mfa().authenticators(&authorization.user.user_id),
-    ))
+    bearer: MfaBearer,
+) -> Json<Vec<Authenticator>> {
+    Json(
+        state
+            .mfa()
+            .authenticators(&bearer.authorization.user.user_id),
+    )
 }
 
 /// `DELETE /mfa/authenticators/{id}`: deletes an authenticator and its twin; `204` when done.
 pub async fn mfa_authenticator_delete(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    id: Result<Path<String>, PathRejection>,
+    PathParam(id): PathParam,
+    bearer: MfaBearer,
 ) -> Result<StatusCode, AuthError> {
-    let Path(id) = id.map_err(|_| not_found())?;
-    let (_, authorization) = bearer_transaction(&state, &headers)?;
-    if state.mfa().delete(&authorization.user.user_id, &id) {
+    if state.mfa().delete(&bearer.authorization.user.user_id, &id) {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(mfa::authenticator_not_found(&id))
@@ -69,22 +92,15 @@ pub async fn mfa_authenticator_delete(
 pub async fn mfa_challenge(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    params: Params,
 ) -> Result<Json<Value>, AuthError> {
-    let params = read_params(&headers, body, Flavor::Mfa)?;
-    let client_id = match optional(&params, "client_id")? {
-        Some(client_id) => client_id.to_owned(),
-        None => basic_credentials(&headers)
-            .map(|(id, _)| id)
-            .ok_or_else(|| token::missing_parameter("client_id"))?,
-    };
+    let client_id = requested_client_id(&params, &headers)?;
     let client = authenticated_client(&state, &client_id, &params, &headers)?;
     let (mfa_token, authorization) = transaction(&state, client, &params)?;
-    let mfa_token = mfa_token.as_str();
 
-    let allowed_types = challenge_types(optional(&params, "challenge_type")?)?;
-    let authenticator_id = optional(&params, "authenticator_id")?;
-    let oob_channel = optional(&params, "oob_channel")?;
+    let allowed_types = challenge_types(params.optional("challenge_type")?)?;
+    let authenticator_id = params.optional("authenticator_id")?;
+    let oob_channel = params.optional("oob_channel")?;
     let targets = state.mfa().challenge_targets(&authorization.user.user_id);
     let fits = |target: &ChallengeTarget| {
         allowed_types.contains(&target.authenticator.authenticator_type)
@@ -108,19 +124,15 @@ pub async fn mfa_challenge(
     if target.authenticator.authenticator_type == "otp" {
         return Ok(Json(json!({"challenge_type": "otp"})));
     }
-    let oob_code = match &target.address {
-        Some(address) => {
-            let code = send_binding_code(&state, address, target.authenticator.oob_channel).await;
-            state.mfa().issue_oob(
-                mfa_token,
-                &target.device_id,
-                OobWait::Prompt { binding_code: code },
-            )
-        }
-        None => state
-            .mfa()
-            .issue_oob(mfa_token, &target.device_id, OobWait::Push),
-    };
+    let channel = target.authenticator.oob_channel;
+    let oob_code = send_oob(
+        &state,
+        &mfa_token,
+        &target.device_id,
+        target.address.as_deref(),
+        channel,
+    )
+    .await;
     let mut answer = json!({"challenge_type": "oob", "oob_code": oob_code});
     if target.address.is_some() {
         answer["binding_method"] = json!("prompt");
@@ -131,11 +143,13 @@ pub async fn mfa_challenge(
 /// `POST /mfa/associate`: enrols a new, unconfirmed factor for a user without a confirmed one.
 pub async fn mfa_associate(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    bearer: MfaBearer,
+    params: Params,
 ) -> Result<Response, AuthError> {
-    let (mfa_token, authorization) = bearer_transaction(&state, &headers)?;
-    let params = read_params(&headers, body, Flavor::Mfa)?;
+    let MfaBearer {
+        mfa_token,
+        authorization,
+    } = bearer;
     let authenticator_type = single_value(&params, "authenticator_types")?;
     let user = &authorization.user;
     let label = otpauth_label(
@@ -172,7 +186,7 @@ pub async fn mfa_associate(
             let channel = single_value(&params, "oob_channels")?;
             let (factor, address) = match channel.as_str() {
                 "sms" | "voice" => {
-                    let phone = required(&params, "phone_number")?;
+                    let phone = params.required("phone_number")?;
                     if !is_e164(phone) {
                         return Err(mfa::invalid_phone_number(phone));
                     }
@@ -183,7 +197,7 @@ pub async fn mfa_associate(
                     (factor, Some(phone.to_owned()))
                 }
                 "email" => {
-                    let email = required(&params, "email")?;
+                    let email = params.required("email")?;
                     if !is_email(email) {
                         return Err(mfa::invalid_email(email));
                     }
@@ -196,7 +210,7 @@ pub async fn mfa_associate(
                 "auth0" => {
                     let factor = Factor::Push {
                         id: None,
-                        name: PUSH_DEVICE_NAME.to_owned(),
+                        name: DEFAULT_PUSH_DEVICE_NAME.to_owned(),
                         secret: None,
                     };
                     (factor, None)
@@ -206,33 +220,27 @@ pub async fn mfa_associate(
             let enrolment = state.mfa().enrol(&user.user_id, factor)?;
             answer.insert("authenticator_type".into(), json!("oob"));
             answer.insert("oob_channel".into(), json!(channel));
-            match address {
-                Some(address) => {
-                    let channel = Some(if channel == "email" { "email" } else { "sms" });
-                    let code = send_binding_code(&state, &address, channel).await;
-                    let oob_code = state.mfa().issue_oob(
-                        &mfa_token,
-                        &enrolment.device_id,
-                        OobWait::Prompt { binding_code: code },
-                    );
-                    answer.insert("oob_code".into(), json!(oob_code));
-                    answer.insert("binding_method".into(), json!("prompt"));
-                }
-                None => {
-                    let oob_code =
-                        state
-                            .mfa()
-                            .issue_oob(&mfa_token, &enrolment.device_id, OobWait::Push);
-                    let base_url = encode_component(&state.issuer());
-                    let transaction = random_token(24);
-                    answer.insert("oob_code".into(), json!(oob_code));
-                    answer.insert(
-                        "barcode_uri".into(),
-                        json!(format!(
-                            "otpauth://totp/{label}?enrollment_tx_id={transaction}&base_url={base_url}"
-                        )),
-                    );
-                }
+            let code_channel = Some(if channel == "email" { "email" } else { "sms" });
+            let oob_code = send_oob(
+                &state,
+                &mfa_token,
+                &enrolment.device_id,
+                address.as_deref(),
+                code_channel,
+            )
+            .await;
+            answer.insert("oob_code".into(), json!(oob_code));
+            if address.is_some() {
+                answer.insert("binding_method".into(), json!("prompt"));
+            } else {
+                let base_url = encode_component(&state.issuer());
+                let transaction = random_token(24);
+                answer.insert(
+                    "barcode_uri".into(),
+                    json!(format!(
+                        "otpauth://totp/{label}?enrollment_tx_id={transaction}&base_url={base_url}"
+                    )),
+                );
             }
             enrolment
         }
@@ -242,36 +250,43 @@ pub async fn mfa_associate(
         answer.insert("recovery_codes".into(), json!([code]));
     }
     let mut response = Json(Value::Object(answer)).into_response();
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }
 
-/// The `mfa_token` in `Authorization: Bearer` and the login behind it.
-fn bearer_transaction(
+/// Issues an `oob_code` for `device_id`: with an `address`, a fresh 6-digit binding code goes
+/// there (outbox in the same step, then SMTP for e-mail); without one, a push waits.
+async fn send_oob(
     state: &AppState,
-    headers: &HeaderMap,
-) -> Result<(String, Authorization), AuthError> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.trim().split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim())
-        .filter(|token| !token.is_empty())
-        .ok_or_else(mfa::bearer_missing)?;
-    let now = state.clock().unix_now();
-    let authorization =
-        state
-            .mfa()
-            .transaction(token, None, now)
-            .map_err(|problem| match problem {
-                TokenProblem::Malformed => mfa::bearer_malformed(),
-                TokenProblem::Expired => mfa::bearer_expired(),
-            })?;
-    Ok((token.to_owned(), authorization))
+    mfa_token: &str,
+    device_id: &str,
+    address: Option<&str>,
+    oob_channel: Option<&str>,
+) -> String {
+    let channel = match oob_channel {
+        Some("email") => Channel::Email,
+        _ => Channel::Sms,
+    };
+    let wait = if address.is_some() {
+        OobWait::Prompt
+    } else {
+        OobWait::Push
+    };
+    let (oob_code, message) = state.mfa().issue_oob(
+        mfa_token,
+        device_id,
+        wait,
+        |binding_code| -> Option<Message> {
+            let (to, code) = address.zip(binding_code)?;
+            Some(messages::record(state, to, channel, code, None))
+        },
+    );
+    if let Some(message) = message {
+        messages::deliver(state, &message).await;
+    }
+    oob_code
 }
 
 /// `challenge_type`: a space-separated subset of `otp oob`; absent means both.
@@ -299,26 +314,6 @@ fn preference(authenticator: &Authenticator) -> u8 {
         (_, Some("voice")) => 3,
         _ => 4,
     }
-}
-
-/// Sends a fresh 6-digit binding code to `address` (outbox, and SMTP for e-mail) and returns it.
-async fn send_binding_code(state: &AppState, address: &str, oob_channel: Option<&str>) -> String {
-    let code = binding_code();
-    let (channel, body) = match oob_channel {
-        Some("email") => (Channel::Email, email_body(&code, None)),
-        _ => (Channel::Sms, sms_body(&code, None)),
-    };
-    let message = Message {
-        to: address.to_owned(),
-        channel,
-        code: code.clone(),
-        link: None,
-        body,
-        sent_at: rfc3339(state.clock().now()),
-        smtp_error: None,
-    };
-    smtp::send(state, message).await;
-    code
 }
 
 /// A list parameter with exactly one item: `["otp"]`, or a bare `"otp"` as old docs sent it.

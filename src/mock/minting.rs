@@ -16,8 +16,9 @@
 use serde_json::{Map, Value, json};
 
 use super::errors::AuthError;
+use super::grants::Authorization;
 use super::keys;
-use super::state::{AppState, Authorization};
+use super::state::AppState;
 use super::tenant::Strategy;
 
 /// The access-token lifetime when no API sets one, in seconds.

@@ -6,11 +6,22 @@
 //! `GET /passwordless/verify_redirect`, OIDC discovery and a JWKS; the MFA API
 //! (`mfa_required`, `GET`/`DELETE /mfa/authenticators`, `POST /mfa/challenge`,
 //! `POST /mfa/associate`, and the `mfa-otp`, `mfa-oob` and `mfa-recovery-code` grants); plus a
-//! test-only control API under `/__mock/` (outbox, tenant, clock, push decisions). Errors use Auth0's exact strings; the choices the
-//! protocol reference leaves open are listed in one place, in `errors.rs`.
+//! test-only control API under `/__mock/` (outbox, tenant roster, clock, push decisions). Errors
+//! use Auth0's exact strings; the choices the protocol reference leaves open are listed in one
+//! place, in `errors.rs`.
 //!
 //! Run it in-process with [`MockServer::start`], standalone with [`serve`], or mount
 //! [`router()`] yourself. Tokens are signed with a PUBLIC TEST KEY committed to the repository.
+//! The library never prints: what an operator should hear arrives as [`MockEvent`]s.
+//!
+//! The layout reads like an axum example, with dependencies pointing one way (down this list):
+//! `server.rs` runs `router.rs`, which only routes to one handler file per area
+//! (`passwordless.rs`, `token.rs` with `token_mfa.rs`, `mfa.rs`, `discovery.rs`, `control.rs`)
+//! and wraps them in `layers.rs`; handlers read requests through `params.rs`, translate store
+//! rejections through `rejections.rs` into `errors.rs`, and send through `messages.rs`;
+//! `state.rs` holds the stores (`otp.rs`, `outbox.rs`, `users.rs`, `grants.rs`, `mfa_store/`,
+//! `rate_limit.rs`) and the fixture (`tenant/`); the leaves (`lock.rs`, `ids.rs`, `address.rs`,
+//! `clock.rs`, `paths.rs`, `events.rs`) know nothing above them. No store imports HTTP types.
 //!
 //! The mock knows nothing of scenarios, the runner, templates or snapshots.
 //!
@@ -20,21 +31,27 @@
 //!
 //! Known limitations: rate limits only per endpoint (no tenant-wide limit across endpoints, no
 //! per-user or per-session keys, `auth0-forwarded-for` ignored), no brute-force blocking beyond
-//! the per-user MFA failure limits, no blocked users; SMTP without authentication; no Private Key JWT or mTLS client authentication; magic links only
-//! support `response_type=code`, do not check `redirect_uri` against allowed callbacks and never
-//! ask for MFA; no `/authorize` or `/userinfo`; MFA applies to the passwordless OTP grant only (not
-//! to magic links or refresh tokens); the MFA API accepts only `mfa_token`s (no access tokens for
-//! the `/mfa/` audience), so a user with a confirmed factor cannot enrol another; no limits on
-//! MFA messages sent or push notifications; no WebAuthn factors.
+//! the per-user MFA failure limits, no blocked users; SMTP without authentication; no Private
+//! Key JWT or mTLS client authentication; magic links only support `response_type=code`, do not
+//! check `redirect_uri` against allowed callbacks and never ask for MFA; no `/authorize` or
+//! `/userinfo`; MFA applies to the passwordless OTP grant only (not to magic links or refresh
+//! tokens); the MFA API accepts only `mfa_token`s (no access tokens for the `/mfa/` audience),
+//! so a user with a confirmed factor cannot enrol another; no limits on MFA messages sent or
+//! push notifications; no WebAuthn factors.
 
+mod address;
 mod client_auth;
 mod clock;
 mod control;
 mod discovery;
 mod errors;
+mod events;
+mod grants;
 mod ids;
 mod keys;
-mod latency;
+mod layers;
+mod lock;
+mod messages;
 mod mfa;
 mod mfa_store;
 mod minting;
@@ -42,7 +59,9 @@ mod otp;
 mod outbox;
 mod params;
 mod passwordless;
+mod paths;
 mod rate_limit;
+mod rejections;
 mod router;
 mod server;
 mod smtp;
@@ -50,16 +69,21 @@ mod state;
 mod tenant;
 mod token;
 mod token_mfa;
+mod users;
 
-pub use clock::Clock;
+pub use clock::{Clock, ClockReading};
+pub use events::{EventSink, MockEvent};
 pub use keys::{JWK_E, JWK_N, KEY_ID};
 pub use outbox::{Channel, Message, Outbox};
 pub use rate_limit::{EndpointLimit, LimitKey, RateLimits};
 pub use router::router;
-pub use server::{MockError, MockServer, ServeOptions, TlsFiles, serve, serve_with_shutdown};
+pub use server::{
+    MockError, MockServer, SHUTDOWN_GRACE, ServeOptions, TlsFiles, serve, serve_with_shutdown,
+};
 pub use smtp::{DEFAULT_SMTP_FROM, SmtpAddressError, SmtpSettings, SmtpTls};
-pub use state::{AppState, UserRecord};
+pub use state::AppState;
 pub use tenant::{
     Api, AppType, Client, Connection, Factor, MfaPolicy, MfaSettings, PASSWORDLESS_OTP_GRANT,
-    Strategy, Tenant, TenantError, User,
+    Roster, RosterFactor, RosterUser, Strategy, Tenant, TenantDescription, TenantError, User,
 };
+pub use users::UserRecord;

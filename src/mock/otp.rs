@@ -3,15 +3,18 @@
 //! Rules (protocol reference §3.4): per (connection, identifier) only the newest code is valid;
 //! a code is single use; it expires after the connection's lifetime; the third wrong attempt on a
 //! code kills it. Every check-and-update happens under one lock, so concurrent redemptions of one
-//! code succeed at most once and wrong attempts are counted exactly. The lock is a
-//! `std::sync::Mutex` held only for synchronous work, never across an `.await`.
+//! code succeed at most once and wrong attempts are counted exactly. Issuing a code and recording
+//! its message happen under that same lock, so messages are recorded in the order their codes
+//! were issued. The lock is a `std::sync::Mutex` held only for synchronous work, never across an
+//! `.await`. This module knows nothing of HTTP, the outbox or Auth0's error texts: it answers
+//! with an [`OtpRejection`].
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use rand::Rng;
-
-use super::state::lock;
+use super::address::normalize_identifier;
+use super::ids::{constant_time_eq, random_digits};
+use super::lock::lock;
 
 /// Wrong attempts allowed on one code; the attempt that reaches this number kills the code.
 pub const MAX_FAILED_ATTEMPTS: u32 = 3;
@@ -41,16 +44,29 @@ struct IssuedCode {
 }
 
 impl OtpStore {
-    /// Issues a fresh numeric code of `length` digits that replaces any earlier code for the key.
-    pub fn issue(&self, connection: &str, identifier: &str, length: u8, expires_at: u64) -> String {
-        let code = random_digits(length);
-        let issued = IssuedCode {
-            code: code.clone(),
-            expires_at,
-            failed_attempts: 0,
-        };
-        lock(&self.codes).insert(key(connection, identifier), issued);
-        code
+    /// Issues a fresh numeric code of `length` digits that replaces any earlier code for the key,
+    /// and hands it to `record` in the same step: no other code is issued until `record` returns,
+    /// so whatever `record` keeps (the outbox's message) is ordered exactly like the codes.
+    pub fn issue<R>(
+        &self,
+        connection: &str,
+        identifier: &str,
+        length: u8,
+        expires_at: u64,
+        record: impl FnOnce(&str) -> R,
+    ) -> R {
+        let code = random_digits(usize::from(length));
+        let mut codes = lock(&self.codes);
+        let recorded = record(&code);
+        codes.insert(
+            key(connection, identifier),
+            IssuedCode {
+                code,
+                expires_at,
+                failed_attempts: 0,
+            },
+        );
+        recorded
     }
 
     /// Redeems `code` at time `now` (Unix seconds); success consumes it.
@@ -85,38 +101,17 @@ impl OtpStore {
     }
 }
 
-/// Normalises the identifier: e-mail addresses compare case-insensitively.
-pub fn normalize_identifier(identifier: &str) -> String {
-    identifier.trim().to_lowercase()
-}
-
 fn key(connection: &str, identifier: &str) -> (String, String) {
     (connection.to_owned(), normalize_identifier(identifier))
-}
-
-/// `length` decimal digits from the thread-local CSPRNG (`rand::rng()` is ChaCha-based and
-/// reseeded from the operating system).
-fn random_digits(length: u8) -> String {
-    let mut rng = rand::rng();
-    (0..length)
-        .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
-        .collect()
-}
-
-/// Compares without an early exit, so timing does not reveal how many leading digits matched.
-fn constant_time_eq(left: &[u8], right: &[u8]) -> bool {
-    if left.len() != right.len() {
-        return false;
-    }
-    left.iter()
-        .zip(right)
-        .fold(0u8, |acc, (l, r)| acc | (l ^ r))
-        == 0
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn issue(store: &OtpStore, connection: &str, identifier: &str, length: u8) -> String {
+        store.issue(connection, identifier, length, 100, str::to_owned)
+    }
 
     fn wrong_code(code: &str) -> String {
         code.chars()
@@ -128,7 +123,7 @@ mod tests {
     fn codes_have_the_requested_number_of_digits() {
         let store = OtpStore::default();
         for length in [1, 4, 6, 12] {
-            let code = store.issue("email", "a@example.com", length, 100);
+            let code = issue(&store, "email", "a@example.com", length);
             assert_eq!(code.len(), usize::from(length));
             assert!(code.chars().all(|c| c.is_ascii_digit()));
         }
@@ -137,7 +132,7 @@ mod tests {
     #[test]
     fn a_code_is_single_use() {
         let store = OtpStore::default();
-        let code = store.issue("email", "a@example.com", 6, 100);
+        let code = issue(&store, "email", "a@example.com", 6);
         assert_eq!(store.redeem("email", "A@example.com", &code, 10), Ok(()));
         assert_eq!(
             store.redeem("email", "a@example.com", &code, 10),
@@ -148,9 +143,9 @@ mod tests {
     #[test]
     fn a_newer_code_supersedes_the_older_one() {
         let store = OtpStore::default();
-        let old = store.issue("sms", "+15555550100", 6, 100);
+        let old = issue(&store, "sms", "+15555550100", 6);
         let new = loop {
-            let candidate = store.issue("sms", "+15555550100", 6, 100);
+            let candidate = issue(&store, "sms", "+15555550100", 6);
             if candidate != old {
                 break candidate;
             }
@@ -165,7 +160,7 @@ mod tests {
     #[test]
     fn a_code_expires_at_its_deadline() {
         let store = OtpStore::default();
-        let code = store.issue("email", "a@example.com", 6, 100);
+        let code = issue(&store, "email", "a@example.com", 6);
         assert_eq!(
             store.redeem("email", "a@example.com", &code, 100),
             Err(OtpRejection::Expired)
@@ -175,7 +170,7 @@ mod tests {
     #[test]
     fn the_third_wrong_attempt_kills_the_code() {
         let store = OtpStore::default();
-        let code = store.issue("email", "a@example.com", 6, 100);
+        let code = issue(&store, "email", "a@example.com", 6);
         let wrong = wrong_code(&code);
         let results: Vec<_> = (0..3)
             .map(|_| store.redeem("email", "a@example.com", &wrong, 10))
@@ -192,12 +187,5 @@ mod tests {
             store.redeem("email", "a@example.com", &code, 10),
             Err(OtpRejection::AttemptsExhausted)
         );
-    }
-
-    #[test]
-    fn constant_time_eq_compares_contents_and_lengths() {
-        assert!(constant_time_eq(b"123456", b"123456"));
-        assert!(!constant_time_eq(b"123456", b"123457"));
-        assert!(!constant_time_eq(b"12345", b"123456"));
     }
 }

@@ -1,19 +1,23 @@
 //! The outbox: every e-mail and text message the mock "sent", for the harness to read codes from.
 //!
 //! Real Auth0 delivers messages through a provider; the mock records them and exposes the newest
-//! one per recipient through the control API (`GET /__mock/outbox?to=...`). E-mails may also go
-//! to an SMTP server (`smtp.rs`), which records them here once the delivery was tried.
+//! one per recipient through the control API (`GET /__mock/outbox?to=...`). A message is recorded
+//! in the same step that issues its code (see `OtpStore::issue`), so the newest message for a
+//! recipient always carries the newest code. E-mails may also go to an SMTP server afterwards;
+//! a failed delivery is noted on the message (`smtp_error`). This module knows nothing of HTTP,
+//! SMTP or the codes' rules.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::otp::normalize_identifier;
-use super::state::lock;
+use super::address::normalize_identifier;
+use super::lock::lock;
 
 /// How a message was delivered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// An e-mail.
@@ -23,7 +27,7 @@ pub enum Channel {
 }
 
 /// One sent message, as the control API returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
     /// The recipient: an e-mail address or an E.164 phone number, as the client sent it.
     pub to: String,
@@ -40,7 +44,7 @@ pub struct Message {
     /// Why the SMTP delivery of an e-mail failed, when the tenant has `smtp:` settings and it
     /// did (the message is still recorded, and the request still succeeded). Left out of the
     /// JSON when there was no failure.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smtp_error: Option<String>,
 }
 
@@ -48,15 +52,24 @@ pub struct Message {
 #[derive(Debug, Default)]
 pub struct Outbox {
     latest: Mutex<HashMap<String, Message>>,
-    sent_total: std::sync::atomic::AtomicU64,
+    sent_total: AtomicU64,
 }
 
 impl Outbox {
     /// Records a sent message, replacing the previous one for the same recipient.
     pub fn record(&self, message: Message) {
-        self.sent_total
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.sent_total.fetch_add(1, Ordering::SeqCst);
         lock(&self.latest).insert(normalize_identifier(&message.to), message);
+    }
+
+    /// Notes why the SMTP delivery of the message to `to` carrying `code` failed, if that
+    /// message is still the newest for `to`.
+    pub fn note_smtp_error(&self, to: &str, code: &str, reason: String) {
+        if let Some(message) = lock(&self.latest).get_mut(&normalize_identifier(to))
+            && message.code == code
+        {
+            message.smtp_error = Some(reason);
+        }
     }
 
     /// The newest message sent to `to` (e-mail addresses compare case-insensitively).
@@ -73,25 +86,7 @@ impl Outbox {
 
     /// How many messages were sent since the mock started.
     pub fn sent_total(&self) -> u64 {
-        self.sent_total.load(std::sync::atomic::Ordering::SeqCst)
-    }
-}
-
-/// The text of an e-mail carrying a code and maybe a link.
-pub fn email_body(code: &str, link: Option<&str>) -> String {
-    match link {
-        Some(link) => {
-            format!("Click this link to log in: {link}\nIt expires soon and can be used once.")
-        }
-        None => format!("Your verification code is: {code}\nIt expires soon and can be used once."),
-    }
-}
-
-/// The text of an SMS carrying a code and maybe a link.
-pub fn sms_body(code: &str, link: Option<&str>) -> String {
-    match link {
-        Some(link) => format!("Open this link to log in: {link}"),
-        None => format!("Your verification code is: {code}"),
+        self.sent_total.load(Ordering::SeqCst)
     }
 }
 
@@ -105,7 +100,7 @@ mod tests {
             channel: Channel::Sms,
             code: code.to_owned(),
             link: None,
-            body: sms_body(code, None),
+            body: format!("Your verification code is: {code}"),
             sent_at: "2026-01-01T00:00:00Z".to_owned(),
             smtp_error: None,
         }
@@ -129,10 +124,20 @@ mod tests {
     }
 
     #[test]
-    fn sms_body_contains_the_code() {
+    fn an_smtp_failure_is_noted_only_on_the_message_it_concerns() {
+        let outbox = Outbox::default();
+        outbox.record(message("a@example.com", "111111"));
+        outbox.record(message("a@example.com", "222222"));
+        outbox.note_smtp_error("a@example.com", "111111", "late".to_owned());
+        assert_eq!(outbox.latest("a@example.com").unwrap().smtp_error, None);
+        outbox.note_smtp_error("A@example.com", "222222", "refused".to_owned());
         assert_eq!(
-            sms_body("123456", None),
-            "Your verification code is: 123456"
+            outbox
+                .latest("a@example.com")
+                .unwrap()
+                .smtp_error
+                .as_deref(),
+            Some("refused")
         );
     }
 }

@@ -1,24 +1,38 @@
-//! Reading request parameters from a JSON or form body, with Auth0-style errors.
+//! What handlers take from a request: body parameters (JSON or form), one path segment, and
+//! HTTP Basic credentials, each with Auth0-style errors.
 //!
-//! axum's `Json`/`Form` extractors answer mistakes with plain text; Auth0 always answers JSON.
-//! So the handlers take the raw body and this module parses it: `application/json` (an object) or
-//! `application/x-www-form-urlencoded` (every value a string). An empty body is an empty object,
-//! which lets the endpoint report the first missing property like Auth0 does.
+//! axum's `Json`/`Form`/`Path` extractors answer mistakes with plain text; Auth0 always answers
+//! JSON. So [`Params`] is an extractor of its own (`FromRequest` with `Rejection = AuthError`):
+//! it reads `application/json` (an object) or `application/x-www-form-urlencoded` (every value
+//! a string) and answers a broken body with the endpoint's error code (`invalid_request`;
+//! [`StartParams`] for `/passwordless/start`'s `bad.request`). An empty body is an empty
+//! object, which lets the endpoint report the first missing property like Auth0 does. Bodies
+//! are capped by the router at [`BODY_LIMIT_BYTES`](super::errors::BODY_LIMIT_BYTES).
 
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use base64::Engine;
 use serde_json::{Map, Value};
 
-use super::errors::AuthError;
 use super::errors::body::{self as body_errors, Flavor};
+use super::errors::{AuthError, not_found, token};
 
-/// The parameters of one request, in the order they were sent.
+/// The parameters of one request, in the order they were sent; as an extractor, the body of a
+/// request whose broken bodies answer `invalid_request`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Params {
     fields: Map<String, Value>,
 }
+
+/// The body parameters of `/passwordless/start`, whose broken bodies answer `bad.request`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StartParams(pub Params);
+
+/// One path segment (`{id}`, `{oob_code}`); a segment that is not UTF-8 is the JSON 404.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathParam(pub String);
 
 impl Params {
     /// Parameters from a JSON object.
@@ -67,34 +81,81 @@ impl Params {
             Some(other) => Err(other),
         }
     }
+
+    /// An optional string parameter as `/oauth/token` and the MFA API read them: an empty
+    /// string and JSON `null` (auth0-python sends omitted parameters as `null`) count as absent;
+    /// another type is `<name> must be a string`.
+    pub fn optional(&self, name: &str) -> Result<Option<&str>, AuthError> {
+        self.optional_string(name)
+            .map(|value| value.filter(|text| !text.is_empty()))
+            .map_err(|_| token::not_a_string(name))
+    }
+
+    /// A string parameter that must be present: `missing <name> parameter` otherwise.
+    pub fn required(&self, name: &str) -> Result<&str, AuthError> {
+        self.optional(name)?
+            .ok_or_else(|| token::missing_parameter(name))
+    }
 }
 
-/// Parses a body that axum buffered (the router caps bodies at
-/// [`BODY_LIMIT_BYTES`](super::errors::BODY_LIMIT_BYTES)).
-pub fn read_params(
-    headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+impl<S: Send + Sync> FromRequest<S> for Params {
+    type Rejection = AuthError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Params, AuthError> {
+        read_body(request, state, Flavor::Token).await
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for StartParams {
+    type Rejection = AuthError;
+
+    async fn from_request(request: Request, state: &S) -> Result<StartParams, AuthError> {
+        read_body(request, state, Flavor::Start)
+            .await
+            .map(StartParams)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PathParam {
+    type Rejection = AuthError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<PathParam, AuthError> {
+        let Path(segment) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| not_found())?;
+        Ok(PathParam(segment))
+    }
+}
+
+/// Buffers the body (within the router's limit) and parses it by its `Content-Type`.
+async fn read_body<S: Send + Sync>(
+    request: Request,
+    state: &S,
     flavor: Flavor,
 ) -> Result<Params, AuthError> {
-    let bytes = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            body_errors::too_large(flavor)
-        } else {
-            body_errors::unreadable(flavor)
-        }
-    })?;
-    parse_body(headers, &bytes, flavor)
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let bytes = Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                body_errors::too_large(flavor)
+            } else {
+                body_errors::unreadable(flavor)
+            }
+        })?;
+    parse_body(&content_type, &bytes, flavor)
 }
 
-/// Parses an already-read body according to its `Content-Type`.
-pub fn parse_body(headers: &HeaderMap, bytes: &[u8], flavor: Flavor) -> Result<Params, AuthError> {
+/// Parses an already-read body according to its `Content-Type` (empty when none was sent).
+pub fn parse_body(content_type: &str, bytes: &[u8], flavor: Flavor) -> Result<Params, AuthError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Params::default());
     }
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or("");
     let essence = content_type
         .split(';')
         .next()
@@ -139,24 +200,26 @@ pub fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     Some((decode(id)?, decode(secret)?))
 }
 
+/// The token of an `Authorization: Bearer ...` header, if there is a non-empty one.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|token| !token.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
 
-    fn headers(content_type: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_str(content_type).unwrap(),
-        );
-        headers
-    }
-
     #[test]
     fn json_with_charset_is_parsed() {
         let params = parse_body(
-            &headers("application/json; charset=utf-8"),
+            "application/json; charset=utf-8",
             br#"{"a":"1","b":2}"#,
             Flavor::Start,
         )
@@ -169,8 +232,8 @@ mod tests {
     #[test]
     fn null_is_absent_only_for_optional_readers() {
         let params = parse_body(
-            &headers("application/json"),
-            br#"{"scope":null,"nonce":"n"}"#,
+            "application/json",
+            br#"{"scope":null,"nonce":"n","empty":""}"#,
             Flavor::Token,
         )
         .unwrap();
@@ -178,12 +241,17 @@ mod tests {
         assert_eq!(params.optional_string("nonce"), Ok(Some("n")));
         assert!(params.present("scope").is_none());
         assert_eq!(params.string("scope"), Err(&Value::Null));
+        assert_eq!(params.optional("empty"), Ok(None));
+        assert_eq!(
+            params.required("scope").unwrap_err().description(),
+            "missing scope parameter"
+        );
     }
 
     #[test]
     fn form_values_are_strings() {
         let params = parse_body(
-            &headers("application/x-www-form-urlencoded"),
+            "application/x-www-form-urlencoded",
             b"otp=012345&username=a%2Bb%40example.com",
             Flavor::Token,
         )
@@ -194,21 +262,22 @@ mod tests {
 
     #[test]
     fn empty_body_is_an_empty_object_whatever_the_content_type() {
-        let params = parse_body(&HeaderMap::new(), b"", Flavor::Start).unwrap();
+        let params = parse_body("", b"", Flavor::Start).unwrap();
         assert_eq!(params.names().count(), 0);
     }
 
     #[test]
     fn non_object_json_and_unknown_content_types_are_rejected() {
-        let error = parse_body(&headers("application/json"), b"[1]", Flavor::Start).unwrap_err();
+        let error = parse_body("application/json", b"[1]", Flavor::Start).unwrap_err();
         assert_eq!(error.description(), "Request body must be a JSON object");
-        let error = parse_body(&headers("text/plain"), b"hi", Flavor::Token).unwrap_err();
+        assert_eq!(error.error(), "bad.request");
+        let error = parse_body("text/plain", b"hi", Flavor::Token).unwrap_err();
         assert_eq!(error.status(), 415);
         assert_eq!(error.error(), "invalid_request");
     }
 
     #[test]
-    fn basic_credentials_are_decoded() {
+    fn basic_and_bearer_credentials_are_read_from_the_authorization_header() {
         let mut headers = HeaderMap::new();
         let encoded = base64::engine::general_purpose::STANDARD.encode("my%20app:s3cret:x");
         headers.insert(
@@ -219,5 +288,11 @@ mod tests {
             basic_credentials(&headers),
             Some(("my app".to_owned(), "s3cret:x".to_owned()))
         );
+        assert_eq!(bearer_token(&headers), None);
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("bearer  Fe26.2**x "),
+        );
+        assert_eq!(bearer_token(&headers), Some("Fe26.2**x"));
     }
 }

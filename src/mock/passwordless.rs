@@ -11,24 +11,22 @@
 //! intercept them. The path after the bundle id is UNVERIFIED (reference §4.2).
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::client_auth::{ClientAuthFailure, authenticate};
-use super::clock::rfc3339;
-use super::errors::body::Flavor;
+use super::address::{is_e164, is_email};
+use super::client_auth::authenticate;
 use super::errors::{AuthError, link, start, token};
+use super::grants::{AUTHORIZATION_CODE_LIFETIME_SECONDS, Authorization};
 use super::ids::random_hex;
-use super::otp::OtpRejection;
-use super::outbox::{Channel, Message, email_body, sms_body};
-use super::params::{Params, read_params};
-use super::smtp;
-use super::state::{AUTHORIZATION_CODE_LIFETIME_SECONDS, AppState, Authorization};
-use super::tenant::{Client, Connection, Strategy};
+use super::messages;
+use super::outbox::Channel;
+use super::params::{Params, StartParams};
+use super::rejections::{otp_rejected, start_client_unauthenticated};
+use super::state::AppState;
+use super::tenant::{Client, Connection, Strategy, Tenant};
 
 /// The properties `/passwordless/start` accepts; anything else is `bad.request`.
 const ALLOWED_PROPERTIES: [&str; 9] = [
@@ -68,9 +66,8 @@ impl Send {
 pub async fn passwordless_start(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    StartParams(params): StartParams,
 ) -> Result<Json<Value>, AuthError> {
-    let params = read_params(&headers, body, Flavor::Start)?;
     let tenant = state.tenant();
 
     let client_id =
@@ -85,10 +82,7 @@ pub async fn passwordless_start(
     let client = tenant
         .client(client_id)
         .ok_or_else(|| start::unknown_client(client_id))?;
-    authenticate(client, &params, &headers).map_err(|failure| match failure {
-        ClientAuthFailure::Missing => start::client_authentication_required(),
-        ClientAuthFailure::Invalid => start::invalid_client_credentials(),
-    })?;
+    authenticate(client, &params, &headers).map_err(start_client_unauthenticated)?;
     let connection = enabled_connection(client, &params, tenant)?;
     let identifier = identifier(&params, connection)?;
     // JSON `null` counts as absent for the optional properties (auth0-python sends omitted
@@ -113,39 +107,35 @@ pub async fn passwordless_start(
         return Err(start::signup_disabled());
     }
 
-    let clock = state.clock();
-    let expires_at = clock
+    let expires_at = state
+        .clock()
         .unix_now()
         .saturating_add(connection.otp_lifetime_seconds);
-    let code = state.otp().issue(
+    let channel = match connection.strategy {
+        Strategy::Email => Channel::Email,
+        Strategy::Sms => Channel::Sms,
+    };
+    // Issuing the code and recording its message are one step, so the newest message to an
+    // address always carries the code the store accepts.
+    let message = state.otp().issue(
         &connection.name,
         identifier,
         connection.otp_length,
         expires_at,
+        |code| {
+            let link = build_link(
+                &state,
+                send,
+                client,
+                connection,
+                identifier,
+                code,
+                &auth_params,
+            );
+            messages::record(&state, identifier, channel, code, link)
+        },
     );
-    let link = build_link(
-        &state,
-        send,
-        client,
-        connection,
-        identifier,
-        &code,
-        &auth_params,
-    );
-    let (channel, body) = match connection.strategy {
-        Strategy::Email => (Channel::Email, email_body(&code, link.as_deref())),
-        Strategy::Sms => (Channel::Sms, sms_body(&code, link.as_deref())),
-    };
-    let message = Message {
-        to: identifier.to_owned(),
-        channel,
-        code,
-        link,
-        body,
-        sent_at: rfc3339(clock.now()),
-        smtp_error: None,
-    };
-    smtp::send(&state, message).await;
+    messages::deliver(&state, &message).await;
 
     let id = random_hex(24);
     Ok(Json(match connection.strategy {
@@ -215,7 +205,7 @@ pub async fn passwordless_verify_redirect(
         .otp()
         .redeem(&connection.name, identifier, verification_code, now)
     {
-        let error = otp_rejection_error(rejection, connection.strategy);
+        let error = otp_rejected(rejection, connection.strategy);
         return redirect(&[
             ("error", "access_denied"),
             ("error_description", error.description()),
@@ -249,18 +239,6 @@ pub async fn passwordless_verify_redirect(
     redirect(&[("code", &code)])
 }
 
-/// The error the OTP grant answers for a rejected code; the magic link reuses its text.
-pub fn otp_rejection_error(rejection: OtpRejection, strategy: Strategy) -> AuthError {
-    match rejection {
-        OtpRejection::Wrong => match strategy {
-            Strategy::Email => token::wrong_email_or_code(),
-            Strategy::Sms => token::wrong_phone_or_code(),
-        },
-        OtpRejection::Expired => token::code_expired(),
-        OtpRejection::AttemptsExhausted => token::attempts_exhausted(),
-    }
-}
-
 /// A string field of a start-style request, or the `bad.<field>` type error.
 fn start_field<'p>(params: &'p Params, name: &str) -> Result<Option<&'p str>, AuthError> {
     params
@@ -272,7 +250,7 @@ fn start_field<'p>(params: &'p Params, name: &str) -> Result<Option<&'p str>, Au
 fn enabled_connection<'t>(
     client: &Client,
     params: &Params,
-    tenant: &'t super::tenant::Tenant,
+    tenant: &'t Tenant,
 ) -> Result<&'t Connection, AuthError> {
     let name =
         start_field(params, "connection")?.ok_or_else(|| start::missing_property("connection"))?;
@@ -294,26 +272,6 @@ fn identifier<'p>(params: &'p Params, connection: &Connection) -> Result<&'p str
         Strategy::Sms if !is_e164(value) => Err(start::phone_number_pattern()),
         _ => Ok(value),
     }
-}
-
-/// `^\+[0-9]{1,15}$`.
-pub(super) fn is_e164(value: &str) -> bool {
-    value.strip_prefix('+').is_some_and(|digits| {
-        (1..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
-    })
-}
-
-/// A deliberately simple address check: `local@domain.tld`, no spaces, one `@`.
-pub(super) fn is_email(value: &str) -> bool {
-    let Some((local, domain)) = value.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && !domain.contains('@')
-        && !value.chars().any(char::is_whitespace)
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
 }
 
 /// The magic link for `send`, or `None` for a plain code.
@@ -396,31 +354,4 @@ fn redirect_with(
     let value = HeaderValue::from_str(location.as_str())
         .map_err(|_| link::invalid_redirect_uri(target.as_str()))?;
     Ok((StatusCode::FOUND, [(header::LOCATION, value)]).into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn e164_numbers_are_plus_and_one_to_fifteen_digits() {
-        assert!(is_e164("+15555550100"));
-        assert!(is_e164("+1"));
-        assert!(is_e164("+123456789012345"));
-        assert!(!is_e164("+1234567890123456"));
-        assert!(!is_e164("15555550100"));
-        assert!(!is_e164("+"));
-        assert!(!is_e164("+1 555"));
-        assert!(!is_e164("+１２"));
-    }
-
-    #[test]
-    fn email_check_accepts_plain_addresses_only() {
-        assert!(is_email("qa+001@example.com"));
-        assert!(!is_email("qa@localhost"));
-        assert!(!is_email("qa example@example.com"));
-        assert!(!is_email("@example.com"));
-        assert!(!is_email("a@b@example.com"));
-        assert!(!is_email("a@example."));
-    }
 }

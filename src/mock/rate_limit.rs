@@ -1,10 +1,11 @@
 //! Auth0's rate limits (§10), emulated with token buckets and scaled so that tests run fast.
 //!
-//! Takes the tenant fixture's optional [`RateLimits`] and every request to the Auth0 surface;
-//! gives each response of a limited endpoint the `X-RateLimit-Limit`, `X-RateLimit-Remaining`
-//! and `X-RateLimit-Reset` headers, and answers 429 `too_many_requests` when the endpoint's
-//! bucket is empty. The control API (`/__mock/...`) is never limited. Without `rate_limits:` in
-//! the fixture nothing is limited and no header is added.
+//! Takes the tenant fixture's optional [`RateLimits`] and, for every request to the Auth0
+//! surface, its path, client IP and arrival time; gives a [`Decision`]: allowed or not, and the
+//! figures of the `X-RateLimit-*` headers, which the rate-limit layer (`layers.rs`) writes and
+//! turns into a 429 `too_many_requests` when the endpoint's bucket is empty. The control API
+//! (`/__mock/...`) is never limited. Without `rate_limits:` in the fixture nothing is limited
+//! and no header is added. This module knows nothing of HTTP.
 //!
 //! A bucket holds `burst` requests and refills continuously at the endpoint's rate times
 //! `scale` (so `scale: 3600` turns 50 per hour into 50 per second); a new bucket starts full.
@@ -27,23 +28,18 @@
 //!   milliseconds; Auth0 has not been seen sending `Retry-After` at all.
 //!
 //! A response that already carries `X-RateLimit-Limit` (the MFA failure limits' 429) keeps its
-//! own headers.
+//! own headers (see `layers.rs`).
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderName, HeaderValue, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use super::control::is_control_path;
-use super::errors::too_many_requests;
-use super::state::{AppState, lock};
+use super::lock::lock;
+use super::paths::is_control_path;
 
 /// The tenant fixture's `rate_limits:`.
 ///
@@ -273,31 +269,17 @@ impl RateLimiter {
 }
 
 impl Decision {
-    /// Adds the rate-limit headers to `response`, unless it already has its own.
-    fn apply(&self, response: &mut Response, retry_after: bool) {
-        let headers = response.headers_mut();
-        if headers.contains_key("x-ratelimit-limit") {
-            return;
-        }
-        headers.insert(
-            HeaderName::from_static("x-ratelimit-limit"),
-            HeaderValue::from(self.limit),
-        );
-        headers.insert(
-            HeaderName::from_static("x-ratelimit-remaining"),
-            HeaderValue::from(self.remaining),
-        );
-        headers.insert(
-            HeaderName::from_static("x-ratelimit-reset"),
-            HeaderValue::from(reset_unix_seconds(SystemTime::now(), self.full_in)),
-        );
-        if retry_after && !self.allowed {
-            let millis = self.next_in.as_nanos().div_ceil(1_000_000);
-            let text = format!("{}.{:03}", millis / 1000, millis % 1000);
-            if let Ok(value) = HeaderValue::from_str(&text) {
-                headers.insert(header::RETRY_AFTER, value);
-            }
-        }
+    /// When the bucket is full again, in Unix seconds on the real clock, rounded up so that it
+    /// is never early (`X-RateLimit-Reset`).
+    pub fn reset_unix_seconds(&self, now: SystemTime) -> u64 {
+        reset_unix_seconds(now, self.full_in)
+    }
+
+    /// Seconds until the next request is allowed, rounded up to the millisecond, as
+    /// `Retry-After` writes them (`0.021`).
+    pub fn retry_after_text(&self) -> String {
+        let millis = self.next_in.as_nanos().div_ceil(1_000_000);
+        format!("{}.{:03}", millis / 1000, millis % 1000)
     }
 }
 
@@ -309,31 +291,6 @@ fn reset_unix_seconds(now: SystemTime, after: Duration) -> u64 {
         .unwrap_or(Duration::MAX);
     at.as_secs()
         .saturating_add(u64::from(at.subsec_nanos() > 0))
-}
-
-/// The middleware: limits the Auth0 surface as the tenant's `rate_limits:` say.
-pub async fn rate_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(limits) = &state.tenant().rate_limits else {
-        return next.run(request).await;
-    };
-    let path = request.uri().path();
-    if is_control_path(path) {
-        return next.run(request).await;
-    }
-    let ip = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip());
-    let Some(decision) = state.rate_limiter().take(limits, path, ip, Instant::now()) else {
-        return next.run(request).await;
-    };
-    let mut response = if decision.allowed {
-        next.run(request).await
-    } else {
-        too_many_requests().into_response()
-    };
-    decision.apply(&mut response, limits.retry_after);
-    response
 }
 
 fn default_scale() -> f64 {
@@ -406,7 +363,7 @@ mod tests {
     }
 
     #[test]
-    fn headers_are_added_unless_the_response_has_its_own() {
+    fn retry_after_is_decimal_seconds_rounded_up_to_the_millisecond() {
         let decision = Decision {
             allowed: false,
             limit: 5,
@@ -414,17 +371,7 @@ mod tests {
             full_in: Duration::from_secs(2),
             next_in: Duration::from_micros(20_500),
         };
-        let mut response = too_many_requests().into_response();
-        decision.apply(&mut response, true);
-        let headers = response.headers();
-        assert_eq!(headers["x-ratelimit-limit"], "5");
-        assert_eq!(headers["x-ratelimit-remaining"], "0");
-        assert_eq!(headers[header::RETRY_AFTER], "0.021");
-        let mut own = super::super::errors::mfa::too_many_failed_codes(10, 42).into_response();
-        decision.apply(&mut own, true);
-        assert_eq!(own.headers()["x-ratelimit-limit"], "10");
-        assert_eq!(own.headers()["x-ratelimit-reset"], "42");
-        assert!(own.headers().get(header::RETRY_AFTER).is_none());
+        assert_eq!(decision.retry_after_text(), "0.021");
     }
 
     #[test]

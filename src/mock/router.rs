@@ -1,11 +1,10 @@
 //! The routes of the mock tenant, and nothing else.
 //!
 //! Unknown paths get a JSON 404 and wrong methods a JSON 405, so no client ever sees axum's
-//! plain-text defaults. Request bodies are capped at
-//! `BODY_LIMIT_BYTES` (64 KiB). Two layers wrap the Auth0 surface (never `/__mock/`): the
-//! fixture's `latency_ms` delay, then its `rate_limits:`. Client IPs for per-IP limits come from
-//! `ConnectInfo<SocketAddr>`, so serve the router with
-//! `into_make_service_with_connect_info::<SocketAddr>()`.
+//! plain-text defaults. Request bodies are capped at `BODY_LIMIT_BYTES` (64 KiB). Two layers
+//! (`layers.rs`) wrap the Auth0 surface (never `/__mock/`): the fixture's `latency_ms` delay,
+//! then its `rate_limits:`. Client IPs for per-IP limits come from `ConnectInfo<SocketAddr>`,
+//! so serve the router with `into_make_service_with_connect_info::<SocketAddr>()`.
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -19,10 +18,9 @@ use super::control::{
 };
 use super::discovery::{discovery_jwks, discovery_openid_configuration};
 use super::errors::{BODY_LIMIT_BYTES, method_not_allowed, not_found};
-use super::latency::latency;
+use super::layers::{latency, rate_limit};
 use super::mfa::{mfa_associate, mfa_authenticator_delete, mfa_authenticators_list, mfa_challenge};
 use super::passwordless::{passwordless_start, passwordless_verify_redirect};
-use super::rate_limit::rate_limit;
 use super::state::AppState;
 use super::token::oauth_token;
 

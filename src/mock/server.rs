@@ -2,8 +2,12 @@
 //!
 //! [`MockServer::start`] binds `127.0.0.1:0` on the current tokio runtime (a `current_thread`
 //! runtime is fine) and shuts down gracefully when dropped. [`serve`] is what the CLI's `mock`
-//! command calls: it listens on a chosen address, over plain HTTP or TLS (rustls with the aws-lc-rs
-//! provider, through axum-server), prints the public URL, and stops on Ctrl-C or SIGTERM.
+//! command calls: it listens on a chosen address, over plain HTTP or TLS (rustls with the
+//! aws-lc-rs provider), reports the public URL as a [`MockEvent::Listening`], and stops on
+//! Ctrl-C or SIGTERM. Both run on axum-server, so plain HTTP and TLS shut down alike: no new
+//! connection is accepted from the signal on, requests in flight get [`SHUTDOWN_GRACE`] (2 s)
+//! to finish, and then every connection is closed, even one whose client sent half a request
+//! or half a TLS handshake. Nothing here prints.
 
 use std::future::Future;
 use std::io;
@@ -11,16 +15,18 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use tokio::sync::oneshot;
+use axum_server::Handle;
 use tokio::task::JoinHandle;
 
+use super::events::{EventSink, MockEvent};
 use super::router::router;
 use super::smtp::SmtpSettings;
 use super::state::AppState;
 use super::tenant::Tenant;
 
-/// How long open connections may take to finish after a shutdown signal.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// How long requests in flight may take to finish after a shutdown signal, before their
+/// connections are closed.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
 /// A mock tenant serving on `127.0.0.1` on an ephemeral port; dropping it shuts the server down.
 ///
@@ -36,33 +42,24 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub struct MockServer {
     state: AppState,
     base_url: String,
-    shutdown: Option<oneshot::Sender<()>>,
+    handle: Handle<SocketAddr>,
     task: Option<JoinHandle<io::Result<()>>>,
 }
 
 impl MockServer {
     /// Binds `127.0.0.1:0` and serves `tenant` on the current tokio runtime.
     pub async fn start(tenant: Tenant) -> io::Result<MockServer> {
-        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
         let base_url = format!("http://{}", listener.local_addr()?);
         let state = AppState::new(tenant, &base_url);
-        let app = router(state.clone());
-        let (shutdown, shutdown_received) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async {
-                // A dropped sender also means "stop".
-                let _ = shutdown_received.await;
-            })
-            .await
-        });
+        let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let handle = Handle::new();
+        let server = axum_server::from_tcp(listener)?.handle(handle.clone());
+        let task = tokio::spawn(server.serve(app));
         Ok(MockServer {
             state,
             base_url,
-            shutdown: Some(shutdown),
+            handle,
             task: Some(task),
         })
     }
@@ -82,11 +79,10 @@ impl MockServer {
         &self.state
     }
 
-    /// Stops accepting connections and waits until the open ones are finished.
+    /// Stops accepting connections and waits until the open ones are finished, at most
+    /// [`SHUTDOWN_GRACE`].
     pub async fn shutdown(mut self) -> io::Result<()> {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
+        self.handle.graceful_shutdown(Some(SHUTDOWN_GRACE));
         match self.task.take() {
             Some(task) => task.await.map_err(io::Error::other)?,
             None => Ok(()),
@@ -96,8 +92,8 @@ impl MockServer {
 
 impl Drop for MockServer {
     fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
+        if self.task.is_some() {
+            self.handle.graceful_shutdown(Some(SHUTDOWN_GRACE));
         }
     }
 }
@@ -112,6 +108,12 @@ pub struct TlsFiles {
 }
 
 /// How to run the mock standalone.
+///
+/// ```
+/// use passwordless_conformance::mock::{ServeOptions, Tenant};
+/// let options = ServeOptions::new("127.0.0.1:0".parse().unwrap(), Tenant::builtin());
+/// assert!(options.tls.is_none());
+/// ```
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
     /// The address to listen on, e.g. `127.0.0.1:8080`; port 0 picks a free port.
@@ -127,6 +129,23 @@ pub struct ServeOptions {
     /// Deliver e-mails to this SMTP server too (the CLI's `--smtp HOST:PORT`), replacing the
     /// tenant fixture's `smtp:`. The default value (`None`) keeps the fixture's settings.
     pub smtp: Option<SmtpSettings>,
+    /// Where events (listening, failed SMTP deliveries, shutting down) go. The default value
+    /// drops them.
+    pub events: EventSink,
+}
+
+impl ServeOptions {
+    /// Plain HTTP on `listen` for `tenant`, with every other option at its default.
+    pub fn new(listen: SocketAddr, tenant: Tenant) -> ServeOptions {
+        ServeOptions {
+            listen,
+            public_url: None,
+            tenant,
+            tls: None,
+            smtp: None,
+            events: EventSink::ignore(),
+        }
+    }
 }
 
 /// Why the standalone mock could not run.
@@ -179,7 +198,8 @@ pub enum MockError {
     Serve(#[source] io::Error),
 }
 
-/// Serves the mock until Ctrl-C or SIGTERM, printing `mock tenant listening on <public url>`.
+/// Serves the mock until Ctrl-C or SIGTERM, reporting `Listening` (with the public URL) and
+/// `ShuttingDown` to the options' event sink.
 pub async fn serve(opts: ServeOptions) -> Result<(), MockError> {
     serve_with_shutdown(opts, shutdown_signal()).await
 }
@@ -211,36 +231,33 @@ pub async fn serve_with_shutdown(
     if let Some(smtp) = opts.smtp {
         tenant.smtp = Some(smtp);
     }
-    let app = router(AppState::new(tenant, &public_url));
-    println!("mock tenant listening on {public_url}");
+    let events = opts.events;
+    let app = router(AppState::with_events(tenant, &public_url, events.clone()))
+        .into_make_service_with_connect_info::<SocketAddr>();
 
-    match tls_config {
-        None => {
-            listener.set_nonblocking(true).map_err(MockError::Serve)?;
-            let listener = tokio::net::TcpListener::from_std(listener).map_err(MockError::Serve)?;
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(MockError::Serve)
-        }
-        Some(config) => {
-            let handle = axum_server::Handle::new();
-            let signal_handle = handle.clone();
-            tokio::spawn(async move {
-                shutdown.await;
-                signal_handle.graceful_shutdown(Some(SHUTDOWN_GRACE));
-            });
-            axum_server::from_tcp_rustls(listener, config)
-                .map_err(MockError::Serve)?
-                .handle(handle)
-                .serve(app.into_make_service_with_connect_info::<SocketAddr>())
-                .await
-                .map_err(MockError::Serve)
-        }
-    }
+    let handle = Handle::new();
+    let signal_handle = handle.clone();
+    let signal_events = events.clone();
+    let waiter = tokio::spawn(async move {
+        shutdown.await;
+        signal_events.emit(MockEvent::ShuttingDown {
+            grace: SHUTDOWN_GRACE,
+        });
+        signal_handle.graceful_shutdown(Some(SHUTDOWN_GRACE));
+    });
+    events.emit(MockEvent::Listening { public_url });
+    let served = match tls_config {
+        None => match axum_server::from_tcp(listener) {
+            Ok(server) => server.handle(handle).serve(app).await,
+            Err(error) => Err(error),
+        },
+        Some(config) => match axum_server::from_tcp_rustls(listener, config) {
+            Ok(server) => server.handle(handle).serve(app).await,
+            Err(error) => Err(error),
+        },
+    };
+    waiter.abort();
+    served.map_err(MockError::Serve)
 }
 
 async fn load_tls(files: &TlsFiles) -> Result<axum_server::tls_rustls::RustlsConfig, MockError> {

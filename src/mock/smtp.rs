@@ -1,18 +1,11 @@
 //! Delivering the mock's e-mails over SMTP, like a tenant's custom SMTP provider (§8.1).
 //!
-//! Takes the tenant's optional [`SmtpSettings`] and the messages handlers want to send; gives
-//! each e-mail ([`Channel::Email`]) to the SMTP server (lettre, plain or over rustls) and records
-//! every message in the outbox either way, so the control API keeps working with or without a
-//! mail catcher. Text messages are never sent anywhere but the outbox.
+//! Takes the tenant's optional [`SmtpSettings`] and one e-mail [`Message`]; hands it to the SMTP
+//! server (lettre, plain or over rustls) and gives back why that failed, if it did. Each delivery
+//! opens its own connection and gives up after `SMTP_TIMEOUT` (10 seconds).
 //!
-//! Delivery happens before the handler answers, so a test that reads its mail catcher right after
-//! the `200` finds the message. A failed delivery never fails the request: Auth0 answers `200`
-//! once its provider accepted the job, and the mock cannot tell a broken catcher from a slow
-//! mailbox. It prints a line to stderr and records the reason as `smtp_error` on the outbox
-//! message instead. Each delivery opens its own connection and gives up after
-//! `SMTP_TIMEOUT` (10 seconds).
-//!
-//! This module knows nothing of endpoints: handlers build the [`Message`], it delivers it.
+//! This module knows nothing of endpoints, the outbox or the run-time state: `messages.rs`
+//! records every message in the outbox and then asks here to deliver the e-mails.
 
 use std::fmt;
 use std::str::FromStr;
@@ -23,8 +16,7 @@ use lettre::message::{Body, Mailbox};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 
-use super::outbox::{Channel, Message};
-use super::state::AppState;
+use super::outbox::Message;
 
 /// How long one SMTP delivery may take, connection included.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -141,22 +133,6 @@ impl SmtpSettings {
     }
 }
 
-/// Delivers `message` when it is an e-mail and the tenant has SMTP settings, then records it in
-/// the outbox (with `smtp_error` when the delivery failed).
-pub async fn send(state: &AppState, mut message: Message) {
-    if message.channel == Channel::Email
-        && let Some(settings) = &state.tenant().smtp
-        && let Err(reason) = deliver(settings, &message).await
-    {
-        eprintln!(
-            "mock tenant: SMTP delivery to `{}` through {settings} failed: {reason}",
-            message.to
-        );
-        message.smtp_error = Some(reason);
-    }
-    state.outbox().record(message);
-}
-
 /// The subject line of an e-mail.
 fn subject(message: &Message) -> &'static str {
     if message.link.is_some() {
@@ -166,8 +142,8 @@ fn subject(message: &Message) -> &'static str {
     }
 }
 
-/// One SMTP delivery; the error is a sentence for `smtp_error`.
-async fn deliver(settings: &SmtpSettings, message: &Message) -> Result<(), String> {
+/// One SMTP delivery of an e-mail; the error is a sentence for `smtp_error`.
+pub async fn deliver(settings: &SmtpSettings, message: &Message) -> Result<(), String> {
     let from = settings
         .from
         .parse::<Mailbox>()
@@ -284,6 +260,7 @@ mod tests {
 
     #[test]
     fn links_and_codes_have_their_own_subject() {
+        use super::super::outbox::Channel;
         let mut message = Message {
             to: "a@example.com".to_owned(),
             channel: Channel::Email,

@@ -6,48 +6,23 @@
 //! instead of tokens; the MFA grants then finish it.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::client_auth::{ClientAuthFailure, authenticate};
-use super::errors::body::Flavor;
+use super::client_auth::authenticate;
 use super::errors::{AuthError, start, token};
+use super::grants::Authorization;
 use super::minting::{RefreshPolicy, mint_tokens};
-use super::params::{Params, basic_credentials, read_params};
-use super::passwordless::otp_rejection_error;
-use super::state::{AppState, Authorization};
+use super::params::{Params, basic_credentials};
+use super::rejections::{otp_rejected, token_client_unauthenticated};
+use super::state::AppState;
 use super::tenant::{Client, PASSWORDLESS_OTP_GRANT};
-/// The client `client_id` names, once it has proved who it is (secret in the body or HTTP Basic)
-/// if it is confidential; the token endpoint's errors otherwise. Shared with the MFA API.
-pub(super) fn authenticated_client<'a>(
-    state: &'a AppState,
-    client_id: &str,
-    params: &Params,
-    headers: &HeaderMap,
-) -> Result<&'a Client, AuthError> {
-    let client = state
-        .tenant()
-        .client(client_id)
-        .ok_or_else(|| token::unknown_client(client_id))?;
-    authenticate(client, params, headers).map_err(|failure| match failure {
-        ClientAuthFailure::Missing => token::client_authentication_required(),
-        ClientAuthFailure::Invalid => token::invalid_client_credentials(),
-    })?;
-    Ok(client)
-}
-
-use super::token_mfa::{mfa_gate, mfa_oob_grant, mfa_otp_grant, mfa_recovery_code_grant};
-
-/// The MFA one-time-password grant.
-pub const MFA_OTP_GRANT: &str = "http://auth0.com/oauth/grant-type/mfa-otp";
-/// The MFA out-of-band grant.
-pub const MFA_OOB_GRANT: &str = "http://auth0.com/oauth/grant-type/mfa-oob";
-/// The MFA recovery-code grant.
-pub const MFA_RECOVERY_CODE_GRANT: &str = "http://auth0.com/oauth/grant-type/mfa-recovery-code";
+use super::token_mfa::{
+    MFA_OOB_GRANT, MFA_OTP_GRANT, MFA_RECOVERY_CODE_GRANT, mfa_gate, mfa_oob_grant, mfa_otp_grant,
+    mfa_recovery_code_grant,
+};
 
 /// Grant types Auth0 has: a client lacking one of these gets `unauthorized_client`; any other
 /// value is `unsupported_grant_type`.
@@ -68,15 +43,10 @@ const AUTH0_GRANT_TYPES: [&str; 10] = [
 pub async fn oauth_token(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    params: Params,
 ) -> Result<Response, AuthError> {
-    let params = read_params(&headers, body, Flavor::Token)?;
-    let basic_id = basic_credentials(&headers).map(|(id, _)| id);
-    let client_id = match optional(&params, "client_id")? {
-        Some(client_id) => client_id.to_owned(),
-        None => basic_id.ok_or_else(|| token::missing_parameter("client_id"))?,
-    };
-    let grant_type = required(&params, "grant_type")?;
+    let client_id = requested_client_id(&params, &headers)?;
+    let grant_type = params.required("grant_type")?;
     if !AUTH0_GRANT_TYPES.contains(&grant_type) {
         return Err(token::unsupported_grant_type(grant_type));
     }
@@ -101,15 +71,42 @@ pub async fn oauth_token(
     Ok(response)
 }
 
+/// The `client_id` of a request: the parameter, else the id of HTTP Basic credentials.
+/// Shared with `/mfa/challenge`.
+pub fn requested_client_id(params: &Params, headers: &HeaderMap) -> Result<String, AuthError> {
+    match params.optional("client_id")? {
+        Some(client_id) => Ok(client_id.to_owned()),
+        None => basic_credentials(headers)
+            .map(|(id, _)| id)
+            .ok_or_else(|| token::missing_parameter("client_id")),
+    }
+}
+
+/// The client `client_id` names, once it has proved who it is (secret in the body or HTTP Basic)
+/// if it is confidential; the token endpoint's errors otherwise. Shared with `/mfa/challenge`.
+pub fn authenticated_client<'a>(
+    state: &'a AppState,
+    client_id: &str,
+    params: &Params,
+    headers: &HeaderMap,
+) -> Result<&'a Client, AuthError> {
+    let client = state
+        .tenant()
+        .client(client_id)
+        .ok_or_else(|| token::unknown_client(client_id))?;
+    authenticate(client, params, headers).map_err(token_client_unauthenticated)?;
+    Ok(client)
+}
+
 /// `grant_type=http://auth0.com/oauth/grant-type/passwordless/otp` (§3.1).
 fn passwordless_otp_grant(
     state: &AppState,
     client: &Client,
     params: &Params,
 ) -> Result<Value, AuthError> {
-    let username = required(params, "username")?;
-    let otp = required(params, "otp")?;
-    let realm = required(params, "realm")?;
+    let username = params.required("username")?;
+    let otp = params.required("otp")?;
+    let realm = params.required("realm")?;
     let connection = state
         .tenant()
         .connection(realm)
@@ -120,13 +117,13 @@ fn passwordless_otp_grant(
     // Every parameter is checked before the code is redeemed: a refused request must leave the
     // code for a corrected one.
     let audience = audience(state, params)?;
-    let scope = optional(params, "scope")?.unwrap_or("").to_owned();
-    let nonce = optional(params, "nonce")?.map(str::to_owned);
+    let scope = params.optional("scope")?.unwrap_or("").to_owned();
+    let nonce = params.optional("nonce")?.map(str::to_owned);
     let now = state.clock().unix_now();
     state
         .otp()
         .redeem(&connection.name, username, otp, now)
-        .map_err(|rejection| otp_rejection_error(rejection, connection.strategy))?;
+        .map_err(|rejection| otp_rejected(rejection, connection.strategy))?;
     if connection.disable_signup && state.users().find(&connection.name, username).is_none() {
         return Err(start::signup_disabled());
     }
@@ -153,26 +150,12 @@ fn authorization_code_grant(
     client: &Client,
     params: &Params,
 ) -> Result<Value, AuthError> {
-    let code = required(params, "code")?;
-    let redirect_uri = optional(params, "redirect_uri")?;
+    let code = params.required("code")?;
+    let redirect_uri = params.optional("redirect_uri")?;
     let now = state.clock().unix_now();
-    // A code presented by another client or with the wrong `redirect_uri` stays redeemable.
-    let authorization = state.grants().redeem_code(
-        code,
-        now,
-        token::invalid_authorization_code(),
-        |authorization| {
-            if authorization.client_id != client.client_id {
-                Err(token::invalid_authorization_code())
-            } else if authorization.redirect_uri.is_some()
-                && authorization.redirect_uri.as_deref() != redirect_uri
-            {
-                Err(token::redirect_uri_mismatch())
-            } else {
-                Ok(())
-            }
-        },
-    )?;
+    let authorization = state
+        .grants()
+        .redeem_code(code, &client.client_id, redirect_uri, now)?;
     // Magic links never yield refresh tokens (reference §3.2).
     mint_tokens(state, &authorization, RefreshPolicy::Never)
 }
@@ -183,35 +166,20 @@ fn refresh_token_grant(
     client: &Client,
     params: &Params,
 ) -> Result<Value, AuthError> {
-    let refresh_token = required(params, "refresh_token")?;
+    let refresh_token = params.required("refresh_token")?;
     let authorization = state
         .grants()
-        .refresh_token(refresh_token)
-        .filter(|authorization| authorization.client_id == client.client_id)
+        .refresh_token(refresh_token, &client.client_id)
         .ok_or_else(token::invalid_refresh_token)?;
     mint_tokens(state, &authorization, RefreshPolicy::Never)
 }
 
 /// The `audience` parameter, checked against the tenant's APIs.
 fn audience(state: &AppState, params: &Params) -> Result<Option<String>, AuthError> {
-    match optional(params, "audience")? {
+    match params.optional("audience")? {
         Some(audience) if state.tenant().api(audience).is_none() => {
             Err(token::service_not_found(audience))
         }
         audience => Ok(audience.map(str::to_owned)),
     }
-}
-
-/// A string parameter; an empty string and JSON `null` (auth0-python sends omitted parameters
-/// as `null`) count as absent.
-pub(super) fn optional<'p>(params: &'p Params, name: &str) -> Result<Option<&'p str>, AuthError> {
-    params
-        .optional_string(name)
-        .map(|value| value.filter(|text| !text.is_empty()))
-        .map_err(|_| token::not_a_string(name))
-}
-
-/// A string parameter that must be present: `missing <name> parameter` otherwise.
-pub(super) fn required<'p>(params: &'p Params, name: &str) -> Result<&'p str, AuthError> {
-    optional(params, name)?.ok_or_else(|| token::missing_parameter(name))
 }

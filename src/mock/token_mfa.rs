@@ -14,13 +14,21 @@
 
 use serde_json::Value;
 
-use super::errors::{AuthError, mfa};
-use super::mfa_store::{Limits, TokenProblem};
+use super::errors::{AuthError, mfa, server_error};
+use super::grants::Authorization;
+use super::mfa_store::Limits;
 use super::minting::{RefreshPolicy, mint_tokens};
 use super::params::Params;
-use super::state::{AppState, Authorization};
+use super::rejections::mfa_token_rejected;
+use super::state::AppState;
 use super::tenant::{Client, MfaPolicy};
-use super::token::{optional, required};
+
+/// The MFA one-time-password grant.
+pub const MFA_OTP_GRANT: &str = "http://auth0.com/oauth/grant-type/mfa-otp";
+/// The MFA out-of-band grant.
+pub const MFA_OOB_GRANT: &str = "http://auth0.com/oauth/grant-type/mfa-oob";
+/// The MFA recovery-code grant.
+pub const MFA_RECOVERY_CODE_GRANT: &str = "http://auth0.com/oauth/grant-type/mfa-recovery-code";
 
 /// Lets `authorization` through, or answers `mfa_required` when the MFA policy applies.
 pub fn mfa_gate(
@@ -43,10 +51,9 @@ pub fn mfa_gate(
         expires_at: now.saturating_add(lifetime),
         ..authorization
     });
-    Err(mfa::mfa_required(
-        &mfa_token,
-        state.mfa().requirements(&user_id),
-    ))
+    let requirements = serde_json::to_value(state.mfa().requirements(&user_id))
+        .map_err(|error| server_error(format!("cannot write mfa_requirements: {error}")))?;
+    Err(mfa::mfa_required(&mfa_token, requirements))
 }
 
 /// `grant_type=http://auth0.com/oauth/grant-type/mfa-otp`: `mfa_token` + `otp`.
@@ -56,7 +63,7 @@ pub fn mfa_otp_grant(
     params: &Params,
 ) -> Result<Value, AuthError> {
     let (_, authorization) = transaction(state, client, params)?;
-    let otp = required(params, "otp")?;
+    let otp = params.required("otp")?;
     let now = state.clock().unix_now();
     state
         .mfa()
@@ -72,8 +79,8 @@ pub fn mfa_oob_grant(
     params: &Params,
 ) -> Result<Value, AuthError> {
     let (mfa_token, authorization) = transaction(state, client, params)?;
-    let oob_code = required(params, "oob_code")?;
-    let binding_code = optional(params, "binding_code")?;
+    let oob_code = params.required("oob_code")?;
+    let binding_code = params.optional("binding_code")?;
     let now = state.clock().unix_now();
     state.mfa().redeem_oob(
         &mfa_token,
@@ -94,7 +101,7 @@ pub fn mfa_recovery_code_grant(
     params: &Params,
 ) -> Result<Value, AuthError> {
     let (_, authorization) = transaction(state, client, params)?;
-    let recovery_code = required(params, "recovery_code")?;
+    let recovery_code = params.required("recovery_code")?;
     let now = state.clock().unix_now();
     let fresh = state.mfa().redeem_recovery_code(
         &authorization.user.user_id,
@@ -109,21 +116,19 @@ pub fn mfa_recovery_code_grant(
     Ok(tokens)
 }
 
-/// The `mfa_token` of the request and the login behind it.
-pub(super) fn transaction(
+/// The `mfa_token` in the body of the request and the login behind it. Shared with
+/// `/mfa/challenge`.
+pub fn transaction(
     state: &AppState,
     client: &Client,
     params: &Params,
 ) -> Result<(String, Authorization), AuthError> {
-    let mfa_token = required(params, "mfa_token")?;
+    let mfa_token = params.required("mfa_token")?;
     let now = state.clock().unix_now();
     let authorization = state
         .mfa()
         .transaction(mfa_token, Some(&client.client_id), now)
-        .map_err(|problem| match problem {
-            TokenProblem::Malformed => mfa::malformed_mfa_token(),
-            TokenProblem::Expired => mfa::mfa_token_expired(),
-        })?;
+        .map_err(mfa_token_rejected)?;
     Ok((mfa_token.to_owned(), authorization))
 }
 
@@ -137,7 +142,7 @@ fn finish(state: &AppState, authorization: Authorization) -> Result<Value, AuthE
 }
 
 /// The tenant's MFA limits.
-pub fn limits(state: &AppState) -> Limits {
+fn limits(state: &AppState) -> Limits {
     let settings = &state.tenant().mfa;
     Limits {
         otp_failures_per_hour: settings.otp_failures_per_hour,

@@ -17,4 +17,4 @@ pub use config::{
     TargetError, TargetKind,
 };
 pub use otp::{OtpError, OtpMessage, OtpQuery};
-pub use session::{Session, SessionError};
+pub use session::{Session, SessionError, mock_tenant};

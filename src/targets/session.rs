@@ -1,13 +1,22 @@
 //! A live connection to a target for one trial.
+//!
+//! [`Session::open`] takes a [`TargetConfig`] and a per-trial tag, and opens the session in a few
+//! named steps: build the HTTP client; on a mock target, start the mock and read its roster
+//! (`GET /__mock/tenant`, typed as [`TenantDescription`], the same type the mock writes); turn
+//! the roster (or a remote profile's clients and users) into a [`TargetRoster`]; build the
+//! template values and the redactor from it.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::config::{ClientCredentials, IdentityTemplate, OtpSource, TargetConfig, TargetKind};
+use super::config::{
+    ClientCredentials, IdentityTemplate, MockTarget, OtpSource, RemoteTarget, TargetConfig,
+    TargetKind,
+};
 use super::otp::{OtpError, OtpMessage, OtpQuery, read_message};
-use crate::mock::{MockServer, Tenant};
+use crate::mock::{Factor, MockServer, Roster, Tenant, TenantDescription};
 use crate::redact::Redactor;
 use crate::scenario::{Capability, Channel};
 use crate::template::TemplateContext;
@@ -98,141 +107,22 @@ pub enum SessionError {
 impl Session {
     /// Opens a session for one trial. `trial_tag` makes this trial's identities unique.
     pub async fn open(config: &TargetConfig, trial_tag: &str) -> Result<Session, SessionError> {
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|error| SessionError::Client(error.to_string()))?;
-
-        let (base_url, clients, connections, users, mock) = match &config.kind {
+        let http = http_client(config)?;
+        let (base_url, roster, mock) = match &config.kind {
             TargetKind::Mock(mock_target) => {
-                let tenant = match &mock_target.tenant_file {
-                    Some(path) => Tenant::from_yaml_file(path)
-                        .map_err(|error| SessionError::Tenant(error.to_string()))?,
-                    None => Tenant::builtin(),
-                };
-                let mut tenant = tenant;
-                if let Some(smtp) = &mock_target.smtp {
-                    let settings = smtp.parse().map_err(|error| {
-                        SessionError::Tenant(format!("`smtp` of target `{}`: {error}", config.name))
-                    })?;
-                    tenant.smtp = Some(settings);
-                }
-                if let Some(limits) = &mock_target.rate_limits {
-                    let limits = serde_yaml::from_value(limits.clone()).map_err(|error| {
-                        SessionError::Tenant(format!(
-                            "`emulate.rate_limits` of target `{}`: {error}",
-                            config.name
-                        ))
-                    })?;
-                    tenant.rate_limits = Some(limits);
-                }
-                if let Some(latency_ms) = mock_target.latency_ms {
-                    tenant.latency_ms = latency_ms;
-                }
-                let mock = MockServer::start(tenant)
-                    .await
-                    .map_err(|error| SessionError::MockStart(error.to_string()))?;
+                let mock = start_mock(config, mock_target).await?;
                 let base_url = mock.base_url().to_owned();
-                let described = fetch_json(
-                    &http,
-                    &format!("{base_url}/__mock/tenant"),
-                    "GET /__mock/tenant",
-                )
-                .await?;
-                let (clients, connections) = mock_clients_and_connections(&described);
-                let mut users = mock_users(&described);
-                users.insert(
-                    "email_user".to_owned(),
-                    IdentityTemplate {
-                        email: Some("qa@example.com".to_owned()),
-                        unique_email: true,
-                        ..IdentityTemplate::default()
-                    },
-                );
-                users.insert(
-                    "sms_user".to_owned(),
-                    IdentityTemplate {
-                        phone_number: Some("+15555550100".to_owned()),
-                        unique_phone: true,
-                        ..IdentityTemplate::default()
-                    },
-                );
-                (base_url, clients, connections, users, Some(mock))
+                let description = read_roster(&http, &base_url).await?;
+                let roster = TargetRoster::from_mock(&description.roster);
+                (base_url, roster, Some(mock))
             }
             TargetKind::Remote(remote) => (
                 remote.base_url.clone(),
-                remote.clients.clone(),
-                remote.connections.clone(),
-                remote.users.clone(),
+                TargetRoster::from_remote(remote),
                 None,
             ),
         };
-
-        let mut redactor = Redactor::new();
-        for (value, placeholder) in &config.secrets {
-            redactor.add_fallback(value, placeholder);
-        }
-        let mut context = TemplateContext::new();
-        redactor.add_volatile(&base_url, "[base_url]");
-        // Derived values (a nickname made of the unique e-mail's local part) must not leak the tag.
-        redactor.add_volatile(trial_tag, "[run.id]");
-        context.insert("target", json!({"name": config.name, "base_url": base_url}));
-
-        let mut clients_value = Map::new();
-        for (role, credentials) in &clients {
-            redactor.add_volatile(
-                &credentials.client_id,
-                &format!("[clients.{role}.client_id]"),
-            );
-            let mut client = json!({"client_id": credentials.client_id});
-            if let Some(secret) = &credentials.client_secret {
-                redactor.add(secret, &format!("[clients.{role}.client_secret]"));
-                client["client_secret"] = json!(secret);
-            }
-            clients_value.insert(role.clone(), client);
-        }
-        context.insert("clients", Value::Object(clients_value));
-        context.insert("connections", json!(connections));
-
-        let mut users_value = Map::new();
-        for (role, identity) in &users {
-            let mut user = Map::new();
-            if let Some(email) = &identity.email {
-                let email = if identity.unique_email {
-                    unique_email(email, trial_tag)
-                } else {
-                    email.clone()
-                };
-                redactor.add_volatile(&email, &format!("[users.{role}.email]"));
-                user.insert("email".to_owned(), json!(email));
-            }
-            if let Some(phone) = &identity.phone_number {
-                let phone = if identity.unique_phone {
-                    unique_phone(phone, trial_tag)
-                } else {
-                    phone.clone()
-                };
-                redactor.add_volatile(&phone, &format!("[users.{role}.phone_number]"));
-                user.insert("phone_number".to_owned(), json!(phone));
-            }
-            for (field, secret) in &identity.secrets {
-                redactor.add(secret, &format!("[users.{role}.{field}]"));
-                user.insert(field.clone(), json!(secret));
-            }
-            users_value.insert(role.clone(), Value::Object(user));
-        }
-        context.insert("users", Value::Object(users_value));
-        let env: BTreeMap<String, String> = std::env::vars().collect();
-        for (name, value) in &env {
-            if looks_secret(name) && value.len() >= 8 {
-                redactor.add(value, &format!("[env.{name}]"));
-            }
-        }
-        context.insert("env", json!(env));
-        context.insert("run", json!({"id": trial_tag}));
-
+        let (context, redactor) = template_values(config, &base_url, &roster, trial_tag);
         Ok(Session {
             target_name: config.name.clone(),
             base_url,
@@ -356,9 +246,74 @@ fn control_error(what: &str, error: &reqwest::Error) -> SessionError {
     }
 }
 
-async fn fetch_json(http: &reqwest::Client, url: &str, what: &str) -> Result<Value, SessionError> {
+/// The tenant fixture a `mock` profile serves (the built-in one or its `tenant:` file, with the
+/// profile's `smtp`, `emulate.rate_limits` and `emulate.latency_ms` applied), without starting
+/// it; `None` for a remote target. Its [`Tenant::roster`] names the roles the mock will offer.
+pub fn mock_tenant(config: &TargetConfig) -> Result<Option<Tenant>, SessionError> {
+    match &config.kind {
+        TargetKind::Mock(mock_target) => load_tenant(config, mock_target).map(Some),
+        TargetKind::Remote(_) => Ok(None),
+    }
+}
+
+/// The HTTP client of one trial: the profile's timeout, redirects never followed.
+fn http_client(config: &TargetConfig) -> Result<reqwest::Client, SessionError> {
+    reqwest::Client::builder()
+        .timeout(config.timeout)
+        .connect_timeout(config.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|error| SessionError::Client(error.to_string()))
+}
+
+/// The fixture of a `mock` profile with the profile's overrides.
+fn load_tenant(config: &TargetConfig, mock_target: &MockTarget) -> Result<Tenant, SessionError> {
+    let mut tenant = match &mock_target.tenant_file {
+        Some(path) => {
+            Tenant::from_yaml_file(path).map_err(|error| SessionError::Tenant(error.to_string()))?
+        }
+        None => Tenant::builtin(),
+    };
+    if let Some(smtp) = &mock_target.smtp {
+        let settings = smtp.parse().map_err(|error| {
+            SessionError::Tenant(format!("`smtp` of target `{}`: {error}", config.name))
+        })?;
+        tenant.smtp = Some(settings);
+    }
+    if let Some(limits) = &mock_target.rate_limits {
+        let limits = serde_yaml::from_value(limits.clone()).map_err(|error| {
+            SessionError::Tenant(format!(
+                "`emulate.rate_limits` of target `{}`: {error}",
+                config.name
+            ))
+        })?;
+        tenant.rate_limits = Some(limits);
+    }
+    if let Some(latency_ms) = mock_target.latency_ms {
+        tenant.latency_ms = latency_ms;
+    }
+    Ok(tenant)
+}
+
+/// Starts this trial's own mock tenant on `127.0.0.1:0`.
+async fn start_mock(
+    config: &TargetConfig,
+    mock_target: &MockTarget,
+) -> Result<MockServer, SessionError> {
+    let tenant = load_tenant(config, mock_target)?;
+    MockServer::start(tenant)
+        .await
+        .map_err(|error| SessionError::MockStart(error.to_string()))
+}
+
+/// `GET /__mock/tenant`: the running mock's roster, with its users' current factors.
+async fn read_roster(
+    http: &reqwest::Client,
+    base_url: &str,
+) -> Result<TenantDescription, SessionError> {
+    let what = "GET /__mock/tenant";
     let response = http
-        .get(url)
+        .get(format!("{base_url}/__mock/tenant"))
         .send()
         .await
         .map_err(|error| control_error(what, &error))?;
@@ -368,38 +323,171 @@ async fn fetch_json(http: &reqwest::Client, url: &str, what: &str) -> Result<Val
         .map_err(|error| control_error(what, &error))
 }
 
-/// Reads the clients (by role) and connections (by strategy) that `GET /__mock/tenant` describes.
-fn mock_clients_and_connections(
-    tenant: &Value,
-) -> (
-    BTreeMap<String, ClientCredentials>,
-    BTreeMap<String, String>,
-) {
-    let mut clients = BTreeMap::new();
-    for client in tenant["clients"].as_array().into_iter().flatten() {
-        let (Some(role), Some(client_id)) = (client["role"].as_str(), client["client_id"].as_str())
-        else {
-            continue;
-        };
-        clients.insert(
-            role.to_owned(),
-            ClientCredentials {
-                client_id: client_id.to_owned(),
-                client_secret: client["client_secret"].as_str().map(str::to_owned),
+/// What templates can name on a target, by role: clients, connections (by strategy) and users.
+struct TargetRoster {
+    clients: BTreeMap<String, ClientCredentials>,
+    connections: BTreeMap<String, String>,
+    users: BTreeMap<String, IdentityTemplate>,
+}
+
+impl TargetRoster {
+    /// A mock's roster: its clients by role, its first connection of each strategy, its users
+    /// that have a role (with their factors' test secrets), plus the fresh identities
+    /// `email_user` and `sms_user`, made unique per trial.
+    fn from_mock(roster: &Roster) -> TargetRoster {
+        let clients = roster
+            .clients
+            .iter()
+            .map(|client| {
+                let credentials = ClientCredentials {
+                    client_id: client.client_id.clone(),
+                    client_secret: client.client_secret.clone(),
+                };
+                (client.role.clone(), credentials)
+            })
+            .collect();
+        let mut connections = BTreeMap::new();
+        for connection in &roster.connections {
+            connections
+                .entry(connection.strategy.as_str().to_owned())
+                .or_insert_with(|| connection.name.clone());
+        }
+        let mut users = mock_users(roster);
+        users.insert(
+            "email_user".to_owned(),
+            IdentityTemplate {
+                email: Some("qa@example.com".to_owned()),
+                unique_email: true,
+                ..IdentityTemplate::default()
             },
         );
-    }
-    let mut connections = BTreeMap::new();
-    for connection in tenant["connections"].as_array().into_iter().flatten() {
-        if let (Some(name), Some(strategy)) =
-            (connection["name"].as_str(), connection["strategy"].as_str())
-        {
-            connections
-                .entry(strategy.to_owned())
-                .or_insert_with(|| name.to_owned());
+        users.insert(
+            "sms_user".to_owned(),
+            IdentityTemplate {
+                phone_number: Some("+15555550100".to_owned()),
+                unique_phone: true,
+                ..IdentityTemplate::default()
+            },
+        );
+        TargetRoster {
+            clients,
+            connections,
+            users,
         }
     }
-    (clients, connections)
+
+    /// A remote profile's clients, connections and users, as `targets.yaml` gives them.
+    fn from_remote(remote: &RemoteTarget) -> TargetRoster {
+        TargetRoster {
+            clients: remote.clients.clone(),
+            connections: remote.connections.clone(),
+            users: remote.users.clone(),
+        }
+    }
+}
+
+/// The mock's users that have a `role`, with the secrets of their enrolled factors.
+fn mock_users(roster: &Roster) -> BTreeMap<String, IdentityTemplate> {
+    let mut users = BTreeMap::new();
+    for user in &roster.users {
+        let Some(role) = &user.role else {
+            continue;
+        };
+        let mut identity = IdentityTemplate {
+            email: user.email.clone(),
+            phone_number: user.phone_number.clone(),
+            ..IdentityTemplate::default()
+        };
+        // A later factor's secret wins, in enrolment order.
+        for listed in &user.factors {
+            let (field, secret) = match &listed.factor {
+                Factor::Totp { secret, .. }
+                | Factor::Push {
+                    secret: Some(secret),
+                    ..
+                } => ("totp_secret", secret),
+                Factor::RecoveryCode { recovery_code, .. } => ("recovery_code", recovery_code),
+                Factor::Sms { phone_number, .. } => ("mfa_phone_number", phone_number),
+                Factor::Push { secret: None, .. } | Factor::Email { .. } => continue,
+            };
+            identity.secrets.insert(field.to_owned(), secret.clone());
+        }
+        users.insert(role.clone(), identity);
+    }
+    users
+}
+
+/// The template values (`target`, `clients`, `connections`, `users`, `env`, `run`) and the
+/// redactor seeded with every value among them that must not be shown.
+fn template_values(
+    config: &TargetConfig,
+    base_url: &str,
+    roster: &TargetRoster,
+    trial_tag: &str,
+) -> (TemplateContext, Redactor) {
+    let mut redactor = Redactor::new();
+    for (value, placeholder) in &config.secrets {
+        redactor.add_fallback(value, placeholder);
+    }
+    let mut context = TemplateContext::new();
+    redactor.add_volatile(base_url, "[base_url]");
+    // Derived values (a nickname made of the unique e-mail's local part) must not leak the tag.
+    redactor.add_volatile(trial_tag, "[run.id]");
+    context.insert("target", json!({"name": config.name, "base_url": base_url}));
+
+    let mut clients_value = Map::new();
+    for (role, credentials) in &roster.clients {
+        redactor.add_volatile(
+            &credentials.client_id,
+            &format!("[clients.{role}.client_id]"),
+        );
+        let mut client = json!({"client_id": credentials.client_id});
+        if let Some(secret) = &credentials.client_secret {
+            redactor.add(secret, &format!("[clients.{role}.client_secret]"));
+            client["client_secret"] = json!(secret);
+        }
+        clients_value.insert(role.clone(), client);
+    }
+    context.insert("clients", Value::Object(clients_value));
+    context.insert("connections", json!(roster.connections));
+
+    let mut users_value = Map::new();
+    for (role, identity) in &roster.users {
+        let mut user = Map::new();
+        if let Some(email) = &identity.email {
+            let email = if identity.unique_email {
+                unique_email(email, trial_tag)
+            } else {
+                email.clone()
+            };
+            redactor.add_volatile(&email, &format!("[users.{role}.email]"));
+            user.insert("email".to_owned(), json!(email));
+        }
+        if let Some(phone) = &identity.phone_number {
+            let phone = if identity.unique_phone {
+                unique_phone(phone, trial_tag)
+            } else {
+                phone.clone()
+            };
+            redactor.add_volatile(&phone, &format!("[users.{role}.phone_number]"));
+            user.insert("phone_number".to_owned(), json!(phone));
+        }
+        for (field, secret) in &identity.secrets {
+            redactor.add(secret, &format!("[users.{role}.{field}]"));
+            user.insert(field.clone(), json!(secret));
+        }
+        users_value.insert(role.clone(), Value::Object(user));
+    }
+    context.insert("users", Value::Object(users_value));
+    let env: BTreeMap<String, String> = std::env::vars().collect();
+    for (name, value) in &env {
+        if looks_secret(name) && value.len() >= 8 {
+            redactor.add(value, &format!("[env.{name}]"));
+        }
+    }
+    context.insert("env", json!(env));
+    context.insert("run", json!({"id": trial_tag}));
+    (context, redactor)
 }
 
 /// Whether an environment variable's name says it holds a secret (`…SECRET`, `…TOKEN`, …):
@@ -419,40 +507,6 @@ fn looks_secret(name: &str) -> bool {
     ]
     .iter()
     .any(|marker| name.contains(marker))
-}
-
-/// The mock tenant's users that have a `role`, with the secrets of their enrolled factors, as
-/// `GET /__mock/tenant` lists them.
-fn mock_users(tenant: &Value) -> BTreeMap<String, IdentityTemplate> {
-    let mut users = BTreeMap::new();
-    for user in tenant["users"].as_array().into_iter().flatten() {
-        let Some(role) = user["role"].as_str() else {
-            continue;
-        };
-        let text = |value: &Value| value.as_str().map(str::to_owned);
-        let mut identity = IdentityTemplate {
-            email: text(&user["email"]),
-            phone_number: text(&user["phone_number"]),
-            ..IdentityTemplate::default()
-        };
-        for factor in user["factors"].as_array().into_iter().flatten() {
-            for (field, key) in [
-                ("totp_secret", "secret"),
-                ("recovery_code", "recovery_code"),
-            ] {
-                if let Some(secret) = text(&factor[key]).or_else(|| text(&factor[field])) {
-                    identity.secrets.insert(field.to_owned(), secret);
-                }
-            }
-            if let Some(phone) = text(&factor["phone_number"]) {
-                identity
-                    .secrets
-                    .insert("mfa_phone_number".to_owned(), phone);
-            }
-        }
-        users.insert(role.to_owned(), identity);
-    }
-    users
 }
 
 /// `qa@example.com` + `k3x9` → `qa+k3x9@example.com` (an existing `+tag` is kept before ours).

@@ -1,154 +1,176 @@
 //! The control API (`/__mock/...`), discovery, and the JSON fallbacks of the mock, in-process.
 
-#![allow(
-    clippy::unwrap_used,
-    reason = "a test crate: a panic is a failed test, and clippy only exempts #[test] functions themselves"
-)]
-
-use crate::support::{Mock, PUBLIC_URL, verify_with_jwks};
-use serde_json::json;
+use crate::support::{Mock, PUBLIC_URL, error, get, post, post_raw, status, verify_with_jwks};
+use passwordless_conformance::mock::{Tenant, TenantDescription};
+use serde_json::{Value, json};
 
 #[tokio::test]
-async fn outbox_returns_the_latest_message_for_an_address() {
+async fn the_outbox_answers_the_newest_message_to_an_address() {
     let mock = Mock::new();
-    let code = mock.email_code("native-app", "a@example.com").await;
-    let reply = mock.get("/__mock/outbox?to=a%40example.com").await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
-    assert_eq!(reply.json["to"], "a@example.com");
-    assert_eq!(reply.json["channel"], "email");
-    assert_eq!(reply.json["code"], code);
-    assert_eq!(reply.json["link"], serde_json::Value::Null);
-    assert!(reply.json["body"].as_str().unwrap().contains(&code));
-    assert!(reply.json["sent_at"].is_string());
+    let email_code = mock.email_code("native-app", "a@example.com").await;
+    let sms_code = mock.sms_code("+15555550100").await;
+    let outbox = |query: &str| get(format!("/__mock/outbox?{query}"));
+    mock.check([
+        (
+            "an e-mail address",
+            outbox("to=a%40example.com"),
+            status(200)
+                .json("/to", "a@example.com")
+                .json("/channel", "email")
+                .json("/code", email_code.as_str())
+                .json("/link", Value::Null),
+        ),
+        (
+            "a phone number with an encoded plus",
+            outbox("to=%2B15555550100"),
+            status(200)
+                .json("/code", sms_code.as_str())
+                .json("/channel", "sms"),
+        ),
+        (
+            "a phone number with a raw plus (read as a space)",
+            outbox("to=+15555550100"),
+            status(200).json("/code", sms_code.as_str()),
+        ),
+        (
+            "an address without a message",
+            outbox("to=nobody%40example.com"),
+            error(404, "not_found", "no message sent to `nobody@example.com`"),
+        ),
+        (
+            "no address",
+            get("/__mock/outbox"),
+            error(400, "invalid_request", "missing `to` query parameter"),
+        ),
+    ])
+    .await;
+    let message = mock.call(outbox("to=a%40example.com")).await.json;
+    assert!(message["body"].as_str().unwrap().contains(&email_code));
+    assert!(message["sent_at"].is_string());
 }
 
 #[tokio::test]
-async fn outbox_finds_phone_numbers_with_an_encoded_or_raw_plus() {
+async fn the_tenant_roster_lists_clients_with_roles_and_test_secrets() {
     let mock = Mock::new();
-    let code = mock.sms_code("+15555550100").await;
-    for query in ["to=%2B15555550100", "to=+15555550100"] {
-        let reply = mock.get(&format!("/__mock/outbox?{query}")).await;
-        assert_eq!(reply.status, 200, "{query}: {}", reply.text);
-        assert_eq!(reply.json["code"], code);
-        assert_eq!(reply.json["channel"], "sms");
-    }
-}
-
-#[tokio::test]
-async fn outbox_without_a_message_is_a_json_404() {
-    let mock = Mock::new();
-    mock.get("/__mock/outbox?to=nobody%40example.com")
-        .await
-        .assert_error(404, "not_found", "no message sent to `nobody@example.com`");
-}
-
-#[tokio::test]
-async fn outbox_without_to_is_a_json_400() {
-    let mock = Mock::new();
-    mock.get("/__mock/outbox").await.assert_error(
-        400,
-        "invalid_request",
-        "missing `to` query parameter",
+    let reply = mock.call(get("/__mock/tenant")).await;
+    reply.expect(
+        status(200)
+            .json("/test_tenant", true)
+            .json("/issuer", format!("{PUBLIC_URL}/"))
+            .json("/connections/0/name", "email"),
     );
-}
-
-#[tokio::test]
-async fn tenant_lists_clients_with_roles_and_test_secrets() {
-    let mock = Mock::new();
-    let reply = mock.get("/__mock/tenant").await;
-    assert_eq!(reply.status, 200);
-    assert_eq!(reply.json["test_tenant"], true);
-    assert_eq!(reply.json["issuer"], format!("{PUBLIC_URL}/"));
-    let clients = reply.json["clients"].as_array().unwrap();
-    let confidential = clients
+    let description: TenantDescription = serde_json::from_value(reply.json).unwrap();
+    let confidential = description
+        .roster
+        .clients
         .iter()
-        .find(|c| c["role"] == "confidential")
+        .find(|client| client.role == "confidential")
         .unwrap();
-    assert_eq!(confidential["client_id"], "regular-web-app");
-    assert_eq!(confidential["client_secret"], "regular-web-app-test-secret");
-    assert_eq!(reply.json["connections"][0]["name"], "email");
-    assert!(reply.json["users"].as_array().unwrap().len() >= 2);
+    assert_eq!(confidential.client_id, "regular-web-app");
+    assert_eq!(
+        confidential.client_secret.as_deref(),
+        Some("regular-web-app-test-secret")
+    );
+    assert!(description.roster.users.len() >= 2);
 }
 
 #[tokio::test]
-async fn clock_advance_moves_the_clock_and_reports_now() {
+async fn a_tenants_roster_without_a_server_is_the_roster_the_server_answers() {
+    // The built-in fixture names every factor id and push secret, so nothing is left to chance.
+    let mock = Mock::new();
+    let served: TenantDescription =
+        serde_json::from_value(mock.call(get("/__mock/tenant")).await.json).unwrap();
+    assert_eq!(served.roster, Tenant::builtin().roster());
+}
+
+#[tokio::test]
+async fn the_clock_moves_forward_only_by_whole_seconds() {
     let mock = Mock::new();
     let before = mock.state.clock().unix_now();
     let reply = mock
-        .post_json("/__mock/clock/advance", json!({"seconds": 3600}))
+        .call(post("/__mock/clock/advance", json!({"seconds": 3600})))
         .await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply.expect(status(200).json("/offset_seconds", 3600));
     let now = reply.json["now"].as_u64().unwrap();
     assert!((3600..=3602).contains(&(now - before)), "{before} -> {now}");
-    assert_eq!(reply.json["offset_seconds"], 3600);
+    let bad_seconds = "`seconds` must be a non-negative integer, e.g. {\"seconds\": 181}";
+    let advance = |body: Value| post("/__mock/clock/advance", body);
+    mock.check([
+        (
+            "no seconds",
+            advance(json!({})),
+            error(400, "invalid_request", bad_seconds),
+        ),
+        (
+            "negative",
+            advance(json!({"seconds": -1})),
+            error(400, "invalid_request", bad_seconds),
+        ),
+        (
+            "words",
+            advance(json!({"seconds": "soon"})),
+            error(400, "invalid_request", bad_seconds),
+        ),
+        (
+            "a fraction",
+            advance(json!({"seconds": 1.5})),
+            error(400, "invalid_request", bad_seconds),
+        ),
+        (
+            "not JSON",
+            post_raw("/__mock/clock/advance", Some("application/json"), "nope"),
+            error(400, "invalid_request", "Invalid JSON body"),
+        ),
+        (
+            "the clock is unchanged",
+            get("/__mock/clock"),
+            status(200).json("/offset_seconds", 3600),
+        ),
+    ])
+    .await;
 }
 
 #[tokio::test]
-async fn clock_advance_with_a_bad_body_is_a_json_400() {
-    let mock = Mock::new();
-    for body in [
-        json!({}),
-        json!({"seconds": -1}),
-        json!({"seconds": "soon"}),
-        json!({"seconds": 1.5}),
-    ] {
-        let reply = mock.post_json("/__mock/clock/advance", body).await;
-        reply.assert_error(
-            400,
-            "invalid_request",
-            "`seconds` must be a non-negative integer, e.g. {\"seconds\": 181}",
-        );
-    }
-    mock.post_raw("/__mock/clock/advance", Some("application/json"), "nope")
-        .await
-        .assert_error(400, "invalid_request", "Invalid JSON body");
-}
-
-#[tokio::test]
-async fn unknown_routes_are_a_json_404() {
-    let mock = Mock::new();
-    mock.get("/userinfo")
-        .await
-        .assert_error(404, "not_found", "Not Found");
-    mock.post_json("/dbconnections/signup", json!({}))
-        .await
-        .assert_error(404, "not_found", "Not Found");
-}
-
-#[tokio::test]
-async fn wrong_methods_are_a_json_405() {
-    let mock = Mock::new();
-    mock.get("/passwordless/start").await.assert_error(
-        405,
-        "method_not_allowed",
-        "Method Not Allowed",
-    );
-    mock.post_json("/.well-known/jwks.json", json!({}))
-        .await
-        .assert_error(405, "method_not_allowed", "Method Not Allowed");
+async fn unknown_routes_and_wrong_methods_are_json_errors() {
+    Mock::new()
+        .check([
+            (
+                "no /userinfo",
+                get("/userinfo"),
+                error(404, "not_found", "Not Found"),
+            ),
+            (
+                "no database signup",
+                post("/dbconnections/signup", json!({})),
+                error(404, "not_found", "Not Found"),
+            ),
+            (
+                "GET on a POST route",
+                get("/passwordless/start"),
+                error(405, "method_not_allowed", "Method Not Allowed"),
+            ),
+            (
+                "POST on a GET route",
+                post("/.well-known/jwks.json", json!({})),
+                error(405, "method_not_allowed", "Method Not Allowed"),
+            ),
+        ])
+        .await;
 }
 
 #[tokio::test]
 async fn discovery_names_the_issuer_with_a_trailing_slash() {
     let mock = Mock::new();
-    let reply = mock.get("/.well-known/openid-configuration").await;
-    assert_eq!(reply.status, 200);
-    let config = reply.json;
-    assert_eq!(config["issuer"], format!("{PUBLIC_URL}/"));
-    assert_eq!(
-        config["token_endpoint"],
-        format!("{PUBLIC_URL}/oauth/token")
-    );
-    assert_eq!(
-        config["jwks_uri"],
-        format!("{PUBLIC_URL}/.well-known/jwks.json")
-    );
-    assert_eq!(
-        config["id_token_signing_alg_values_supported"],
-        json!(["RS256"])
+    let reply = mock.call(get("/.well-known/openid-configuration")).await;
+    reply.expect(
+        status(200)
+            .json("/issuer", format!("{PUBLIC_URL}/"))
+            .json("/token_endpoint", format!("{PUBLIC_URL}/oauth/token"))
+            .json("/jwks_uri", format!("{PUBLIC_URL}/.well-known/jwks.json"))
+            .json("/id_token_signing_alg_values_supported", json!(["RS256"])),
     );
     assert!(
-        config["grant_types_supported"]
+        reply.json["grant_types_supported"]
             .as_array()
             .unwrap()
             .contains(&json!("http://auth0.com/oauth/grant-type/passwordless/otp"))
@@ -158,7 +180,7 @@ async fn discovery_names_the_issuer_with_a_trailing_slash() {
 #[tokio::test]
 async fn jwks_publishes_one_rs256_signing_key_named_as_a_test_key() {
     let mock = Mock::new();
-    let jwks = mock.get("/.well-known/jwks.json").await.json;
+    let jwks = mock.call(get("/.well-known/jwks.json")).await.json;
     let keys = jwks["keys"].as_array().unwrap();
     assert_eq!(keys.len(), 1);
     assert_eq!(keys[0]["alg"], "RS256");
@@ -175,7 +197,7 @@ async fn a_token_the_mock_issued_verifies_against_the_jwks_it_serves() {
     let reply = mock
         .otp_grant("email", "a@example.com", &code, json!({"scope": "openid"}))
         .await;
-    let jwks = mock.get("/.well-known/jwks.json").await.json;
+    let jwks = mock.call(get("/.well-known/jwks.json")).await.json;
     let claims = verify_with_jwks(reply.json["id_token"].as_str().unwrap(), &jwks);
     assert_eq!(claims["iss"], format!("{PUBLIC_URL}/"));
 }

@@ -11,12 +11,15 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::support::{MFA_OTP, MFA_RECOVERY_CODE, Mock, PUBLIC_URL, verify_with_jwks, wrong_code};
+use crate::support::{
+    MFA_OOB, MFA_OTP, MFA_RECOVERY_CODE, Mock, PUBLIC_URL, error, get, mfa_grant, post, post_form,
+    status, verify_with_jwks, wrong_code,
+};
 use passwordless_conformance::mock::Tenant;
 use serde_json::{Value, json};
 
 async fn jwks(mock: &Mock) -> Value {
-    mock.get("/.well-known/jwks.json").await.json
+    mock.call(get("/.well-known/jwks.json")).await.json
 }
 
 fn challenge_types(reply: &Value) -> Vec<String> {
@@ -37,7 +40,11 @@ async fn an_enrolled_user_gets_mfa_required_with_an_opaque_token() {
     let reply = mock
         .email_login("native-app", &email, json!({"scope": "openid"}))
         .await;
-    reply.assert_error(403, "mfa_required", "Multifactor authentication required");
+    reply.expect(error(
+        403,
+        "mfa_required",
+        "Multifactor authentication required",
+    ));
     let token = reply.json["mfa_token"].as_str().unwrap();
     assert!(token.starts_with("Fe26.2*"), "{token}");
     assert!(token.len() > 100, "{token}");
@@ -80,7 +87,11 @@ async fn a_user_who_must_enrol_gets_enroll_requirements() {
     let mock = Mock::new();
     let email = mock.user_email("must_enrol");
     let reply = mock.email_login("native-app", &email, json!({})).await;
-    reply.assert_error(403, "mfa_required", "Multifactor authentication required");
+    reply.expect(error(
+        403,
+        "mfa_required",
+        "Multifactor authentication required",
+    ));
     assert_eq!(
         reply.json["mfa_requirements"],
         json!({"enroll": [
@@ -104,7 +115,11 @@ async fn a_client_with_policy_always_asks_new_users_to_enrol() {
     let reply = mock
         .email_login("mfa-always-app", "new-user@example.com", json!({}))
         .await;
-    reply.assert_error(403, "mfa_required", "Multifactor authentication required");
+    reply.expect(error(
+        403,
+        "mfa_required",
+        "Multifactor authentication required",
+    ));
     assert!(reply.json["mfa_requirements"]["enroll"].is_array());
 }
 
@@ -208,14 +223,14 @@ async fn a_totp_code_yields_the_tokens_of_the_first_request_marked_with_mfa() {
 
     // Tokens refreshed from an MFA login still say so.
     let refreshed = mock
-        .post_json(
+        .call(post(
             "/oauth/token",
             json!({
                 "grant_type": "refresh_token",
                 "client_id": "native-app",
                 "refresh_token": reply.json["refresh_token"],
             }),
-        )
+        ))
         .await;
     assert_eq!(refreshed.status, 200, "{}", refreshed.text);
     let access = verify_with_jwks(refreshed.json["access_token"].as_str().unwrap(), &jwks);
@@ -231,7 +246,7 @@ async fn the_mfa_otp_grant_accepts_form_bodies_and_the_confidential_client() {
     let token = reply.json["mfa_token"].as_str().unwrap().to_owned();
     let otp = mock.totp_at(&mock.totp_secret("totp_enrolled"), 0);
     let reply = mock
-        .post_form(
+        .call(post_form(
             "/oauth/token",
             &[
                 ("grant_type", MFA_OTP),
@@ -240,7 +255,7 @@ async fn the_mfa_otp_grant_accepts_form_bodies_and_the_confidential_client() {
                 ("mfa_token", &token),
                 ("otp", &otp),
             ],
-        )
+        ))
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert!(reply.json.get("id_token").is_none());
@@ -269,7 +284,7 @@ async fn totp_codes_two_steps_away_are_invalid() {
         let otp = mock.totp_at(&mock.totp_secret("totp_enrolled"), offset);
         mock.mfa_grant(MFA_OTP, json!({"mfa_token": token, "otp": otp}))
             .await
-            .assert_error(403, "invalid_grant", "Invalid otp_code.");
+            .expect(error(403, "invalid_grant", "Invalid otp_code."));
     }
 }
 
@@ -284,10 +299,10 @@ async fn a_wrong_otp_is_invalid_otp_code() {
         json!({"mfa_token": token, "otp": wrong_code(&otp)}),
     )
     .await
-    .assert_error(403, "invalid_grant", "Invalid otp_code.");
+    .expect(error(403, "invalid_grant", "Invalid otp_code."));
     mock.mfa_grant(MFA_OTP, json!({"mfa_token": token, "otp": "not-a-code"}))
         .await
-        .assert_error(403, "invalid_grant", "Invalid otp_code.");
+        .expect(error(403, "invalid_grant", "Invalid otp_code."));
 }
 
 #[tokio::test]
@@ -304,7 +319,7 @@ async fn a_totp_code_is_accepted_once_but_the_mfa_token_lives_on() {
     // RFC 6238 §5.2: the same code is refused the second time.
     mock.mfa_grant(MFA_OTP, json!({"mfa_token": token, "otp": otp}))
         .await
-        .assert_error(403, "invalid_grant", "Invalid otp_code.");
+        .expect(error(403, "invalid_grant", "Invalid otp_code."));
     // The mfa_token is not single use: the next step's code works with it.
     mock.state.clock().advance(30);
     let next = mock.totp_at(&secret, 0);
@@ -334,7 +349,7 @@ async fn ten_concurrent_grants_with_one_token_and_code_succeed_exactly_once() {
         if reply.status == 200 {
             successes += 1;
         } else {
-            reply.assert_error(403, "invalid_grant", "Invalid otp_code.");
+            reply.expect(error(403, "invalid_grant", "Invalid otp_code."));
         }
     }
     assert_eq!(successes, 1);
@@ -351,82 +366,83 @@ async fn an_mfa_token_expires_after_ten_minutes() {
     // Still valid just before: a wrong code is judged as a code.
     mock.mfa_grant(MFA_OTP, json!({"mfa_token": token, "otp": "000000x"}))
         .await
-        .assert_error(403, "invalid_grant", "Invalid otp_code.");
+        .expect(error(403, "invalid_grant", "Invalid otp_code."));
     mock.state.clock().advance(11);
     let otp = mock.totp_at(&secret, 0);
     mock.mfa_grant(MFA_OTP, json!({"mfa_token": token, "otp": otp}))
         .await
-        .assert_error(403, "expired_token", "mfa_token is expired");
-    mock.challenge(&token, json!({})).await.assert_error(
+        .expect(error(403, "expired_token", "mfa_token is expired"));
+    mock.challenge(&token, json!({})).await.expect(error(
         403,
         "expired_token",
         "mfa_token is expired",
-    );
+    ));
 }
 
 #[tokio::test]
-async fn a_malformed_or_foreign_mfa_token_is_refused() {
+async fn mfa_grants_check_the_client_the_token_and_the_parameters_first() {
     let mock = Mock::new();
-    for token in ["nonsense", "Fe26.2**0123456789abcdef*x*y**z*w"] {
-        mock.mfa_grant(MFA_OTP, json!({"mfa_token": token, "otp": "123456"}))
-            .await
-            .assert_error(403, "invalid_grant", "Malformed mfa_token");
-    }
-    // An mfa_token is bound to the client it was issued to.
     let token = mock.mfa_token("totp_enrolled", json!({})).await;
-    mock.post_json(
-        "/oauth/token",
-        json!({
-            "grant_type": MFA_OTP,
-            "client_id": "mfa-always-app",
-            "mfa_token": token,
-            "otp": "123456",
-        }),
-    )
-    .await
-    .assert_error(403, "invalid_grant", "Malformed mfa_token");
-}
-
-#[tokio::test]
-async fn mfa_grants_report_missing_parameters() {
-    let mock = Mock::new();
-    mock.mfa_grant(MFA_OTP, json!({"otp": "123456"}))
-        .await
-        .assert_error(400, "invalid_request", "missing mfa_token parameter");
-    let token = mock.mfa_token("totp_enrolled", json!({})).await;
-    mock.mfa_grant(MFA_OTP, json!({"mfa_token": token}))
-        .await
-        .assert_error(400, "invalid_request", "missing otp parameter");
-    mock.mfa_grant(MFA_RECOVERY_CODE, json!({"mfa_token": token}))
-        .await
-        .assert_error(400, "invalid_request", "missing recovery_code parameter");
-    mock.mfa_grant(MFA_OTP, json!({"mfa_token": token, "otp": 123456}))
-        .await
-        .assert_error(400, "invalid_request", "otp must be a string");
-}
-
-#[tokio::test]
-async fn clients_without_an_mfa_grant_are_unauthorized() {
-    let mock = Mock::new();
-    for grant in [
-        MFA_OTP,
-        "http://auth0.com/oauth/grant-type/mfa-oob",
-        MFA_RECOVERY_CODE,
-    ] {
-        mock.post_json(
-            "/oauth/token",
-            json!({"grant_type": grant, "client_id": "email-only-app", "mfa_token": "x"}),
-        )
-        .await
-        .assert_error(
-            403,
-            "unauthorized_client",
-            &format!("Grant type '{grant}' not allowed for the client."),
-        );
+    let grant = |grant_type: &str, fields: Value| mfa_grant(grant_type, fields);
+    let mut rows = vec![
+        (
+            "a made-up token",
+            grant(MFA_OTP, json!({"mfa_token": "nonsense", "otp": "123456"})),
+            error(403, "invalid_grant", "Malformed mfa_token"),
+        ),
+        (
+            "a sealed-looking token the mock never issued",
+            grant(
+                MFA_OTP,
+                json!({"mfa_token": "Fe26.2**0123456789abcdef*x*y**z*w", "otp": "123456"}),
+            ),
+            error(403, "invalid_grant", "Malformed mfa_token"),
+        ),
+        (
+            "another client's token",
+            grant(MFA_OTP, json!({"mfa_token": token, "otp": "123456"}))
+                .with(json!({"client_id": "mfa-always-app"})),
+            error(403, "invalid_grant", "Malformed mfa_token"),
+        ),
+        (
+            "no mfa_token",
+            grant(MFA_OTP, json!({"otp": "123456"})),
+            error(400, "invalid_request", "missing mfa_token parameter"),
+        ),
+        (
+            "no otp",
+            grant(MFA_OTP, json!({"mfa_token": token})),
+            error(400, "invalid_request", "missing otp parameter"),
+        ),
+        (
+            "no recovery_code",
+            grant(MFA_RECOVERY_CODE, json!({"mfa_token": token})),
+            error(400, "invalid_request", "missing recovery_code parameter"),
+        ),
+        (
+            "an otp that is not a string",
+            grant(MFA_OTP, json!({"mfa_token": token, "otp": 123456})),
+            error(400, "invalid_request", "otp must be a string"),
+        ),
+    ];
+    for grant_type in [MFA_OTP, MFA_OOB, MFA_RECOVERY_CODE] {
+        rows.push((
+            "a client without the grant",
+            grant(grant_type, json!({"mfa_token": "x"}))
+                .with(json!({"client_id": "email-only-app"})),
+            error(
+                403,
+                "unauthorized_client",
+                format!("Grant type '{grant_type}' not allowed for the client."),
+            ),
+        ));
     }
+    mock.check(rows).await;
 }
 
 // ---- failure limits (§5.6, §10) -----------------------------------------------------------------
+
+const TOO_MANY_CODES: &str = "Too many failed codes. Wait for some minutes before retrying.";
 
 #[tokio::test]
 async fn the_eleventh_wrong_otp_in_an_hour_is_too_many_attempts() {
@@ -435,25 +451,23 @@ async fn the_eleventh_wrong_otp_in_an_hour_is_too_many_attempts() {
     let secret = mock.totp_secret("totp_enrolled");
     let token = mock.mfa_token("totp_enrolled", json!({})).await;
     let wrong = wrong_code(&mock.totp_at(&secret, 0));
-    for attempt in 1..=10 {
-        let reply = mock
-            .mfa_grant(MFA_OTP, json!({"mfa_token": token, "otp": wrong}))
-            .await;
-        assert_eq!(
-            reply.json["error_description"], "Invalid otp_code.",
-            "attempt {attempt}"
-        );
-    }
+    let wrong_row = (
+        "a wrong code",
+        mfa_grant(MFA_OTP, json!({"mfa_token": token, "otp": wrong})),
+        error(403, "invalid_grant", "Invalid otp_code."),
+    );
+    let mut rows = vec![wrong_row; 10];
+    rows.push((
+        "the eleventh wrong code",
+        mfa_grant(MFA_OTP, json!({"mfa_token": token, "otp": wrong})),
+        error(429, "too_many_attempts", TOO_MANY_CODES)
+            .header("x-ratelimit-limit", "10")
+            .header("x-ratelimit-remaining", "0"),
+    ));
+    mock.check(rows).await;
     let reply = mock
         .mfa_grant(MFA_OTP, json!({"mfa_token": token, "otp": wrong}))
         .await;
-    reply.assert_error(
-        429,
-        "too_many_attempts",
-        "Too many failed codes. Wait for some minutes before retrying.",
-    );
-    assert_eq!(reply.headers["x-ratelimit-limit"], "10");
-    assert_eq!(reply.headers["x-ratelimit-remaining"], "0");
     let reset: u64 = reply.headers["x-ratelimit-reset"]
         .to_str()
         .unwrap()
@@ -463,21 +477,22 @@ async fn the_eleventh_wrong_otp_in_an_hour_is_too_many_attempts() {
     // Blocked even with the right code, for any mfa_token of the user.
     let right = mock.totp_at(&secret, 0);
     let fresh_token = mock.mfa_token("totp_enrolled", json!({})).await;
-    mock.mfa_grant(MFA_OTP, json!({"mfa_token": fresh_token, "otp": right}))
-        .await
-        .assert_error(
-            429,
-            "too_many_attempts",
-            "Too many failed codes. Wait for some minutes before retrying.",
-        );
+    mock.check([(
+        "the right code with a fresh token",
+        mfa_grant(MFA_OTP, json!({"mfa_token": fresh_token, "otp": right})),
+        error(429, "too_many_attempts", TOO_MANY_CODES),
+    )])
+    .await;
     // An hour later the window has moved on.
     mock.state.clock().advance(3_600);
     let token = mock.mfa_token("totp_enrolled", json!({})).await;
     let right = mock.totp_at(&secret, 0);
-    let reply = mock
-        .mfa_grant(MFA_OTP, json!({"mfa_token": token, "otp": right}))
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
+    mock.check([(
+        "the right code an hour later",
+        mfa_grant(MFA_OTP, json!({"mfa_token": token, "otp": right})),
+        status(200),
+    )])
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -531,7 +546,7 @@ async fn a_recovery_code_is_consumed_and_replaced() {
         json!({"mfa_token": token, "recovery_code": old}),
     )
     .await
-    .assert_error(403, "invalid_grant", "Invalid recovery_code.");
+    .expect(error(403, "invalid_grant", "Invalid recovery_code."));
     let reply = mock
         .mfa_grant(
             MFA_RECOVERY_CODE,
@@ -553,7 +568,7 @@ async fn the_eleventh_wrong_recovery_code_is_too_many_attempts_on_its_own_counte
             json!({"mfa_token": token, "recovery_code": "WRONGWRONGWRONGWRONGWRON"}),
         )
         .await
-        .assert_error(403, "invalid_grant", "Invalid recovery_code.");
+        .expect(error(403, "invalid_grant", "Invalid recovery_code."));
     }
     let right = mock.recovery_code("multi_factor");
     mock.mfa_grant(
@@ -561,11 +576,11 @@ async fn the_eleventh_wrong_recovery_code_is_too_many_attempts_on_its_own_counte
         json!({"mfa_token": token, "recovery_code": right}),
     )
     .await
-    .assert_error(
+    .expect(error(
         429,
         "too_many_attempts",
         "Too many failed recovery codes. Wait for some minutes before retrying.",
-    );
+    ));
     // Wrong recovery codes do not use up the OTP budget.
     let otp = mock.totp_at(&mock.totp_secret("multi_factor"), 0);
     let reply = mock
@@ -584,5 +599,5 @@ async fn a_user_without_a_recovery_code_cannot_use_one() {
         json!({"mfa_token": token, "recovery_code": code}),
     )
     .await
-    .assert_error(403, "invalid_grant", "Invalid recovery_code.");
+    .expect(error(403, "invalid_grant", "Invalid recovery_code."));
 }

@@ -7,7 +7,9 @@
     reason = "a test crate: a panic is a failed test, and clippy only exempts #[test] functions themselves"
 )]
 
-use crate::support::{MFA_OOB, MFA_OTP, Mock, PUBLIC_URL, totp};
+use crate::support::{
+    MFA_OOB, MFA_OTP, Mock, PUBLIC_URL, delete, error, get, post, post_raw, status, totp,
+};
 use passwordless_conformance::mock::{MockServer, Tenant};
 use serde_json::{Value, json};
 
@@ -25,9 +27,7 @@ fn ids(list: &Value) -> Vec<String> {
 async fn the_authenticator_list_shows_every_factor_with_its_twins() {
     let mock = Mock::new();
     let token = mock.mfa_token("multi_factor", json!({})).await;
-    let reply = mock
-        .bearer("GET", "/mfa/authenticators", &token, None)
-        .await;
+    let reply = mock.call(get("/mfa/authenticators").bearer(&token)).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(
         reply.json,
@@ -46,36 +46,44 @@ async fn the_authenticator_list_shows_every_factor_with_its_twins() {
 #[tokio::test]
 async fn the_mfa_api_wants_a_valid_bearer_mfa_token() {
     let mock = Mock::new();
-    let reply = mock.get("/mfa/authenticators").await;
-    reply.assert_error(401, "invalid_token", "Missing Bearer token");
-    assert_eq!(
-        reply.headers["www-authenticate"],
-        "Bearer error=\"invalid_token\""
-    );
-    mock.bearer("GET", "/mfa/authenticators", "Fe26.2**forged", None)
-        .await
-        .assert_error(401, "invalid_token", "Malformed mfa_token");
-    mock.bearer(
-        "POST",
-        "/mfa/associate",
-        "nope",
-        Some(json!({"authenticator_types": ["otp"]})),
-    )
-    .await
-    .assert_error(401, "invalid_token", "Malformed mfa_token");
     let token = mock.mfa_token("totp_enrolled", json!({})).await;
-    mock.state.clock().advance(601);
-    mock.bearer("GET", "/mfa/authenticators", &token, None)
-        .await
-        .assert_error(401, "expired_token", "mfa_token is expired");
-    mock.bearer(
-        "DELETE",
-        "/mfa/authenticators/totp%7Cdev_EmbyVRbnXNn7Icrd",
-        &token,
-        None,
-    )
-    .await
-    .assert_error(401, "expired_token", "mfa_token is expired");
+    let challenge_header = "Bearer error=\"invalid_token\"";
+    mock.check([
+        (
+            "no bearer",
+            get("/mfa/authenticators"),
+            error(401, "invalid_token", "Missing Bearer token")
+                .header("www-authenticate", challenge_header),
+        ),
+        (
+            "a forged bearer",
+            get("/mfa/authenticators").bearer("Fe26.2**forged"),
+            error(401, "invalid_token", "Malformed mfa_token")
+                .header("www-authenticate", challenge_header),
+        ),
+        (
+            "a made-up bearer, checked before the body",
+            post_raw("/mfa/associate", Some("application/json"), "{").bearer("nope"),
+            error(401, "invalid_token", "Malformed mfa_token"),
+        ),
+        (
+            "601 seconds later",
+            post("/__mock/clock/advance", json!({"seconds": 601})),
+            status(200),
+        ),
+        (
+            "an expired bearer",
+            get("/mfa/authenticators").bearer(&token),
+            error(401, "expired_token", "mfa_token is expired")
+                .header("www-authenticate", challenge_header),
+        ),
+        (
+            "an expired bearer on delete",
+            delete("/mfa/authenticators/totp%7Cdev_EmbyVRbnXNn7Icrd").bearer(&token),
+            error(401, "expired_token", "mfa_token is expired"),
+        ),
+    ])
+    .await;
 }
 
 // ---- DELETE /mfa/authenticators/{id} (§5.3) -----------------------------------------------------
@@ -85,28 +93,16 @@ async fn deleting_one_twin_deletes_both() {
     let mock = Mock::new();
     let token = mock.mfa_token("multi_factor", json!({})).await;
     let reply = mock
-        .bearer(
-            "DELETE",
-            "/mfa/authenticators/voice%7Cdev_ggro16khPwDsGyj0",
-            &token,
-            None,
-        )
+        .call(delete("/mfa/authenticators/voice%7Cdev_ggro16khPwDsGyj0").bearer(&token))
         .await;
     assert_eq!(reply.status, 204, "{}", reply.text);
     assert!(reply.text.is_empty());
     // The push device takes its OTP twin along, but not the separate TOTP device.
     let reply = mock
-        .bearer(
-            "DELETE",
-            "/mfa/authenticators/push%7Cdev_v7YkNJUomN2u17Zf",
-            &token,
-            None,
-        )
+        .call(delete("/mfa/authenticators/push%7Cdev_v7YkNJUomN2u17Zf").bearer(&token))
         .await;
     assert_eq!(reply.status, 204, "{}", reply.text);
-    let list = mock
-        .bearer("GET", "/mfa/authenticators", &token, None)
-        .await;
+    let list = mock.call(get("/mfa/authenticators").bearer(&token)).await;
     assert_eq!(
         ids(&list.json),
         [
@@ -115,18 +111,13 @@ async fn deleting_one_twin_deletes_both() {
             "totp|dev_vlMFSKtXmj9rhVVC",
         ]
     );
-    mock.bearer(
-        "DELETE",
-        "/mfa/authenticators/sms%7Cdev_ggro16khPwDsGyj0",
-        &token,
-        None,
-    )
-    .await
-    .assert_error(
-        404,
-        "not_found",
-        "Authenticator not found: sms|dev_ggro16khPwDsGyj0",
-    );
+    mock.call(delete("/mfa/authenticators/sms%7Cdev_ggro16khPwDsGyj0").bearer(&token))
+        .await
+        .expect(error(
+            404,
+            "not_found",
+            "Authenticator not found: sms|dev_ggro16khPwDsGyj0",
+        ));
 }
 
 #[tokio::test]
@@ -134,25 +125,15 @@ async fn a_user_whose_last_factor_is_deleted_logs_in_without_mfa() {
     let mock = Mock::new();
     let token = mock.mfa_token("totp_enrolled", json!({})).await;
     // Another user's authenticator is not found.
-    mock.bearer(
-        "DELETE",
-        "/mfa/authenticators/sms%7Cdev_5yzohH231zhLkoKW",
-        &token,
-        None,
-    )
-    .await
-    .assert_error(
-        404,
-        "not_found",
-        "Authenticator not found: sms|dev_5yzohH231zhLkoKW",
-    );
+    mock.call(delete("/mfa/authenticators/sms%7Cdev_5yzohH231zhLkoKW").bearer(&token))
+        .await
+        .expect(error(
+            404,
+            "not_found",
+            "Authenticator not found: sms|dev_5yzohH231zhLkoKW",
+        ));
     let reply = mock
-        .bearer(
-            "DELETE",
-            "/mfa/authenticators/totp%7Cdev_EmbyVRbnXNn7Icrd",
-            &token,
-            None,
-        )
+        .call(delete("/mfa/authenticators/totp%7Cdev_EmbyVRbnXNn7Icrd").bearer(&token))
         .await;
     assert_eq!(reply.status, 204, "{}", reply.text);
     let email = mock.user_email("totp_enrolled");
@@ -170,12 +151,7 @@ async fn enrolling_totp_then_confirming_it_with_mfa_otp() {
         .mfa_token("must_enrol", json!({"scope": "openid"}))
         .await;
     let reply = mock
-        .bearer(
-            "POST",
-            "/mfa/associate",
-            &token,
-            Some(json!({"authenticator_types": ["otp"]})),
-        )
+        .call(post("/mfa/associate", json!({"authenticator_types": ["otp"]})).bearer(&token))
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(reply.json["authenticator_type"], "otp");
@@ -197,9 +173,7 @@ async fn enrolling_totp_then_confirming_it_with_mfa_otp() {
     assert_eq!(reply.json["recovery_codes"].as_array().unwrap().len(), 1);
 
     // Unconfirmed: listed, not active.
-    let list = mock
-        .bearer("GET", "/mfa/authenticators", &token, None)
-        .await;
+    let list = mock.call(get("/mfa/authenticators").bearer(&token)).await;
     let actives: Vec<_> = list
         .json
         .as_array()
@@ -221,9 +195,7 @@ async fn enrolling_totp_then_confirming_it_with_mfa_otp() {
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert!(reply.json["id_token"].is_string());
-    let list = mock
-        .bearer("GET", "/mfa/authenticators", &token, None)
-        .await;
+    let list = mock.call(get("/mfa/authenticators").bearer(&token)).await;
     assert!(
         list.json
             .as_array()
@@ -242,14 +214,9 @@ async fn enrolling_totp_then_confirming_it_with_mfa_otp() {
         json!({"challenge": [{"type": "otp"}, {"type": "recovery-code"}]})
     );
     let token = reply.json["mfa_token"].as_str().unwrap();
-    mock.bearer(
-        "POST",
-        "/mfa/associate",
-        token,
-        Some(json!({"authenticator_types": ["otp"]})),
-    )
-    .await
-    .assert_error(403, "access_denied", "User is already enrolled");
+    mock.call(post("/mfa/associate", json!({"authenticator_types": ["otp"]})).bearer(token))
+        .await
+        .expect(error(403, "access_denied", "User is already enrolled"));
 }
 
 #[tokio::test]
@@ -257,25 +224,21 @@ async fn recovery_codes_come_with_the_first_enrolment_only() {
     let mock = Mock::new();
     let token = mock.mfa_token("must_enrol", json!({})).await;
     let first = mock
-        .bearer(
-            "POST",
-            "/mfa/associate",
-            &token,
-            Some(json!({"authenticator_types": "otp"})),
-        )
+        .call(post("/mfa/associate", json!({"authenticator_types": "otp"})).bearer(&token))
         .await;
     assert_eq!(first.status, 200, "{}", first.text);
     assert!(first.json["recovery_codes"].is_array());
     let second = mock
-        .bearer(
-            "POST",
-            "/mfa/associate",
-            &token,
-            Some(json!({
-                "authenticator_types": ["oob"],
-                "oob_channels": ["sms"],
-                "phone_number": "+15555550199",
-            })),
+        .call(
+            post(
+                "/mfa/associate",
+                json!({
+                    "authenticator_types": ["oob"],
+                    "oob_channels": ["sms"],
+                    "phone_number": "+15555550199",
+                }),
+            )
+            .bearer(&token),
         )
         .await;
     assert_eq!(second.status, 200, "{}", second.text);
@@ -297,9 +260,7 @@ async fn recovery_codes_come_with_the_first_enrolment_only() {
         )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
-    let list = mock
-        .bearer("GET", "/mfa/authenticators", &token, None)
-        .await;
+    let list = mock.call(get("/mfa/authenticators").bearer(&token)).await;
     let states: Vec<_> = list
         .json
         .as_array()
@@ -343,16 +304,17 @@ async fn enrolling_email_sends_a_code_through_the_outbox() {
     let mock = Mock::new();
     let token = mock.mfa_token("must_enrol", json!({})).await;
     let reply = mock
-        .bearer(
-            "POST",
-            "/mfa/associate",
-            &token,
-            Some(json!({
-                "client_id": "native-app",
-                "authenticator_types": ["oob"],
-                "oob_channels": ["email"],
-                "email": "second-inbox@example.com",
-            })),
+        .call(
+            post(
+                "/mfa/associate",
+                json!({
+                    "client_id": "native-app",
+                    "authenticator_types": ["oob"],
+                    "oob_channels": ["email"],
+                    "email": "second-inbox@example.com",
+                }),
+            )
+            .bearer(&token),
         )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
@@ -377,11 +339,12 @@ async fn enrolling_push_is_confirmed_when_the_device_approves() {
     let mock = Mock::new();
     let token = mock.mfa_token("must_enrol", json!({})).await;
     let reply = mock
-        .bearer(
-            "POST",
-            "/mfa/associate",
-            &token,
-            Some(json!({"authenticator_types": ["oob"], "oob_channels": ["auth0"]})),
+        .call(
+            post(
+                "/mfa/associate",
+                json!({"authenticator_types": ["oob"], "oob_channels": ["auth0"]}),
+            )
+            .bearer(&token),
         )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
@@ -410,15 +373,13 @@ async fn enrolling_push_is_confirmed_when_the_device_approves() {
         "authorization_pending"
     );
     let reply = mock
-        .post_json(&format!("/__mock/push/{oob}/approve"), json!({}))
+        .call(post(format!("/__mock/push/{oob}/approve"), json!({})))
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     mock.state.clock().advance(5);
     let reply = mock.mfa_grant(MFA_OOB, poll).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
-    let list = mock
-        .bearer("GET", "/mfa/authenticators", &token, None)
-        .await;
+    let list = mock.call(get("/mfa/authenticators").bearer(&token)).await;
     let push = &list.json.as_array().unwrap()[0];
     assert_eq!(push["oob_channel"], "auth0");
     assert_eq!(push["name"], "Mock Device");
@@ -429,63 +390,65 @@ async fn enrolling_push_is_confirmed_when_the_device_approves() {
 async fn associate_reports_bad_requests() {
     let mock = Mock::new();
     let token = mock.mfa_token("must_enrol", json!({})).await;
-    let cases = [
+    let associate = |body: Value| post("/mfa/associate", body).bearer(&token);
+    let bad = |description: &str| error(400, "invalid_request", description);
+    mock.check([
         (
-            json!({}),
-            "invalid_request",
-            "missing authenticator_types parameter",
+            "no authenticator_types",
+            associate(json!({})),
+            bad("missing authenticator_types parameter"),
         ),
         (
-            json!({"authenticator_types": [1]}),
-            "invalid_request",
-            "authenticator_types must be an array of strings",
+            "types that are not strings",
+            associate(json!({"authenticator_types": [1]})),
+            bad("authenticator_types must be an array of strings"),
         ),
         (
-            json!({"authenticator_types": ["webauthn"]}),
-            "invalid_request",
-            "Unsupported authenticator type: webauthn",
+            "an unknown type",
+            associate(json!({"authenticator_types": ["webauthn"]})),
+            bad("Unsupported authenticator type: webauthn"),
         ),
         (
-            json!({"authenticator_types": ["otp", "oob"]}),
-            "invalid_request",
-            "Unsupported authenticator type: otp oob",
+            "two types at once",
+            associate(json!({"authenticator_types": ["otp", "oob"]})),
+            bad("Unsupported authenticator type: otp oob"),
         ),
         (
-            json!({"authenticator_types": ["oob"]}),
-            "invalid_request",
-            "missing oob_channels parameter",
+            "oob without channels",
+            associate(json!({"authenticator_types": ["oob"]})),
+            bad("missing oob_channels parameter"),
         ),
         (
-            json!({"authenticator_types": ["oob"], "oob_channels": ["pigeon"]}),
-            "invalid_request",
-            "Unsupported oob channel: pigeon",
+            "an unknown channel",
+            associate(json!({"authenticator_types": ["oob"], "oob_channels": ["pigeon"]})),
+            bad("Unsupported oob channel: pigeon"),
         ),
         (
-            json!({"authenticator_types": ["oob"], "oob_channels": ["sms"]}),
-            "invalid_request",
-            "missing phone_number parameter",
+            "sms without phone_number",
+            associate(json!({"authenticator_types": ["oob"], "oob_channels": ["sms"]})),
+            bad("missing phone_number parameter"),
         ),
         (
-            json!({"authenticator_types": ["oob"], "oob_channels": ["voice"], "phone_number": "555"}),
-            "invalid_request",
-            "Invalid phone_number: 555",
+            "voice with a bad phone number",
+            associate(
+                json!({"authenticator_types": ["oob"], "oob_channels": ["voice"], "phone_number": "555"}),
+            ),
+            bad("Invalid phone_number: 555"),
         ),
         (
-            json!({"authenticator_types": ["oob"], "oob_channels": ["email"], "email": "nope"}),
-            "invalid_request",
-            "Invalid email: nope",
+            "email with a bad address",
+            associate(
+                json!({"authenticator_types": ["oob"], "oob_channels": ["email"], "email": "nope"}),
+            ),
+            bad("Invalid email: nope"),
         ),
-    ];
-    for (body, error, description) in cases {
-        mock.bearer("POST", "/mfa/associate", &token, Some(body.clone()))
-            .await
-            .assert_error(400, error, description);
-    }
-    // Nothing was enrolled by the failed calls.
-    let list = mock
-        .bearer("GET", "/mfa/authenticators", &token, None)
-        .await;
-    assert_eq!(list.json, json!([]));
+        (
+            "nothing was enrolled by the failed calls",
+            get("/mfa/authenticators").bearer(&token),
+            status(200).json("", json!([])),
+        ),
+    ])
+    .await;
 }
 
 // ---- control API --------------------------------------------------------------------------------
@@ -493,7 +456,7 @@ async fn associate_reports_bad_requests() {
 #[tokio::test]
 async fn the_tenant_description_lists_users_with_roles_and_factor_secrets() {
     let mock = Mock::new();
-    let reply = mock.get("/__mock/tenant").await;
+    let reply = mock.call(get("/__mock/tenant")).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(reply.json["mfa"]["policy"], "when_enrolled");
     assert_eq!(reply.json["mfa"]["push_poll_interval_seconds"], 5);
@@ -547,7 +510,7 @@ async fn the_tenant_description_lists_users_with_roles_and_factor_secrets() {
         )
         .await;
     let fresh = reply.json["recovery_code"].clone();
-    let users = mock.get("/__mock/tenant").await.json["users"].clone();
+    let users = mock.call(get("/__mock/tenant")).await.json["users"].clone();
     let recovery = users
         .as_array()
         .unwrap()

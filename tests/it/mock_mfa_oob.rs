@@ -8,7 +8,10 @@
 
 use std::path::Path;
 
-use crate::support::{CONFIDENTIAL_SECRET, MFA_OOB, MFA_OTP, Mock, wrong_code};
+use crate::support::{
+    CONFIDENTIAL_SECRET, MFA_OOB, MFA_OTP, Mock, challenge, error, get, post, post_form, post_raw,
+    status, wrong_code,
+};
 use passwordless_conformance::mock::Tenant;
 use serde_json::json;
 
@@ -67,7 +70,7 @@ async fn an_sms_challenge_sends_a_binding_code_that_mfa_oob_redeems_once() {
     // An oob_code redeems at most once.
     mock.mfa_grant(MFA_OOB, grant)
         .await
-        .assert_error(403, "invalid_grant", "Invalid oob_code.");
+        .expect(error(403, "invalid_grant", "Invalid oob_code."));
 }
 
 #[tokio::test]
@@ -129,107 +132,130 @@ async fn authenticator_id_and_oob_channel_pick_the_factor() {
     assert!(reply.json.get("binding_method").is_none());
 }
 
+const NOT_ENROLLED_FOR_IT: &str =
+    "User is not enrolled with an authenticator that supports the requested challenge type.";
+
 #[tokio::test]
 async fn a_challenge_without_a_fitting_factor_is_unsupported_challenge_type() {
     let mock = Mock::new();
-    let text =
-        "User is not enrolled with an authenticator that supports the requested challenge type.";
     let enrol = mock.mfa_token("must_enrol", json!({})).await;
-    mock.challenge(&enrol, json!({}))
-        .await
-        .assert_error(400, "unsupported_challenge_type", text);
     let sms = mock.mfa_token("sms_enrolled", json!({})).await;
-    mock.challenge(&sms, json!({"challenge_type": "otp"}))
-        .await
-        .assert_error(400, "unsupported_challenge_type", text);
-    mock.challenge(&sms, json!({"oob_channel": "email"}))
-        .await
-        .assert_error(400, "unsupported_challenge_type", text);
-    // Recovery codes are never challenged.
     let recovery = mock.mfa_token("recovery_enrolled", json!({})).await;
-    mock.challenge(&recovery, json!({})).await.assert_error(
-        400,
-        "unsupported_challenge_type",
-        text,
-    );
-    mock.challenge(&sms, json!({"challenge_type": "sms"}))
-        .await
-        .assert_error(
-            400,
-            "unsupported_challenge_type",
-            "Unsupported challenge type: sms",
-        );
-    mock.challenge(&sms, json!({"authenticator_id": MULTI_SMS}))
-        .await
-        .assert_error(
-            400,
-            "invalid_request",
-            &format!("Invalid authenticator_id: {MULTI_SMS}"),
-        );
+    let unsupported = || error(400, "unsupported_challenge_type", NOT_ENROLLED_FOR_IT);
+    mock.check([
+        (
+            "a user with no factor",
+            challenge(&enrol, json!({})),
+            unsupported(),
+        ),
+        (
+            "otp for a phone",
+            challenge(&sms, json!({"challenge_type": "otp"})),
+            unsupported(),
+        ),
+        (
+            "the e-mail channel for a phone",
+            challenge(&sms, json!({"oob_channel": "email"})),
+            unsupported(),
+        ),
+        (
+            "recovery codes are never challenged",
+            challenge(&recovery, json!({})),
+            unsupported(),
+        ),
+        (
+            "a challenge type that does not exist",
+            challenge(&sms, json!({"challenge_type": "sms"})),
+            error(
+                400,
+                "unsupported_challenge_type",
+                "Unsupported challenge type: sms",
+            ),
+        ),
+        (
+            "another user's authenticator",
+            challenge(&sms, json!({"authenticator_id": MULTI_SMS})),
+            error(
+                400,
+                "invalid_request",
+                format!("Invalid authenticator_id: {MULTI_SMS}"),
+            ),
+        ),
+    ])
+    .await;
 }
 
 #[tokio::test]
 async fn a_challenge_checks_the_client_and_the_mfa_token() {
     let mock = Mock::new();
     let token = mock.mfa_token("sms_enrolled", json!({})).await;
-    mock.post_json("/mfa/challenge", json!({"mfa_token": token}))
-        .await
-        .assert_error(400, "invalid_request", "missing client_id parameter");
-    mock.post_json(
-        "/mfa/challenge",
-        json!({"client_id": "nope", "mfa_token": token}),
-    )
-    .await
-    .assert_error(401, "invalid_client", "Unknown client: nope");
-    mock.post_json("/mfa/challenge", json!({"client_id": "native-app"}))
-        .await
-        .assert_error(400, "invalid_request", "missing mfa_token parameter");
-    mock.challenge("garbage", json!({})).await.assert_error(
-        403,
-        "invalid_grant",
-        "Malformed mfa_token",
-    );
-    // The token belongs to native-app.
-    mock.post_json(
-        "/mfa/challenge",
-        json!({"client_id": "regular-web-app", "client_secret": CONFIDENTIAL_SECRET, "mfa_token": token}),
-    )
-    .await
-    .assert_error(403, "invalid_grant", "Malformed mfa_token");
-    mock.post_raw("/mfa/challenge", Some("application/json"), "{")
-        .await
-        .assert_error(400, "invalid_request", "Invalid JSON body");
-}
-
-#[tokio::test]
-async fn a_confidential_client_authenticates_its_challenges() {
-    let mock = Mock::new();
     let email = mock.user_email("sms_enrolled");
-    let reply = mock.email_login("regular-web-app", &email, json!({})).await;
-    let token = reply.json["mfa_token"].as_str().unwrap().to_owned();
-    mock.post_json(
-        "/mfa/challenge",
-        json!({"client_id": "regular-web-app", "mfa_token": token}),
-    )
-    .await
-    .assert_error(401, "invalid_client", "Client authentication is required");
-    mock.post_json(
-        "/mfa/challenge",
-        json!({"client_id": "regular-web-app", "client_secret": "wrong", "mfa_token": token}),
-    )
-    .await
-    .assert_error(401, "invalid_client", "Invalid client credentials");
-    let reply = mock
-        .post_form(
-            "/mfa/challenge",
-            &[
-                ("client_id", "regular-web-app"),
-                ("client_secret", CONFIDENTIAL_SECRET),
-                ("mfa_token", &token),
-            ],
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
+    let confidential_token = mock
+        .email_login("regular-web-app", &email, json!({}))
+        .await
+        .json["mfa_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let confidential = json!({"client_id": "regular-web-app", "mfa_token": confidential_token});
+    mock.check([
+        (
+            "no client_id",
+            post("/mfa/challenge", json!({"mfa_token": token})),
+            error(400, "invalid_request", "missing client_id parameter"),
+        ),
+        (
+            "an unknown client",
+            post("/mfa/challenge", json!({"client_id": "nope", "mfa_token": token})),
+            error(401, "invalid_client", "Unknown client: nope"),
+        ),
+        (
+            "no mfa_token",
+            post("/mfa/challenge", json!({"client_id": "native-app"})),
+            error(400, "invalid_request", "missing mfa_token parameter"),
+        ),
+        (
+            "a made-up mfa_token",
+            challenge("garbage", json!({})),
+            error(403, "invalid_grant", "Malformed mfa_token"),
+        ),
+        (
+            "the native app's token presented by another client",
+            post(
+                "/mfa/challenge",
+                json!({"client_id": "regular-web-app", "client_secret": CONFIDENTIAL_SECRET, "mfa_token": token}),
+            ),
+            error(403, "invalid_grant", "Malformed mfa_token"),
+        ),
+        (
+            "malformed JSON",
+            post_raw("/mfa/challenge", Some("application/json"), "{"),
+            error(400, "invalid_request", "Invalid JSON body"),
+        ),
+        (
+            "a confidential client without its secret",
+            post("/mfa/challenge", confidential.clone()),
+            error(401, "invalid_client", "Client authentication is required"),
+        ),
+        (
+            "a confidential client with a wrong secret",
+            post("/mfa/challenge", confidential).with(json!({"client_secret": "wrong"})),
+            error(401, "invalid_client", "Invalid client credentials"),
+        ),
+        (
+            "a confidential client with its secret, as a form",
+            post_form(
+                "/mfa/challenge",
+                &[
+                    ("client_id", "regular-web-app"),
+                    ("client_secret", CONFIDENTIAL_SECRET),
+                    ("mfa_token", &confidential_token),
+                ],
+            ),
+            status(200),
+        ),
+    ])
+    .await;
 }
 
 // ---- mfa-oob with binding codes -----------------------------------------------------------------
@@ -245,10 +271,14 @@ async fn a_wrong_binding_code_is_refused_but_does_not_kill_the_oob_code() {
         json!({"mfa_token": token, "oob_code": oob, "binding_code": wrong_code(&code)}),
     )
     .await
-    .assert_error(403, "invalid_grant", "Invalid binding_code.");
+    .expect(error(403, "invalid_grant", "Invalid binding_code."));
     mock.mfa_grant(MFA_OOB, json!({"mfa_token": token, "oob_code": oob}))
         .await
-        .assert_error(400, "invalid_request", "missing binding_code parameter");
+        .expect(error(
+            400,
+            "invalid_request",
+            "missing binding_code parameter",
+        ));
     let reply = mock
         .mfa_grant(
             MFA_OOB,
@@ -270,16 +300,16 @@ async fn an_oob_code_only_works_with_its_own_mfa_token() {
         json!({"mfa_token": second, "oob_code": oob, "binding_code": code}),
     )
     .await
-    .assert_error(403, "invalid_grant", "Invalid oob_code.");
+    .expect(error(403, "invalid_grant", "Invalid oob_code."));
     mock.mfa_grant(
         MFA_OOB,
         json!({"mfa_token": first, "oob_code": "Fe26.2**nope", "binding_code": code}),
     )
     .await
-    .assert_error(403, "invalid_grant", "Invalid oob_code.");
+    .expect(error(403, "invalid_grant", "Invalid oob_code."));
     mock.mfa_grant(MFA_OOB, json!({"mfa_token": first}))
         .await
-        .assert_error(400, "invalid_request", "missing oob_code parameter");
+        .expect(error(400, "invalid_request", "missing oob_code parameter"));
 }
 
 #[tokio::test]
@@ -294,17 +324,17 @@ async fn wrong_binding_codes_and_wrong_otps_share_one_limit() {
             json!({"mfa_token": token, "otp": wrong_code(&otp)}),
         )
         .await
-        .assert_error(403, "invalid_grant", "Invalid otp_code.");
+        .expect(error(403, "invalid_grant", "Invalid otp_code."));
     }
     let oob = oob_code(&mock, &token, json!({"authenticator_id": MULTI_SMS})).await;
     let code = mock.last_code(MULTI_PHONE);
     let wrong = json!({"mfa_token": token, "oob_code": oob, "binding_code": wrong_code(&code)});
     for _ in 0..5 {
-        mock.mfa_grant(MFA_OOB, wrong.clone()).await.assert_error(
+        mock.mfa_grant(MFA_OOB, wrong.clone()).await.expect(error(
             403,
             "invalid_grant",
             "Invalid binding_code.",
-        );
+        ));
     }
     let reply = mock
         .mfa_grant(
@@ -312,11 +342,11 @@ async fn wrong_binding_codes_and_wrong_otps_share_one_limit() {
             json!({"mfa_token": token, "oob_code": oob, "binding_code": code}),
         )
         .await;
-    reply.assert_error(
+    reply.expect(error(
         429,
         "too_many_attempts",
         "Too many failed codes. Wait for some minutes before retrying.",
-    );
+    ));
 }
 
 // ---- push notifications -------------------------------------------------------------------------
@@ -331,27 +361,31 @@ async fn a_push_is_pending_until_approved_after_the_chosen_delay() {
     let poll = json!({"mfa_token": token, "oob_code": oob});
     let pending = "Authorization pending: please repeat the request in a few seconds.";
 
-    mock.mfa_grant(MFA_OOB, poll.clone())
-        .await
-        .assert_error(400, "authorization_pending", pending);
+    mock.mfa_grant(MFA_OOB, poll.clone()).await.expect(error(
+        400,
+        "authorization_pending",
+        pending,
+    ));
     let approve = mock
-        .post_json(
-            &format!("/__mock/push/{oob}/approve"),
+        .call(post(
+            format!("/__mock/push/{oob}/approve"),
             json!({"after_seconds": 10}),
-        )
+        ))
         .await;
     assert_eq!(approve.status, 200, "{}", approve.text);
     assert_eq!(approve.json["decision"], "approved");
     // Polling again at once is too fast.
-    mock.mfa_grant(MFA_OOB, poll.clone()).await.assert_error(
+    mock.mfa_grant(MFA_OOB, poll.clone()).await.expect(error(
         400,
         "slow_down",
         "You are polling faster than allowed. Wait 5 seconds before polling again.",
-    );
+    ));
     mock.state.clock().advance(5);
-    mock.mfa_grant(MFA_OOB, poll.clone())
-        .await
-        .assert_error(400, "authorization_pending", pending);
+    mock.mfa_grant(MFA_OOB, poll.clone()).await.expect(error(
+        400,
+        "authorization_pending",
+        pending,
+    ));
     mock.state.clock().advance(5);
     let reply = mock.mfa_grant(MFA_OOB, poll.clone()).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
@@ -359,7 +393,7 @@ async fn a_push_is_pending_until_approved_after_the_chosen_delay() {
     mock.state.clock().advance(5);
     mock.mfa_grant(MFA_OOB, poll)
         .await
-        .assert_error(403, "invalid_grant", "Invalid oob_code.");
+        .expect(error(403, "invalid_grant", "Invalid oob_code."));
 }
 
 #[tokio::test]
@@ -373,19 +407,19 @@ async fn a_rejected_push_is_final() {
     )
     .await;
     let reply = mock
-        .post_raw(&format!("/__mock/push/{oob}/reject"), None, "")
+        .call(post_raw(format!("/__mock/push/{oob}/reject"), None, ""))
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     let poll = json!({"mfa_token": token, "oob_code": oob});
-    mock.mfa_grant(MFA_OOB, poll.clone()).await.assert_error(
+    mock.mfa_grant(MFA_OOB, poll.clone()).await.expect(error(
         403,
         "invalid_grant",
         "MFA Authorization rejected.",
-    );
+    ));
     mock.state.clock().advance(5);
     mock.mfa_grant(MFA_OOB, poll)
         .await
-        .assert_error(403, "invalid_grant", "Invalid oob_code.");
+        .expect(error(403, "invalid_grant", "Invalid oob_code."));
 }
 
 #[tokio::test]
@@ -394,7 +428,7 @@ async fn the_push_approval_reaches_a_poll_made_right_after_it() {
     let token = mock.mfa_token("push_enrolled", json!({})).await;
     let oob = oob_code(&mock, &token, json!({"oob_channel": "auth0"})).await;
     let reply = mock
-        .post_json(&format!("/__mock/push/{oob}/approve"), json!({}))
+        .call(post(format!("/__mock/push/{oob}/approve"), json!({})))
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     let reply = mock
@@ -419,11 +453,11 @@ async fn the_push_poll_interval_comes_from_the_fixture() {
         "authorization_pending"
     );
     mock.state.clock().advance(1);
-    mock.mfa_grant(MFA_OOB, poll.clone()).await.assert_error(
+    mock.mfa_grant(MFA_OOB, poll.clone()).await.expect(error(
         400,
         "slow_down",
         "You are polling faster than allowed. Wait 2 seconds before polling again.",
-    );
+    ));
     mock.state.clock().advance(2);
     assert_eq!(
         mock.mfa_grant(MFA_OOB, poll).await.json["error"],
@@ -434,35 +468,43 @@ async fn the_push_poll_interval_comes_from_the_fixture() {
 #[tokio::test]
 async fn the_push_control_api_reports_unknown_codes_and_bad_delays() {
     let mock = Mock::new();
-    mock.post_json("/__mock/push/Fe26.2**nope/approve", json!({}))
-        .await
-        .assert_error(
-            404,
-            "not_found",
-            "no pending push notification with oob_code `Fe26.2**nope`",
-        );
     // A prompt (SMS) oob_code cannot be approved like a push.
-    let token = mock.mfa_token("sms_enrolled", json!({})).await;
-    let oob = oob_code(&mock, &token, json!({})).await;
-    assert_eq!(
-        mock.post_json(&format!("/__mock/push/{oob}/approve"), json!({}))
-            .await
-            .status,
-        404
-    );
-    let token = mock.mfa_token("push_enrolled", json!({})).await;
-    let oob = oob_code(&mock, &token, json!({"challenge_type": "oob"})).await;
-    mock.post_json(
-        &format!("/__mock/push/{oob}/approve"),
-        json!({"after_seconds": -1}),
-    )
-    .await
-    .assert_error(
-        400,
-        "invalid_request",
-        "`after_seconds` must be a non-negative integer, e.g. {\"after_seconds\": 10}",
-    );
-    mock.get(&format!("/__mock/push/{oob}/approve"))
-        .await
-        .assert_error(405, "method_not_allowed", "Method Not Allowed");
+    let sms_token = mock.mfa_token("sms_enrolled", json!({})).await;
+    let prompt = oob_code(&mock, &sms_token, json!({})).await;
+    let push_token = mock.mfa_token("push_enrolled", json!({})).await;
+    let push = oob_code(&mock, &push_token, json!({"challenge_type": "oob"})).await;
+    mock.check([
+        (
+            "an unknown oob_code",
+            post("/__mock/push/Fe26.2**nope/approve", json!({})),
+            error(
+                404,
+                "not_found",
+                "no pending push notification with oob_code `Fe26.2**nope`",
+            ),
+        ),
+        (
+            "a prompt oob_code",
+            post(format!("/__mock/push/{prompt}/approve"), json!({})),
+            status(404),
+        ),
+        (
+            "a negative delay",
+            post(
+                format!("/__mock/push/{push}/approve"),
+                json!({"after_seconds": -1}),
+            ),
+            error(
+                400,
+                "invalid_request",
+                "`after_seconds` must be a non-negative integer, e.g. {\"after_seconds\": 10}",
+            ),
+        ),
+        (
+            "GET instead of POST",
+            get(format!("/__mock/push/{push}/approve")),
+            error(405, "method_not_allowed", "Method Not Allowed"),
+        ),
+    ])
+    .await;
 }

@@ -1,20 +1,30 @@
 //! `POST /passwordless/start` and `GET /passwordless/verify_redirect` of the mock tenant, in-process.
 
-#![allow(
-    clippy::unwrap_used,
-    reason = "a test crate: a panic is a failed test, and clippy only exempts #[test] functions themselves"
-)]
-
 use std::path::Path;
+use std::sync::Arc;
 
-use crate::support::{CONFIDENTIAL_SECRET, Mock, PUBLIC_URL, query_param, wrong_code};
+use crate::support::{
+    CONFIDENTIAL_SECRET, Call, Mock, PUBLIC_URL, error, get, post, post_form, post_raw,
+    query_param, redirect, status, wrong_code,
+};
 use passwordless_conformance::mock::Tenant;
-use serde_json::json;
+use serde_json::{Value, json};
 
 const START: &str = "/passwordless/start";
 
-fn email_start() -> serde_json::Value {
-    json!({"client_id": "native-app", "connection": "email", "email": "qa+001@example.com", "send": "code"})
+/// A code by e-mail for `qa+001@example.com` through the native app.
+fn email_start() -> Call {
+    post(
+        START,
+        json!({"client_id": "native-app", "connection": "email", "email": "qa+001@example.com", "send": "code"}),
+    )
+}
+
+fn sms_start(phone: &str) -> Call {
+    post(
+        START,
+        json!({"client_id": "native-app", "connection": "sms", "phone_number": phone}),
+    )
 }
 
 // ---- success ------------------------------------------------------------------------------------
@@ -22,35 +32,34 @@ fn email_start() -> serde_json::Value {
 #[tokio::test]
 async fn email_start_answers_id_email_and_email_verified_false() {
     let mock = Mock::new();
-    let reply = mock.post_json(START, email_start()).await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
+    let reply = mock.call(email_start()).await;
+    reply.expect(
+        status(200)
+            .json("/email", "qa+001@example.com")
+            .json("/email_verified", false),
+    );
     let id = reply.json["_id"].as_str().unwrap();
     assert_eq!(id.len(), 24);
     assert!(id.chars().all(|c| c.is_ascii_hexdigit()));
-    assert_eq!(reply.json["email"], "qa+001@example.com");
-    assert_eq!(reply.json["email_verified"], false);
     assert_eq!(reply.json.as_object().unwrap().len(), 3);
 }
 
 #[tokio::test]
 async fn sms_start_answers_id_phone_number_and_request_language() {
     let mock = Mock::new();
-    let reply = mock
-        .post_json(
-            START,
-            json!({"client_id": "native-app", "connection": "sms", "phone_number": "+15555550100", "send": "code"}),
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
-    assert_eq!(reply.json["phone_number"], "+15555550100");
-    assert_eq!(reply.json["request_language"], serde_json::Value::Null);
+    let reply = mock.call(sms_start("+15555550100")).await;
+    reply.expect(
+        status(200)
+            .json("/phone_number", "+15555550100")
+            .json("/request_language", Value::Null),
+    );
     assert_eq!(reply.json["_id"].as_str().unwrap().len(), 24);
 }
 
 #[tokio::test]
 async fn email_code_is_recorded_in_the_outbox() {
     let mock = Mock::new();
-    mock.post_json(START, email_start()).await;
+    mock.call(email_start()).await.expect(status(200));
     let message = mock.state.outbox().latest("qa+001@example.com").unwrap();
     assert_eq!(message.code.len(), 6);
     assert!(message.code.chars().all(|c| c.is_ascii_digit()));
@@ -68,33 +77,33 @@ async fn sms_body_says_your_verification_code_is() {
 }
 
 #[tokio::test]
-async fn confidential_client_with_its_secret_may_start() {
-    let mock = Mock::new();
-    let reply = mock
-        .post_json(
-            START,
-            json!({"client_id": "regular-web-app", "client_secret": CONFIDENTIAL_SECRET,
-                   "connection": "email", "email": "a@example.com", "send": "code"}),
-        )
+async fn clients_start_with_json_or_form_bodies() {
+    Mock::new()
+        .check([
+            (
+                "the confidential client with its secret",
+                post(
+                    START,
+                    json!({"client_id": "regular-web-app", "client_secret": CONFIDENTIAL_SECRET,
+                           "connection": "email", "email": "a@example.com", "send": "code"}),
+                ),
+                status(200),
+            ),
+            (
+                "a form body, accepted leniently",
+                post_form(
+                    START,
+                    &[
+                        ("client_id", "native-app"),
+                        ("connection", "sms"),
+                        ("phone_number", "+15555550100"),
+                        ("send", "code"),
+                    ],
+                ),
+                status(200),
+            ),
+        ])
         .await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
-}
-
-#[tokio::test]
-async fn form_encoded_start_is_accepted_leniently() {
-    let mock = Mock::new();
-    let reply = mock
-        .post_form(
-            START,
-            &[
-                ("client_id", "native-app"),
-                ("connection", "sms"),
-                ("phone_number", "+15555550100"),
-                ("send", "code"),
-            ],
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
 }
 
 #[tokio::test]
@@ -110,64 +119,50 @@ async fn custom_otp_length_is_respected() {
 #[tokio::test]
 async fn link_start_emails_a_verify_redirect_link_with_auth_params() {
     let mock = Mock::new();
-    let reply = mock
-        .post_json(
-            START,
-            json!({"client_id": "native-app", "connection": "email", "email": "a@example.com", "send": "link",
-                   "authParams": {"response_type": "code", "redirect_uri": "https://app.example.com/cb",
-                                  "scope": "openid email", "state": "xyz", "nonce": "n-1"}}),
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
+    let start = post(
+        START,
+        json!({"client_id": "native-app", "connection": "email", "email": "a@example.com", "send": "link",
+               "authParams": {"response_type": "code", "redirect_uri": "https://app.example.com/cb",
+                              "scope": "openid email", "state": "xyz", "nonce": "n-1"}}),
+    );
+    mock.call(start).await.expect(status(200));
     let message = mock.state.outbox().latest("a@example.com").unwrap();
     let link = url::Url::parse(message.link.as_deref().unwrap()).unwrap();
     assert_eq!(
         link.as_str().split('?').next().unwrap(),
         format!("{PUBLIC_URL}/passwordless/verify_redirect")
     );
-    assert_eq!(query_param(&link, "client_id").unwrap(), "native-app");
-    assert_eq!(query_param(&link, "connection").unwrap(), "email");
-    assert_eq!(query_param(&link, "email").unwrap(), "a@example.com");
-    assert_eq!(
-        query_param(&link, "verification_code").unwrap(),
-        message.code
-    );
-    assert_eq!(
-        query_param(&link, "redirect_uri").unwrap(),
-        "https://app.example.com/cb"
-    );
-    assert_eq!(query_param(&link, "state").unwrap(), "xyz");
+    for (name, value) in [
+        ("client_id", "native-app"),
+        ("connection", "email"),
+        ("email", "a@example.com"),
+        ("verification_code", message.code.as_str()),
+        ("redirect_uri", "https://app.example.com/cb"),
+        ("state", "xyz"),
+    ] {
+        assert_eq!(query_param(&link, name).as_deref(), Some(value), "{name}");
+    }
     assert!(message.body.contains(link.as_str()));
 }
 
 #[tokio::test]
 async fn omitted_send_defaults_to_a_link_for_email() {
     let mock = Mock::new();
-    mock.post_json(
-        START,
-        json!({"client_id": "native-app", "connection": "email", "email": "a@example.com"}),
-    )
-    .await;
-    assert!(
-        mock.state
-            .outbox()
-            .latest("a@example.com")
-            .unwrap()
-            .link
-            .is_some()
-    );
+    mock.call(email_start().without("send"))
+        .await
+        .expect(status(200));
+    let message = mock.state.outbox().latest("qa+001@example.com").unwrap();
+    assert!(message.link.is_some());
 }
 
 #[tokio::test]
 async fn link_ios_and_link_android_point_at_app_paths_with_the_code() {
     let mock = Mock::new();
     for (send, platform) in [("link_ios", "ios"), ("link_android", "android")] {
-        mock.post_json(
-            START,
-            json!({"client_id": "native-app", "connection": "email", "email": "a@example.com", "send": send}),
-        )
-        .await;
-        let message = mock.state.outbox().latest("a@example.com").unwrap();
+        mock.call(email_start().with(json!({"send": send})))
+            .await
+            .expect(status(200));
+        let message = mock.state.outbox().latest("qa+001@example.com").unwrap();
         assert_eq!(
             message.link.unwrap(),
             format!(
@@ -178,37 +173,19 @@ async fn link_ios_and_link_android_point_at_app_paths_with_the_code() {
     }
 }
 
-async fn link_for(mock: &Mock, email: &str, auth_params: serde_json::Value) -> url::Url {
-    let reply = mock
-        .post_json(
-            START,
-            json!({"client_id": "native-app", "connection": "email", "email": email, "send": "link", "authParams": auth_params}),
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
-    url::Url::parse(&mock.state.outbox().latest(email).unwrap().link.unwrap()).unwrap()
+/// Sends a magic link to `email` and returns it as a path and query to open.
+async fn link_for(mock: &Mock, email: &str, auth_params: Value) -> String {
+    let start = post(
+        START,
+        json!({"client_id": "native-app", "connection": "email", "email": email, "send": "link", "authParams": auth_params}),
+    );
+    mock.call(start).await.expect(status(200));
+    let link = url::Url::parse(&mock.state.outbox().latest(email).unwrap().link.unwrap()).unwrap();
+    format!("{}?{}", link.path(), link.query().unwrap_or(""))
 }
 
-fn path_and_query(url: &url::Url) -> String {
-    format!("{}?{}", url.path(), url.query().unwrap_or(""))
-}
-
-#[tokio::test]
-async fn opening_a_link_redirects_with_an_authorization_code_and_state() {
-    let mock = Mock::new();
-    let link = link_for(
-        &mock,
-        "a@example.com",
-        json!({"redirect_uri": "https://app.example.com/cb", "state": "s-1", "response_type": "code"}),
-    )
-    .await;
-    let reply = mock.get(&path_and_query(&link)).await;
-    assert_eq!(reply.status, 302, "{}", reply.text);
-    let location = reply.location();
-    assert!(location.as_str().starts_with("https://app.example.com/cb?"));
-    assert!(query_param(&location, "code").is_some_and(|code| !code.is_empty()));
-    assert_eq!(query_param(&location, "state").unwrap(), "s-1");
-}
+const CALLBACK: &str = "https://app.example.com/cb";
+const WRONG_EMAIL_OR_CODE: &str = "Wrong email or verification code.";
 
 #[tokio::test]
 async fn a_link_works_once_then_redirects_with_access_denied() {
@@ -216,417 +193,415 @@ async fn a_link_works_once_then_redirects_with_access_denied() {
     let link = link_for(
         &mock,
         "a@example.com",
-        json!({"redirect_uri": "https://app.example.com/cb", "state": "s-1"}),
+        json!({"redirect_uri": CALLBACK, "state": "s-1", "response_type": "code"}),
     )
     .await;
-    assert_eq!(mock.get(&path_and_query(&link)).await.status, 302);
-    let reply = mock.get(&path_and_query(&link)).await;
-    assert_eq!(reply.status, 302);
-    let location = reply.location();
-    assert_eq!(query_param(&location, "error").unwrap(), "access_denied");
-    assert_eq!(
-        query_param(&location, "error_description").unwrap(),
-        "Wrong email or verification code."
+    let first = mock.call(get(&link)).await;
+    first.expect(redirect(&[("state", Some("s-1")), ("error", None)]));
+    assert!(
+        first
+            .location()
+            .as_str()
+            .starts_with(&format!("{CALLBACK}?"))
     );
-    assert_eq!(query_param(&location, "state").unwrap(), "s-1");
-    assert_eq!(query_param(&location, "code"), None);
+    assert!(query_param(&first.location(), "code").is_some_and(|code| !code.is_empty()));
+    mock.check([(
+        "the same link again",
+        get(&link),
+        redirect(&[
+            ("error", Some("access_denied")),
+            ("error_description", Some(WRONG_EMAIL_OR_CODE)),
+            ("state", Some("s-1")),
+            ("code", None),
+        ]),
+    )])
+    .await;
 }
 
 #[tokio::test]
-async fn an_expired_link_redirects_with_the_expiry_text() {
+async fn a_link_refused_before_its_redirect_uri_is_known_answers_json() {
     let mock = Mock::new();
-    let link = link_for(
+    let without = link_for(&mock, "a@example.com", json!({})).await;
+    let relative = link_for(&mock, "b@example.com", json!({"redirect_uri": "/cb"})).await;
+    mock.check([
+        (
+            "no redirect_uri",
+            get(without),
+            error(
+                400,
+                "bad.redirect_uri",
+                "Missing required property: redirect_uri",
+            ),
+        ),
+        (
+            "a relative redirect_uri",
+            get(relative),
+            error(400, "bad.redirect_uri", "Invalid redirect_uri: /cb"),
+        ),
+        (
+            "no client_id",
+            get("/passwordless/verify_redirect"),
+            error(400, "bad.client_id", "Missing required property: client_id"),
+        ),
+    ])
+    .await;
+}
+
+#[tokio::test]
+async fn a_link_refused_after_its_redirect_uri_is_known_redirects_with_the_error() {
+    let mock = Mock::new();
+    let token = link_for(
         &mock,
         "a@example.com",
-        json!({"redirect_uri": "https://app.example.com/cb"}),
+        json!({"redirect_uri": CALLBACK, "response_type": "token"}),
     )
     .await;
-    mock.state.clock().advance(181);
-    let location = mock.get(&path_and_query(&link)).await.location();
-    assert_eq!(
-        query_param(&location, "error_description").unwrap(),
-        "The verification code has expired. Please try to login again."
-    );
-}
-
-#[tokio::test]
-async fn a_link_without_redirect_uri_is_a_json_400() {
-    let mock = Mock::new();
-    let link = link_for(&mock, "a@example.com", json!({})).await;
-    mock.get(&path_and_query(&link)).await.assert_error(
-        400,
-        "bad.redirect_uri",
-        "Missing required property: redirect_uri",
-    );
-}
-
-#[tokio::test]
-async fn a_link_with_a_relative_redirect_uri_is_a_json_400() {
-    let mock = Mock::new();
-    let link = link_for(&mock, "a@example.com", json!({"redirect_uri": "/cb"})).await;
-    mock.get(&path_and_query(&link)).await.assert_error(
-        400,
-        "bad.redirect_uri",
-        "Invalid redirect_uri: /cb",
-    );
-}
-
-#[tokio::test]
-async fn a_link_asking_for_tokens_redirects_with_unsupported_response_type() {
-    let mock = Mock::new();
-    let link = link_for(
+    let audience = link_for(
         &mock,
-        "a@example.com",
-        json!({"redirect_uri": "https://app.example.com/cb", "response_type": "token"}),
+        "b@example.com",
+        json!({"redirect_uri": CALLBACK, "audience": "https://nope.example.com/"}),
     )
     .await;
-    let location = mock.get(&path_and_query(&link)).await.location();
-    assert_eq!(
-        query_param(&location, "error").unwrap(),
-        "unsupported_response_type"
-    );
-}
-
-#[tokio::test]
-async fn a_link_for_an_unknown_audience_redirects_with_service_not_found() {
-    let mock = Mock::new();
-    let link = link_for(
-        &mock,
-        "a@example.com",
-        json!({"redirect_uri": "https://app.example.com/cb", "audience": "https://nope.example.com/"}),
-    )
+    let expired = link_for(&mock, "c@example.com", json!({"redirect_uri": CALLBACK})).await;
+    mock.check([
+        (
+            "response_type token",
+            get(token),
+            redirect(&[("error", Some("unsupported_response_type"))]),
+        ),
+        (
+            "an unknown audience",
+            get(audience),
+            redirect(&[
+                ("error", Some("access_denied")),
+                (
+                    "error_description",
+                    Some("Service not found: https://nope.example.com/"),
+                ),
+            ]),
+        ),
+        (
+            "181 seconds later",
+            post("/__mock/clock/advance", json!({"seconds": 181})),
+            status(200),
+        ),
+        (
+            "an expired link",
+            get(expired),
+            redirect(&[(
+                "error_description",
+                Some("The verification code has expired. Please try to login again."),
+            )]),
+        ),
+    ])
     .await;
-    let location = mock.get(&path_and_query(&link)).await.location();
-    assert_eq!(query_param(&location, "error").unwrap(), "access_denied");
-    assert_eq!(
-        query_param(&location, "error_description").unwrap(),
-        "Service not found: https://nope.example.com/"
-    );
-}
-
-#[tokio::test]
-async fn verify_redirect_without_client_id_is_a_json_400() {
-    let mock = Mock::new();
-    mock.get("/passwordless/verify_redirect")
-        .await
-        .assert_error(400, "bad.client_id", "Missing required property: client_id");
 }
 
 #[tokio::test]
 async fn a_wrong_code_in_a_link_counts_as_an_attempt() {
     let mock = Mock::new();
-    let link = link_for(
-        &mock,
-        "a@example.com",
-        json!({"redirect_uri": "https://app.example.com/cb"}),
-    )
-    .await;
-    let code = query_param(&link, "verification_code").unwrap();
-    let mut wrong = link.clone();
-    wrong.set_query(Some(&link.query().unwrap().replace(
+    let link = link_for(&mock, "a@example.com", json!({"redirect_uri": CALLBACK})).await;
+    let code = mock.last_code("a@example.com");
+    let wrong = link.replace(
         &format!("verification_code={code}"),
         &format!("verification_code={}", wrong_code(&code)),
-    )));
-    for _ in 0..3 {
-        mock.get(&path_and_query(&wrong)).await;
-    }
-    let location = mock.get(&path_and_query(&link)).await.location();
-    assert_eq!(
-        query_param(&location, "error_description").unwrap(),
-        "You've reached the maximum number of attempts. Please try to login again."
     );
+    let wrong_row = (
+        "a wrong code",
+        get(&wrong),
+        redirect(&[("error", Some("access_denied"))]),
+    );
+    mock.check([
+        wrong_row.clone(),
+        wrong_row.clone(),
+        wrong_row,
+        (
+            "the right code, too late",
+            get(&link),
+            redirect(&[(
+                "error_description",
+                Some("You've reached the maximum number of attempts. Please try to login again."),
+            )]),
+        ),
+    ])
+    .await;
 }
 
 // ---- errors (§2.4), in Auth0's order ------------------------------------------------------------
 
 #[tokio::test]
-async fn missing_client_id_is_bad_client_id() {
-    let mock = Mock::new();
-    mock.post_json(
-        START,
-        json!({"connection": "email", "email": "a@example.com"}),
-    )
-    .await
-    .assert_error(400, "bad.client_id", "Missing required property: client_id");
+async fn start_errors_follow_auth0s_order() {
+    let pattern = r"String does not match pattern: ^\+[0-9]{1,15}$";
+    Mock::new()
+        .check([
+            (
+                "no client_id",
+                email_start().without("client_id"),
+                error(400, "bad.client_id", "Missing required property: client_id"),
+            ),
+            (
+                "an empty body",
+                post_raw(START, None, ""),
+                error(400, "bad.client_id", "Missing required property: client_id"),
+            ),
+            (
+                "an unknown property",
+                email_start().with(json!({"colour": "red"})),
+                error(
+                    400,
+                    "bad.request",
+                    "the following properties are not allowed: colour",
+                ),
+            ),
+            (
+                "an unknown client",
+                email_start().with(json!({"client_id": "nobody"})),
+                error(400, "bad.client_id", "Unknown client: nobody"),
+            ),
+            (
+                "a confidential client without its secret",
+                email_start().with(json!({"client_id": "regular-web-app"})),
+                error(
+                    403,
+                    "unauthorized_client",
+                    "Client authentication is required",
+                ),
+            ),
+            (
+                "a confidential client with a wrong secret",
+                email_start()
+                    .with(json!({"client_id": "regular-web-app", "client_secret": "guess"})),
+                error(401, "invalid_client", "Invalid client credentials"),
+            ),
+            (
+                "no connection",
+                email_start().without("connection"),
+                error(
+                    400,
+                    "bad.connection",
+                    "Missing required property: connection",
+                ),
+            ),
+            (
+                "an unknown connection",
+                email_start().with(json!({"connection": "carrier-pigeon"})),
+                error(400, "bad.connection", "Connection does not exist"),
+            ),
+            (
+                "a connection the client does not have",
+                sms_start("+15555550100").with(json!({"client_id": "email-only-app"})),
+                error(400, "bad.connection", "Connection is disabled"),
+            ),
+            (
+                "sms without phone_number",
+                sms_start("+15555550100").without("phone_number"),
+                error(
+                    400,
+                    "bad.phone_number",
+                    "Missing required property: phone_number",
+                ),
+            ),
+            (
+                "no plus",
+                sms_start("5555550100"),
+                error(400, "bad.phone_number", pattern),
+            ),
+            (
+                "spaces",
+                sms_start("+1 555 555 0100"),
+                error(400, "bad.phone_number", pattern),
+            ),
+            (
+                "sixteen digits",
+                sms_start("+1234567890123456"),
+                error(400, "bad.phone_number", pattern),
+            ),
+            (
+                "email without email",
+                email_start().without("email"),
+                error(400, "bad.email", "Missing required property: email"),
+            ),
+            (
+                "a malformed email",
+                email_start().with(json!({"email": "not-an-address"})),
+                error(
+                    400,
+                    "bad.email",
+                    "Object didn't pass validation for format email: not-an-address",
+                ),
+            ),
+            (
+                "authParams a string",
+                email_start().with(json!({"authParams": "x"})),
+                error(
+                    400,
+                    "bad.authParams",
+                    "error in authParams - invalid type: string (expected object)",
+                ),
+            ),
+            (
+                "authParams an array",
+                email_start().with(json!({"authParams": [1]})),
+                error(
+                    400,
+                    "bad.authParams",
+                    "error in authParams - invalid type: array (expected object)",
+                ),
+            ),
+            (
+                "authParams a number",
+                email_start().with(json!({"authParams": 3})),
+                error(
+                    400,
+                    "bad.authParams",
+                    "error in authParams - invalid type: integer (expected object)",
+                ),
+            ),
+            (
+                "an unknown send",
+                email_start().with(json!({"send": "pigeon"})),
+                error(400, "bad.send", "No enum match for: \"pigeon\""),
+            ),
+            (
+                "an email of the wrong type",
+                email_start().with(json!({"email": 5})),
+                error(
+                    400,
+                    "bad.email",
+                    "Expected type string but found type integer",
+                ),
+            ),
+            (
+                "a null client_id",
+                post(START, json!({"client_id": null})),
+                error(
+                    400,
+                    "bad.client_id",
+                    "Expected type string but found type null",
+                ),
+            ),
+        ])
+        .await;
 }
 
 #[tokio::test]
-async fn empty_body_is_missing_client_id() {
-    let mock = Mock::new();
-    mock.post_raw(START, None, "").await.assert_error(
-        400,
-        "bad.client_id",
-        "Missing required property: client_id",
-    );
-}
-
-#[tokio::test]
-async fn unknown_property_is_not_allowed() {
-    let mock = Mock::new();
-    let mut body = email_start();
-    body["colour"] = json!("red");
-    mock.post_json(START, body).await.assert_error(
-        400,
-        "bad.request",
-        "the following properties are not allowed: colour",
-    );
-}
-
-#[tokio::test]
-async fn unknown_client_is_bad_client_id() {
-    let mock = Mock::new();
-    let mut body = email_start();
-    body["client_id"] = json!("nobody");
-    mock.post_json(START, body)
-        .await
-        .assert_error(400, "bad.client_id", "Unknown client: nobody");
-}
-
-#[tokio::test]
-async fn confidential_client_without_secret_needs_client_authentication() {
-    let mock = Mock::new();
-    let mut body = email_start();
-    body["client_id"] = json!("regular-web-app");
-    mock.post_json(START, body).await.assert_error(
-        403,
-        "unauthorized_client",
-        "Client authentication is required",
-    );
-}
-
-#[tokio::test]
-async fn confidential_client_with_a_wrong_secret_is_invalid_client() {
-    let mock = Mock::new();
-    let mut body = email_start();
-    body["client_id"] = json!("regular-web-app");
-    body["client_secret"] = json!("guess");
-    mock.post_json(START, body).await.assert_error(
-        401,
-        "invalid_client",
-        "Invalid client credentials",
-    );
-}
-
-#[tokio::test]
-async fn missing_connection_is_bad_connection() {
-    let mock = Mock::new();
-    mock.post_json(
-        START,
-        json!({"client_id": "native-app", "email": "a@example.com"}),
-    )
-    .await
-    .assert_error(
-        400,
-        "bad.connection",
-        "Missing required property: connection",
-    );
-}
-
-#[tokio::test]
-async fn unknown_connection_does_not_exist() {
-    let mock = Mock::new();
-    let mut body = email_start();
-    body["connection"] = json!("carrier-pigeon");
-    mock.post_json(START, body).await.assert_error(
-        400,
-        "bad.connection",
-        "Connection does not exist",
-    );
-}
-
-#[tokio::test]
-async fn connection_not_enabled_for_the_client_is_disabled() {
-    let mock = Mock::new();
-    mock.post_json(
-        START,
-        json!({"client_id": "email-only-app", "connection": "sms", "phone_number": "+15555550100"}),
-    )
-    .await
-    .assert_error(400, "bad.connection", "Connection is disabled");
-}
-
-#[tokio::test]
-async fn sms_without_phone_number_is_bad_phone_number() {
-    let mock = Mock::new();
-    mock.post_json(
-        START,
-        json!({"client_id": "native-app", "connection": "sms"}),
-    )
-    .await
-    .assert_error(
-        400,
-        "bad.phone_number",
-        "Missing required property: phone_number",
-    );
-}
-
-#[tokio::test]
-async fn phone_number_not_in_e164_does_not_match_the_pattern() {
-    let mock = Mock::new();
-    for phone in ["5555550100", "+1 555 555 0100", "+1234567890123456"] {
-        mock.post_json(
-            START,
-            json!({"client_id": "native-app", "connection": "sms", "phone_number": phone}),
-        )
-        .await
-        .assert_error(
-            400,
-            "bad.phone_number",
-            r"String does not match pattern: ^\+[0-9]{1,15}$",
-        );
-    }
-}
-
-#[tokio::test]
-async fn email_connection_without_email_is_bad_email() {
-    let mock = Mock::new();
-    mock.post_json(
-        START,
-        json!({"client_id": "native-app", "connection": "email"}),
-    )
-    .await
-    .assert_error(400, "bad.email", "Missing required property: email");
-}
-
-#[tokio::test]
-async fn malformed_email_is_bad_email() {
-    let mock = Mock::new();
-    let mut body = email_start();
-    body["email"] = json!("not-an-address");
-    mock.post_json(START, body).await.assert_error(
-        400,
-        "bad.email",
-        "Object didn't pass validation for format email: not-an-address",
-    );
-}
-
-#[tokio::test]
-async fn auth_params_that_is_not_an_object_is_bad_auth_params() {
-    let mock = Mock::new();
-    for (value, type_name) in [
-        (json!("x"), "string"),
-        (json!([1]), "array"),
-        (json!(3), "integer"),
-    ] {
-        let mut body = email_start();
-        body["authParams"] = value;
-        mock.post_json(START, body).await.assert_error(
-            400,
-            "bad.authParams",
-            &format!("error in authParams - invalid type: {type_name} (expected object)"),
-        );
-    }
-}
-
-#[tokio::test]
-async fn unknown_send_value_is_bad_send() {
-    let mock = Mock::new();
-    let mut body = email_start();
-    body["send"] = json!("pigeon");
-    mock.post_json(START, body).await.assert_error(
-        400,
-        "bad.send",
-        "No enum match for: \"pigeon\"",
-    );
-}
-
-#[tokio::test]
-async fn a_field_of_the_wrong_type_is_a_400_not_a_crash() {
-    let mock = Mock::new();
-    let mut body = email_start();
-    body["email"] = json!(5);
-    mock.post_json(START, body).await.assert_error(
-        400,
-        "bad.email",
-        "Expected type string but found type integer",
-    );
-    mock.post_json(START, json!({"client_id": null}))
-        .await
-        .assert_error(
-            400,
-            "bad.client_id",
-            "Expected type string but found type null",
-        );
+async fn broken_start_bodies_are_json_errors() {
+    let oversized = format!("{{\"client_id\":\"{}\"}}", "x".repeat(70 * 1024));
+    Mock::new()
+        .check([
+            (
+                "malformed JSON",
+                post_raw(START, Some("application/json"), "{\"client_id\":"),
+                error(400, "bad.request", "Invalid JSON body"),
+            ),
+            (
+                "a JSON array",
+                post_raw(START, Some("application/json"), "[]"),
+                error(400, "bad.request", "Request body must be a JSON object"),
+            ),
+            (
+                "an unsupported content type",
+                post_raw(START, Some("text/plain"), "client_id=native-app"),
+                error(415, "bad.request", "Unsupported content type: text/plain"),
+            ),
+            (
+                "an oversized body",
+                post_raw(START, Some("application/json"), oversized),
+                error(
+                    413,
+                    "bad.request",
+                    "Request body is larger than 65536 bytes",
+                ),
+            ),
+        ])
+        .await;
 }
 
 #[tokio::test]
 async fn disabled_signup_refuses_unknown_identifiers_but_serves_known_users() {
     let yaml = "clients:\n  - {client_id: c, name: C, role: native, app_type: native, connections: [email]}\nconnections:\n  - {name: email, strategy: email, disable_signup: true}\nusers:\n  - {user_id: 'email|65c4bca2b6c3ddf424cef5d5', connection: email, email: known@example.com}\n";
     let mock = Mock::with_tenant(Tenant::from_yaml_str(yaml, Path::new("t.yaml")).unwrap());
-    mock.post_json(
-        START,
-        json!({"client_id": "c", "connection": "email", "email": "new@example.com", "send": "code"}),
-    )
-    .await
-    .assert_error(403, "access_denied", "Signups are not allowed for this connection");
-    let code = mock.email_code("c", "Known@Example.com").await;
-    assert_eq!(code.len(), 6);
-}
-
-// ---- broken bodies ------------------------------------------------------------------------------
-
-#[tokio::test]
-async fn malformed_json_is_a_json_400() {
-    let mock = Mock::new();
-    mock.post_raw(START, Some("application/json"), "{\"client_id\":")
-        .await
-        .assert_error(400, "bad.request", "Invalid JSON body");
-}
-
-#[tokio::test]
-async fn a_json_array_body_is_a_json_400() {
-    let mock = Mock::new();
-    mock.post_raw(START, Some("application/json"), "[]")
-        .await
-        .assert_error(400, "bad.request", "Request body must be a JSON object");
-}
-
-#[tokio::test]
-async fn an_unsupported_content_type_is_a_json_415() {
-    let mock = Mock::new();
-    mock.post_raw(START, Some("text/plain"), "client_id=native-app")
-        .await
-        .assert_error(415, "bad.request", "Unsupported content type: text/plain");
-}
-
-#[tokio::test]
-async fn an_oversized_body_is_a_json_413() {
-    let mock = Mock::new();
-    let body = format!("{{\"client_id\":\"{}\"}}", "x".repeat(70 * 1024));
-    mock.post_raw(START, Some("application/json"), body)
-        .await
-        .assert_error(
-            413,
-            "bad.request",
-            "Request body is larger than 65536 bytes",
-        );
+    let start = |email: &str| {
+        post(
+            START,
+            json!({"client_id": "c", "connection": "email", "email": email, "send": "code"}),
+        )
+    };
+    mock.check([
+        (
+            "a new address",
+            start("new@example.com"),
+            error(
+                403,
+                "access_denied",
+                "Signups are not allowed for this connection",
+            ),
+        ),
+        (
+            "a known user, in any case",
+            start("Known@Example.com"),
+            status(200),
+        ),
+    ])
+    .await;
 }
 
 #[tokio::test]
 async fn null_optional_properties_count_as_absent() {
     let mock = Mock::new();
     // auth0-python sends omitted fields as JSON null.
-    let reply = mock
-        .post_json(
-            START,
-            json!({"client_id": "native-app", "connection": "email", "email": "null@example.com",
-                   "send": null, "authParams": null, "client_secret": null,
-                   "client_assertion": null, "client_assertion_type": null}),
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
+    let nulls = json!({"client_id": "native-app", "connection": "email", "email": "null@example.com",
+                       "send": null, "authParams": null, "client_secret": null,
+                       "client_assertion": null, "client_assertion_type": null});
+    mock.check([
+        ("optional properties null", post(START, nulls), status(200)),
+        (
+            "a required property null",
+            post(
+                START,
+                json!({"client_id": "native-app", "connection": null, "email": "null@example.com"}),
+            ),
+            error(
+                400,
+                "bad.connection",
+                "Expected type string but found type null",
+            ),
+        ),
+    ])
+    .await;
     // No `send` means a link for e-mail, as without the property.
     let message = mock.state.outbox().latest("null@example.com").unwrap();
     assert!(message.link.is_some(), "{message:?}");
-    // Required properties still must be strings.
-    mock.post_json(
-        START,
-        json!({"client_id": "native-app", "connection": null, "email": "null@example.com"}),
-    )
-    .await
-    .assert_error(
-        400,
-        "bad.connection",
-        "Expected type string but found type null",
-    );
+}
+
+// ---- under contention ---------------------------------------------------------------------------
+
+/// Two hundred parallel starts for one address, fifty rounds: the outbox's newest message must
+/// carry the code the store accepts. Before issuing and recording were one step, about one round
+/// in eight (eight worker threads on two cores) left an older, already replaced code in the
+/// outbox. Eight threads on purpose: more threads than cores get preempted between steps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+async fn the_outbox_keeps_the_newest_code_under_parallel_starts() {
+    for round in 0..50 {
+        let mock = Arc::new(Mock::new());
+        let email = format!("contended-{round}@example.com");
+        let mut starts = tokio::task::JoinSet::new();
+        for _ in 0..200 {
+            let (mock, email) = (Arc::clone(&mock), email.clone());
+            starts.spawn(async move {
+                let start = email_start().with(json!({"email": email}));
+                mock.call(start).await.status
+            });
+        }
+        while let Some(status) = starts.join_next().await {
+            assert_eq!(status.unwrap(), 200);
+        }
+        let code = mock.last_code(&email);
+        let reply = mock.otp_grant("email", &email, &code, json!({})).await;
+        assert_eq!(
+            reply.status, 200,
+            "round {round}: the outbox kept a replaced code: {}",
+            reply.text
+        );
+    }
 }

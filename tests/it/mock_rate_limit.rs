@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::support::{Mock, Reply};
+use crate::support::{Mock, Reply, error, get, post};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
@@ -66,7 +66,10 @@ async fn an_exhausted_burst_answers_429_with_headers_and_the_exact_body() {
     let before = unix_now();
     for remaining in [2, 1, 0] {
         let reply = mock
-            .post_json("/passwordless/start", start_body("limited@example.com"))
+            .call(post(
+                "/passwordless/start",
+                start_body("limited@example.com"),
+            ))
             .await;
         assert_eq!(reply.status, 200, "{}", reply.text);
         assert_eq!(header_number(&reply, "x-ratelimit-limit"), 3);
@@ -82,9 +85,12 @@ async fn an_exhausted_burst_answers_429_with_headers_and_the_exact_body() {
     let sent = mock.state.outbox().sent_total();
 
     let reply = mock
-        .post_json("/passwordless/start", start_body("limited@example.com"))
+        .call(post(
+            "/passwordless/start",
+            start_body("limited@example.com"),
+        ))
         .await;
-    reply.assert_error(429, "too_many_requests", TOO_MANY);
+    reply.expect(error(429, "too_many_requests", TOO_MANY));
     assert_eq!(
         reply.json,
         json!({"error": "too_many_requests", "error_description": TOO_MANY})
@@ -102,13 +108,13 @@ async fn oauth_token_is_limited_before_its_parameters_are_read() {
     let mock = Mock::with_tenant(tenant(
         "rate_limits:\n  endpoints:\n    /oauth/token: { burst: 1, per_second: 0.001, key: any }\n",
     ));
-    let first = mock.post_json("/oauth/token", json!({})).await;
-    first.assert_error(400, "invalid_request", "missing client_id parameter");
+    let first = mock.call(post("/oauth/token", json!({}))).await;
+    first.expect(error(400, "invalid_request", "missing client_id parameter"));
     assert_eq!(header_number(&first, "x-ratelimit-remaining"), 0);
-    let second = mock.post_json("/oauth/token", json!({})).await;
-    second.assert_error(429, "too_many_requests", TOO_MANY);
+    let second = mock.call(post("/oauth/token", json!({}))).await;
+    second.expect(error(429, "too_many_requests", TOO_MANY));
     // Other endpoints are not limited and carry no rate-limit headers.
-    let jwks = mock.get(JWKS).await;
+    let jwks = mock.call(get(JWKS)).await;
     assert_eq!(jwks.status, 200);
     assert_eq!(header(&jwks, "x-ratelimit-limit"), None);
 }
@@ -121,7 +127,7 @@ async fn a_scaled_bucket_refills_in_milliseconds_and_says_when_in_retry_after() 
     )));
     let mut limited = None;
     for _ in 0..1000 {
-        let reply = mock.get(JWKS).await;
+        let reply = mock.call(get(JWKS)).await;
         if reply.status == 429 {
             limited = Some(reply);
             break;
@@ -136,7 +142,7 @@ async fn a_scaled_bucket_refills_in_milliseconds_and_says_when_in_retry_after() 
 
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let reply = mock.get(JWKS).await;
+        let reply = mock.call(get(JWKS)).await;
         if reply.status == 200 {
             assert_eq!(header_number(&reply, "x-ratelimit-remaining"), 0);
             assert_eq!(header(&reply, "retry-after"), None);
@@ -212,7 +218,7 @@ async fn the_control_api_is_never_limited_nor_delayed() {
     ));
     tokio::time::timeout(Duration::from_secs(60), async {
         for _ in 0..5 {
-            let reply = mock.get("/__mock/clock").await;
+            let reply = mock.call(get("/__mock/clock")).await;
             assert_eq!(reply.status, 200, "{}", reply.text);
             assert_eq!(header(&reply, "x-ratelimit-limit"), None);
         }
@@ -241,7 +247,7 @@ async fn latency_delays_every_auth0_response() {
     let mock = Mock::with_tenant(tenant("latency_ms: 150\n"));
     for path in [JWKS, "/no/such/route"] {
         let started = Instant::now();
-        let reply = mock.get(path).await;
+        let reply = mock.call(get(path)).await;
         assert!(
             started.elapsed() >= Duration::from_millis(150),
             "{path} answered {} after {:?}",
@@ -256,7 +262,7 @@ async fn without_rate_limits_nothing_is_limited_and_no_header_is_added() {
     let mock = Mock::new();
     for _ in 0..60 {
         let reply = mock
-            .post_json("/passwordless/start", start_body("free@example.com"))
+            .call(post("/passwordless/start", start_body("free@example.com")))
             .await;
         assert_eq!(reply.status, 200, "{}", reply.text);
         assert_eq!(header(&reply, "x-ratelimit-limit"), None);
@@ -265,20 +271,23 @@ async fn without_rate_limits_nothing_is_limited_and_no_header_is_added() {
 
 #[test]
 fn the_fixture_rate_limits_section_is_checked_with_its_location() {
-    let message = Tenant::from_yaml_str(
+    let error = Tenant::from_yaml_str(
         &format!(
             "{BUILTIN_YAML}\nrate_limits:\n  endpoints:\n    /oauth/token: {{ burst: 30, per_second: 30, per_hour: 30 }}\n"
         ),
         Path::new("t.yaml"),
     )
-    .unwrap_err()
-    .to_string();
+    .unwrap_err();
+    let diagnostic = &error.diagnostics()[0];
     let line = BUILTIN_YAML.lines().count() + 4;
-    assert!(
-        message.starts_with(&format!(
-            "invalid tenant file `t.yaml:{line}:5`: rate-limited endpoint `/oauth/token` needs exactly one of `per_second`, `per_minute`, `per_hour`"
-        )),
-        "{message}"
+    assert_eq!(
+        format!(
+            "{}:{}: {}",
+            diagnostic.file, diagnostic.span, diagnostic.message
+        ),
+        format!(
+            "t.yaml:{line}:5: rate-limited endpoint `/oauth/token` needs exactly one of `per_second`, `per_minute`, `per_hour`"
+        )
     );
     let message = Tenant::from_yaml_str(
         &format!(

@@ -210,11 +210,8 @@ async fn serve_uses_the_public_url_as_issuer_and_stops_on_its_shutdown_signal() 
     let listen = free_port();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let opts = ServeOptions {
-        listen,
         public_url: Some("https://mock.example.test/".to_owned()),
-        tenant: Tenant::builtin(),
-        tls: None,
-        smtp: None,
+        ..ServeOptions::new(listen, Tenant::builtin())
     };
     let server = tokio::spawn(serve_with_shutdown(opts, async {
         let _ = stopped.await;
@@ -242,14 +239,11 @@ async fn serve_speaks_https_with_the_given_certificate() {
     let listen = free_port();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let opts = ServeOptions {
-        listen,
-        public_url: None,
-        tenant: Tenant::builtin(),
         tls: Some(TlsFiles {
             cert: fixture("cert.pem"),
             key: fixture("key.pem"),
         }),
-        smtp: None,
+        ..ServeOptions::new(listen, Tenant::builtin())
     };
     let server = tokio::spawn(serve_with_shutdown(opts, async {
         let _ = stopped.await;
@@ -280,14 +274,11 @@ async fn serve_speaks_https_with_the_given_certificate() {
 #[tokio::test(flavor = "current_thread")]
 async fn a_missing_certificate_file_is_named_in_the_error() {
     let opts = ServeOptions {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        public_url: None,
-        tenant: Tenant::builtin(),
         tls: Some(TlsFiles {
             cert: PathBuf::from("/nonexistent/cert.pem"),
             key: fixture("key.pem"),
         }),
-        smtp: None,
+        ..ServeOptions::new("127.0.0.1:0".parse().unwrap(), Tenant::builtin())
     };
     let error = serve_with_shutdown(opts, async {}).await.unwrap_err();
     assert!(
@@ -311,14 +302,11 @@ async fn a_missing_certificate_file_is_named_in_the_error() {
 #[tokio::test(flavor = "current_thread")]
 async fn a_certificate_that_is_not_pem_is_an_invalid_tls_config() {
     let opts = ServeOptions {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        public_url: None,
-        tenant: Tenant::builtin(),
         tls: Some(TlsFiles {
             cert: fixture("README.md"),
             key: fixture("key.pem"),
         }),
-        smtp: None,
+        ..ServeOptions::new("127.0.0.1:0".parse().unwrap(), Tenant::builtin())
     };
     let error = serve_with_shutdown(opts, async {}).await.unwrap_err();
     assert!(matches!(error, MockError::TlsConfig { .. }), "{error:?}");
@@ -331,11 +319,8 @@ async fn a_certificate_that_is_not_pem_is_an_invalid_tls_config() {
 #[tokio::test(flavor = "current_thread")]
 async fn a_bad_public_url_is_rejected_before_serving() {
     let opts = ServeOptions {
-        listen: "127.0.0.1:0".parse().unwrap(),
         public_url: Some("mock.example.test".to_owned()),
-        tenant: Tenant::builtin(),
-        tls: None,
-        smtp: None,
+        ..ServeOptions::new("127.0.0.1:0".parse().unwrap(), Tenant::builtin())
     };
     let error = serve_with_shutdown(opts, async {}).await.unwrap_err();
     assert!(
@@ -350,13 +335,7 @@ async fn a_bad_public_url_is_rejected_before_serving() {
 async fn a_taken_listen_address_is_a_bind_error() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let listen = taken.local_addr().unwrap();
-    let opts = ServeOptions {
-        listen,
-        public_url: None,
-        tenant: Tenant::builtin(),
-        tls: None,
-        smtp: None,
-    };
+    let opts = ServeOptions::new(listen, Tenant::builtin());
     let error = serve_with_shutdown(opts, async {}).await.unwrap_err();
     assert!(
         error

@@ -11,9 +11,10 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::support::Mock;
+use crate::support::{Mock, get, post, status};
 use passwordless_conformance::mock::{
-    DEFAULT_SMTP_FROM, MockServer, ServeOptions, SmtpSettings, SmtpTls, Tenant, serve_with_shutdown,
+    DEFAULT_SMTP_FROM, EventSink, MockEvent, MockServer, ServeOptions, SmtpSettings, SmtpTls,
+    Tenant, serve_with_shutdown,
 };
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -254,24 +255,39 @@ async fn an_mfa_email_challenge_is_delivered_over_smtp() {
 }
 
 #[tokio::test]
-async fn a_failed_delivery_still_answers_200_and_is_recorded_on_the_message() {
+async fn a_failed_delivery_still_answers_200_and_is_noted_on_the_message_and_as_an_event() {
     // A port nobody listens on: bind one, then let it go.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap();
-    let mock = Mock::with_tenant(tenant_with_smtp(Some(closed.to_string().parse().unwrap())));
-    let reply = mock
-        .post_json(
-            "/passwordless/start",
-            json!({"client_id": "native-app", "connection": "email", "email": EMAIL, "send": "code"}),
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
-    let message = mock.get(&format!("/__mock/outbox?to={EMAIL}")).await;
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = {
+        let events = Arc::clone(&events);
+        EventSink::new(move |event| events.lock().unwrap().push(event.clone()))
+    };
+    let tenant = tenant_with_smtp(Some(closed.to_string().parse().unwrap()));
+    let mock = Mock::with_events(tenant, sink);
+    mock.call(post(
+        "/passwordless/start",
+        json!({"client_id": "native-app", "connection": "email", "email": EMAIL, "send": "code"}),
+    ))
+    .await
+    .expect(status(200));
+    let message = mock.call(get(format!("/__mock/outbox?to={EMAIL}"))).await;
     let error = message.json["smtp_error"].as_str().unwrap();
     assert!(!error.is_empty());
     assert!(message.json["code"].as_str().is_some());
+    // The library printed nothing: the reason went to the event sink.
+    let events = events.lock().unwrap().clone();
+    assert_eq!(
+        events,
+        [MockEvent::SmtpDeliveryFailed {
+            to: EMAIL.to_owned(),
+            server: closed.to_string(),
+            reason: error.to_owned(),
+        }]
+    );
 }
 
 #[tokio::test]
@@ -282,13 +298,13 @@ async fn serve_options_smtp_replaces_the_fixture_setting() {
         .local_addr()
         .unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    // The fixture points elsewhere; the option wins.
     let opts = ServeOptions {
-        listen,
-        public_url: None,
-        // The fixture points elsewhere; the option wins.
-        tenant: tenant_with_smtp(Some("192.0.2.1:25".parse().unwrap())),
-        tls: None,
         smtp: Some(sink.settings()),
+        ..ServeOptions::new(
+            listen,
+            tenant_with_smtp(Some("192.0.2.1:25".parse().unwrap())),
+        )
     };
     let server = tokio::spawn(serve_with_shutdown(opts, async {
         let _ = stopped.await;
@@ -345,15 +361,22 @@ fn the_fixture_smtp_section_has_defaults_and_is_checked() {
     .unwrap();
     assert_eq!(tenant.smtp.unwrap().tls, SmtpTls::Starttls);
 
-    let message = Tenant::from_yaml_str(
+    let error = Tenant::from_yaml_str(
         &format!("{base}smtp:\n  host: 127.0.0.1\n  port: 1025\n  from: not a mailbox\n"),
         Path::new("t.yaml"),
     )
-    .unwrap_err()
-    .to_string();
+    .unwrap_err();
+    let diagnostic = &error.diagnostics()[0];
+    assert_eq!(diagnostic.span.to_string(), "6:9");
     assert!(
-        message.starts_with("invalid tenant file `t.yaml:6:9`: `smtp.from` `not a mailbox`"),
-        "{message}"
+        diagnostic
+            .message
+            .starts_with("`smtp.from` `not a mailbox` is not a mailbox"),
+        "{error}"
+    );
+    assert_eq!(
+        diagnostic.hint.as_deref(),
+        Some("write `Name <address@example.test>` or a bare address")
     );
     let message = Tenant::from_yaml_str(
         &format!("{base}smtp:\n  host: 127.0.0.1\n"),

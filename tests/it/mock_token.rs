@@ -1,22 +1,19 @@
 //! `POST /oauth/token` of the mock tenant: the passwordless OTP grant and its errors, in-process.
 
-#![allow(
-    clippy::unwrap_used,
-    reason = "a test crate: a panic is a failed test, and clippy only exempts #[test] functions themselves"
-)]
-
 use crate::support::{
-    CONFIDENTIAL_SECRET, Mock, PASSWORDLESS_OTP, PUBLIC_URL, query_param, verify_with_jwks,
-    wrong_code,
+    CONFIDENTIAL_SECRET, Mock, PASSWORDLESS_OTP, PUBLIC_URL, error, get, otp_grant, post,
+    post_form, post_raw, query_param, status, verify_with_jwks, wrong_code,
 };
 use serde_json::{Value, json};
 
 const TOKEN: &str = "/oauth/token";
 const EMAIL: &str = "qa+token@example.com";
 const PHONE: &str = "+15555550142";
+const WRONG_EMAIL_OR_CODE: &str = "Wrong email or verification code.";
+const EXHAUSTED: &str = "You've reached the maximum number of attempts. Please try to login again.";
 
 async fn jwks(mock: &Mock) -> Value {
-    mock.get("/.well-known/jwks.json").await.json
+    mock.call(get("/.well-known/jwks.json")).await.json
 }
 
 // ---- success (§3.2) -----------------------------------------------------------------------------
@@ -33,12 +30,14 @@ async fn email_code_yields_access_and_id_token() {
             json!({"scope": "openid email", "nonce": "n-1"}),
         )
         .await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
-    assert_eq!(reply.json["token_type"], "Bearer");
-    assert_eq!(reply.json["expires_in"], 86400);
-    assert_eq!(reply.json["scope"], "openid email");
+    reply.expect(
+        status(200)
+            .json("/token_type", "Bearer")
+            .json("/expires_in", 86400)
+            .json("/scope", "openid email")
+            .header("cache-control", "no-store"),
+    );
     assert!(reply.json.get("refresh_token").is_none());
-    assert_eq!(reply.headers["cache-control"], "no-store");
 
     let jwks = jwks(&mock).await;
     let id = verify_with_jwks(reply.json["id_token"].as_str().unwrap(), &jwks);
@@ -64,7 +63,7 @@ async fn no_openid_scope_means_no_id_token() {
     let mock = Mock::new();
     let code = mock.email_code("native-app", EMAIL).await;
     let reply = mock.otp_grant("email", EMAIL, &code, json!({})).await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply.expect(status(200));
     assert!(reply.json.get("id_token").is_none());
     assert!(reply.json["access_token"].is_string());
 }
@@ -76,7 +75,7 @@ async fn sms_code_yields_an_sms_user_with_phone_claims() {
     let reply = mock
         .otp_grant("sms", PHONE, &code, json!({"scope": "openid phone"}))
         .await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply.expect(status(200));
     let id = verify_with_jwks(reply.json["id_token"].as_str().unwrap(), &jwks(&mock).await);
     assert!(id["sub"].as_str().unwrap().starts_with("sms|"));
     assert_eq!(id["phone_number"], PHONE);
@@ -95,7 +94,7 @@ async fn audience_puts_the_api_and_userinfo_into_aud() {
             json!({"scope": "openid", "audience": "https://api.example.com/"}),
         )
         .await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply.expect(status(200));
     let access = verify_with_jwks(
         reply.json["access_token"].as_str().unwrap(),
         &jwks(&mock).await,
@@ -118,19 +117,36 @@ async fn offline_access_yields_a_refresh_token_that_refreshes() {
             json!({"scope": "openid offline_access", "audience": "https://api.example.com/"}),
         )
         .await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply.expect(status(200).json("/scope", "openid offline_access"));
     let refresh_token = reply.json["refresh_token"].as_str().unwrap();
-    assert_eq!(reply.json["scope"], "openid offline_access");
-
-    let refreshed = mock
-        .post_json(
+    let refresh = |token: &str| {
+        post(
             TOKEN,
-            json!({"grant_type": "refresh_token", "client_id": "native-app", "refresh_token": refresh_token}),
+            json!({"grant_type": "refresh_token", "client_id": "native-app", "refresh_token": token}),
         )
-        .await;
-    assert_eq!(refreshed.status, 200, "{}", refreshed.text);
+    };
+    let refreshed = mock.call(refresh(refresh_token)).await;
+    refreshed.expect(status(200));
     assert!(refreshed.json["access_token"].is_string());
     assert!(refreshed.json["id_token"].is_string());
+    mock.check([
+        (
+            "the same token again: refresh tokens are reusable",
+            refresh(refresh_token),
+            status(200),
+        ),
+        (
+            "an unknown refresh token",
+            refresh("v1.nope"),
+            error(403, "invalid_grant", "Unknown or invalid refresh token."),
+        ),
+        (
+            "the token of another client",
+            refresh(refresh_token).with(json!({"client_id": "no-passwordless-app"})),
+            error(403, "invalid_grant", "Unknown or invalid refresh token."),
+        ),
+    ])
+    .await;
 }
 
 #[tokio::test]
@@ -145,20 +161,8 @@ async fn offline_access_for_an_api_without_it_is_dropped() {
             json!({"scope": "openid offline_access", "audience": "https://no-offline.example.com/"}),
         )
         .await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply.expect(status(200).json("/scope", "openid"));
     assert!(reply.json.get("refresh_token").is_none());
-    assert_eq!(reply.json["scope"], "openid");
-}
-
-#[tokio::test]
-async fn an_unknown_refresh_token_is_invalid_grant() {
-    let mock = Mock::new();
-    mock.post_json(
-        TOKEN,
-        json!({"grant_type": "refresh_token", "client_id": "native-app", "refresh_token": "v1.nope"}),
-    )
-    .await
-    .assert_error(403, "invalid_grant", "Unknown or invalid refresh token.");
 }
 
 #[tokio::test]
@@ -179,258 +183,275 @@ async fn the_second_login_reuses_the_user_created_by_the_first() {
 #[tokio::test]
 async fn a_seeded_user_logs_in_with_its_fixture_id() {
     let mock = Mock::new();
-    let code = mock
-        .email_code("native-app", "existing-user@example.com")
-        .await;
+    let email = "existing-user@example.com";
+    let code = mock.email_code("native-app", email).await;
     let reply = mock
-        .otp_grant(
-            "email",
-            "existing-user@example.com",
-            &code,
-            json!({"scope": "openid"}),
-        )
+        .otp_grant("email", email, &code, json!({"scope": "openid"}))
         .await;
     let id = verify_with_jwks(reply.json["id_token"].as_str().unwrap(), &jwks(&mock).await);
     assert_eq!(id["sub"], "email|65c4bca2b6c3ddf424cef5d5");
 }
 
 #[tokio::test]
-async fn form_encoded_token_request_is_accepted() {
+async fn clients_send_forms_and_confidential_clients_their_secret_in_the_body_or_basic() {
     let mock = Mock::new();
-    let code = mock.email_code("native-app", EMAIL).await;
-    let reply = mock
-        .post_form(
-            TOKEN,
-            &[
-                ("grant_type", PASSWORDLESS_OTP),
-                ("client_id", "native-app"),
-                ("realm", "email"),
-                ("username", EMAIL),
-                ("otp", &code),
-            ],
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
-}
-
-#[tokio::test]
-async fn confidential_client_authenticates_with_body_secret_or_basic() {
-    let mock = Mock::new();
-    let code = mock.email_code("regular-web-app", EMAIL).await;
-    let reply = mock
-        .post_json(
-            TOKEN,
-            json!({"grant_type": PASSWORDLESS_OTP, "client_id": "regular-web-app", "client_secret": CONFIDENTIAL_SECRET,
-                   "realm": "email", "username": EMAIL, "otp": code}),
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
-
-    let code = mock.email_code("regular-web-app", EMAIL).await;
-    let basic = base64::Engine::encode(
-        &base64::engine::general_purpose::STANDARD,
-        format!("regular-web-app:{CONFIDENTIAL_SECRET}"),
+    let form_code = mock.email_code("native-app", EMAIL).await;
+    let form = post_form(
+        TOKEN,
+        &[
+            ("grant_type", PASSWORDLESS_OTP),
+            ("client_id", "native-app"),
+            ("realm", "email"),
+            ("username", EMAIL),
+            ("otp", &form_code),
+        ],
     );
-    let request = axum::http::Request::post(TOKEN)
-        .header("content-type", "application/json")
-        .header("authorization", format!("Basic {basic}"))
-        .body(axum::body::Body::from(
-            json!({"grant_type": PASSWORDLESS_OTP, "realm": "email", "username": EMAIL, "otp": code})
-                .to_string(),
-        ))
-        .unwrap();
-    let reply = mock.send(request).await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
+    mock.check([("a form body", form, status(200))]).await;
+    let confidential =
+        |code: &str| otp_grant("email", EMAIL, code).with(json!({"client_id": "regular-web-app"}));
+    let code = mock.email_code("regular-web-app", EMAIL).await;
+    mock.check([(
+        "the secret in the body",
+        confidential(&code).with(json!({"client_secret": CONFIDENTIAL_SECRET})),
+        status(200),
+    )])
+    .await;
+    let code = mock.email_code("regular-web-app", EMAIL).await;
+    mock.check([(
+        "the secret as HTTP Basic, no client_id in the body",
+        confidential(&code)
+            .without("client_id")
+            .basic("regular-web-app", CONFIDENTIAL_SECRET),
+        status(200),
+    )])
+    .await;
 }
 
 #[tokio::test]
-async fn a_magic_link_code_exchanges_for_tokens_without_refresh_token() {
+async fn a_magic_link_code_exchanges_once_for_tokens_without_refresh_token() {
     let mock = Mock::new();
-    mock.post_json(
-        "/passwordless/start",
-        json!({"client_id": "native-app", "connection": "email", "email": EMAIL, "send": "link",
-               "authParams": {"redirect_uri": "https://app.example.com/cb", "scope": "openid offline_access"}}),
-    )
+    let code = magic_link_code(&mock, "openid offline_access").await;
+    let exchange = |client_id: &str, redirect_uri: &str| {
+        post(
+            TOKEN,
+            json!({"grant_type": "authorization_code", "client_id": client_id, "code": code,
+                   "redirect_uri": redirect_uri}),
+        )
+    };
+    // A code refused for its redirect_uri or client stays redeemable.
+    mock.check([
+        (
+            "another redirect_uri",
+            exchange("native-app", "https://evil.example.com/cb"),
+            error(403, "invalid_grant", "Invalid redirect_uri"),
+        ),
+        (
+            "another client",
+            exchange("email-only-app", "https://app.example.com/cb"),
+            error(403, "invalid_grant", "Invalid authorization code"),
+        ),
+    ])
     .await;
-    let link = url::Url::parse(&mock.state.outbox().latest(EMAIL).unwrap().link.unwrap()).unwrap();
-    let location = mock
-        .get(&format!("{}?{}", link.path(), link.query().unwrap()))
-        .await
-        .location();
-    let code = query_param(&location, "code").unwrap();
-    let exchange = json!({"grant_type": "authorization_code", "client_id": "native-app", "code": code,
-                          "redirect_uri": "https://app.example.com/cb"});
-    let reply = mock.post_json(TOKEN, exchange.clone()).await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
+    let reply = mock
+        .call(exchange("native-app", "https://app.example.com/cb"))
+        .await;
+    reply.expect(status(200));
     assert!(reply.json["id_token"].is_string());
     assert!(reply.json.get("refresh_token").is_none());
-    mock.post_json(TOKEN, exchange).await.assert_error(
-        403,
-        "invalid_grant",
-        "Invalid authorization code",
+    mock.check([(
+        "the same code again",
+        exchange("native-app", "https://app.example.com/cb"),
+        error(403, "invalid_grant", "Invalid authorization code"),
+    )])
+    .await;
+}
+
+/// Opens a magic link sent with `scope` and returns the authorization code it redirects with.
+async fn magic_link_code(mock: &Mock, scope: &str) -> String {
+    let start = post(
+        "/passwordless/start",
+        json!({"client_id": "native-app", "connection": "email", "email": EMAIL, "send": "link",
+               "authParams": {"redirect_uri": "https://app.example.com/cb", "scope": scope}}),
     );
+    mock.call(start).await.expect(status(200));
+    let link = url::Url::parse(&mock.state.outbox().latest(EMAIL).unwrap().link.unwrap()).unwrap();
+    let opened = mock
+        .call(get(format!("{}?{}", link.path(), link.query().unwrap())))
+        .await;
+    query_param(&opened.location(), "code").unwrap()
 }
 
 // ---- errors (§3.3) ------------------------------------------------------------------------------
 
 #[tokio::test]
-async fn missing_client_id_is_invalid_request() {
-    let mock = Mock::new();
-    mock.post_json(TOKEN, json!({"grant_type": PASSWORDLESS_OTP}))
-        .await
-        .assert_error(400, "invalid_request", "missing client_id parameter");
-}
-
-#[tokio::test]
-async fn missing_grant_type_is_invalid_request() {
-    let mock = Mock::new();
-    mock.post_json(TOKEN, json!({"client_id": "native-app"}))
-        .await
-        .assert_error(400, "invalid_request", "missing grant_type parameter");
-}
-
-#[tokio::test]
-async fn unknown_client_is_invalid_client() {
-    let mock = Mock::new();
-    mock.post_json(
-        TOKEN,
-        json!({"grant_type": PASSWORDLESS_OTP, "client_id": "nobody"}),
-    )
-    .await
-    .assert_error(401, "invalid_client", "Unknown client: nobody");
-}
-
-#[tokio::test]
-async fn confidential_client_without_secret_is_invalid_client() {
-    let mock = Mock::new();
-    mock.post_json(
-        TOKEN,
-        json!({"grant_type": PASSWORDLESS_OTP, "client_id": "regular-web-app"}),
-    )
-    .await
-    .assert_error(401, "invalid_client", "Client authentication is required");
-}
-
-#[tokio::test]
-async fn confidential_client_with_a_wrong_secret_is_invalid_client() {
-    let mock = Mock::new();
-    mock.post_json(
-        TOKEN,
-        json!({"grant_type": PASSWORDLESS_OTP, "client_id": "regular-web-app", "client_secret": "guess"}),
-    )
-    .await
-    .assert_error(401, "invalid_client", "Invalid client credentials");
-}
-
-#[tokio::test]
-async fn grant_not_enabled_for_the_client_is_unauthorized_client_with_error_uri() {
-    let mock = Mock::new();
-    let reply = mock
-        .post_json(
-            TOKEN,
-            json!({"grant_type": PASSWORDLESS_OTP, "client_id": "no-passwordless-app",
-                   "realm": "email", "username": EMAIL, "otp": "123456"}),
-        )
+async fn token_errors_before_any_code_is_looked_at() {
+    let mfa_otp = "http://auth0.com/oauth/grant-type/mfa-otp";
+    Mock::new()
+        .check([
+            (
+                "no client_id",
+                post(TOKEN, json!({"grant_type": PASSWORDLESS_OTP})),
+                error(400, "invalid_request", "missing client_id parameter"),
+            ),
+            (
+                "no grant_type",
+                post(TOKEN, json!({"client_id": "native-app"})),
+                error(400, "invalid_request", "missing grant_type parameter"),
+            ),
+            (
+                "a null grant_type",
+                post(TOKEN, json!({"client_id": "native-app", "grant_type": null})),
+                error(400, "invalid_request", "missing grant_type parameter"),
+            ),
+            (
+                "an unknown client",
+                post(TOKEN, json!({"grant_type": PASSWORDLESS_OTP, "client_id": "nobody"})),
+                error(401, "invalid_client", "Unknown client: nobody"),
+            ),
+            (
+                "a confidential client without its secret",
+                post(TOKEN, json!({"grant_type": PASSWORDLESS_OTP, "client_id": "regular-web-app"})),
+                error(401, "invalid_client", "Client authentication is required"),
+            ),
+            (
+                "a confidential client with a null secret",
+                otp_grant("email", EMAIL, "000000")
+                    .with(json!({"client_id": "regular-web-app", "client_secret": null})),
+                error(401, "invalid_client", "Client authentication is required"),
+            ),
+            (
+                "a confidential client with a wrong secret",
+                post(
+                    TOKEN,
+                    json!({"grant_type": PASSWORDLESS_OTP, "client_id": "regular-web-app", "client_secret": "guess"}),
+                ),
+                error(401, "invalid_client", "Invalid client credentials"),
+            ),
+            (
+                "a grant the client does not have",
+                otp_grant("email", EMAIL, "123456").with(json!({"client_id": "no-passwordless-app"})),
+                error(
+                    403,
+                    "unauthorized_client",
+                    "Grant type 'http://auth0.com/oauth/grant-type/passwordless/otp' not allowed for the client.",
+                )
+                .json("/error_uri", "https://auth0.com/docs/clients/client-grant-types"),
+            ),
+            (
+                "an MFA grant the client does not have",
+                post(TOKEN, json!({"grant_type": mfa_otp, "client_id": "no-passwordless-app"})),
+                error(
+                    403,
+                    "unauthorized_client",
+                    format!("Grant type '{mfa_otp}' not allowed for the client."),
+                ),
+            ),
+            (
+                "an MFA grant without mfa_token",
+                post(TOKEN, json!({"grant_type": mfa_otp, "client_id": "native-app"})),
+                error(400, "invalid_request", "missing mfa_token parameter"),
+            ),
+            (
+                "a grant type Auth0 does not have",
+                post(TOKEN, json!({"grant_type": "magic", "client_id": "native-app"})),
+                error(400, "unsupported_grant_type", "Unsupported grant type: magic"),
+            ),
+            (
+                "no username",
+                otp_grant("email", EMAIL, "123456").without("username"),
+                error(400, "invalid_request", "missing username parameter"),
+            ),
+            (
+                "no otp",
+                otp_grant("email", EMAIL, "123456").without("otp"),
+                error(400, "invalid_request", "missing otp parameter"),
+            ),
+            (
+                "no realm",
+                otp_grant("email", EMAIL, "123456").without("realm"),
+                error(400, "invalid_request", "missing realm parameter"),
+            ),
+            (
+                "a null realm",
+                otp_grant("email", EMAIL, "123456").with(json!({"realm": null})),
+                error(400, "invalid_request", "missing realm parameter"),
+            ),
+            (
+                "an otp that is not a string",
+                otp_grant("email", EMAIL, "x").with(json!({"otp": 123456})),
+                error(400, "invalid_request", "otp must be a string"),
+            ),
+            (
+                "an unknown realm",
+                otp_grant("carrier-pigeon", EMAIL, "123456"),
+                error(400, "invalid_request", "the connection was not found"),
+            ),
+            (
+                "a realm the client does not have",
+                otp_grant("sms", PHONE, "123456").with(json!({"client_id": "email-only-app"})),
+                error(400, "invalid_request", "the connection was disabled"),
+            ),
+            (
+                "a code without a start",
+                otp_grant("email", EMAIL, "123456"),
+                error(403, "invalid_grant", WRONG_EMAIL_OR_CODE),
+            ),
+        ])
         .await;
-    reply.assert_error(
-        403,
-        "unauthorized_client",
-        "Grant type 'http://auth0.com/oauth/grant-type/passwordless/otp' not allowed for the client.",
-    );
-    assert_eq!(
-        reply.json["error_uri"],
-        "https://auth0.com/docs/clients/client-grant-types"
-    );
 }
 
 #[tokio::test]
-async fn an_unknown_grant_type_is_unsupported() {
-    let mock = Mock::new();
-    mock.post_json(
-        TOKEN,
-        json!({"grant_type": "magic", "client_id": "native-app"}),
-    )
-    .await
-    .assert_error(
-        400,
-        "unsupported_grant_type",
-        "Unsupported grant type: magic",
-    );
+async fn broken_token_bodies_are_invalid_request_json() {
+    Mock::new()
+        .check([
+            (
+                "malformed JSON",
+                post_raw(TOKEN, Some("application/json"), "{"),
+                error(400, "invalid_request", "Invalid JSON body"),
+            ),
+            (
+                "an unsupported content type",
+                post_raw(TOKEN, Some("text/xml"), "<a/>"),
+                error(415, "invalid_request", "Unsupported content type: text/xml"),
+            ),
+            (
+                "an oversized body",
+                post_raw(TOKEN, Some("application/json"), "x".repeat(65 * 1024)),
+                error(
+                    413,
+                    "invalid_request",
+                    "Request body is larger than 65536 bytes",
+                ),
+            ),
+        ])
+        .await;
 }
 
 #[tokio::test]
-async fn missing_username_otp_or_realm_is_invalid_request() {
+async fn wrong_codes_are_invalid_grant_with_the_channels_text() {
     let mock = Mock::new();
-    let full = json!({"grant_type": PASSWORDLESS_OTP, "client_id": "native-app",
-                      "realm": "email", "username": EMAIL, "otp": "123456"});
-    for name in ["username", "otp", "realm"] {
-        let mut body = full.clone();
-        body.as_object_mut().unwrap().remove(name);
-        mock.post_json(TOKEN, body).await.assert_error(
-            400,
-            "invalid_request",
-            &format!("missing {name} parameter"),
-        );
-    }
+    let email_code = mock.email_code("native-app", EMAIL).await;
+    let sms_code = mock.sms_code(PHONE).await;
+    mock.check([
+        (
+            "a wrong e-mail code",
+            otp_grant("email", EMAIL, &wrong_code(&email_code)),
+            error(403, "invalid_grant", WRONG_EMAIL_OR_CODE),
+        ),
+        (
+            "a wrong SMS code",
+            otp_grant("sms", PHONE, &wrong_code(&sms_code)),
+            error(
+                403,
+                "invalid_grant",
+                "Wrong phone number or verification code.",
+            ),
+        ),
+    ])
+    .await;
 }
 
-#[tokio::test]
-async fn a_non_string_parameter_is_invalid_request() {
-    let mock = Mock::new();
-    mock.otp_grant("email", EMAIL, "x", json!({"otp": 123456}))
-        .await
-        .assert_error(400, "invalid_request", "otp must be a string");
-}
-
-#[tokio::test]
-async fn unknown_realm_means_the_connection_was_not_found() {
-    let mock = Mock::new();
-    mock.otp_grant("carrier-pigeon", EMAIL, "123456", json!({}))
-        .await
-        .assert_error(400, "invalid_request", "the connection was not found");
-}
-
-#[tokio::test]
-async fn realm_not_enabled_for_the_client_means_the_connection_was_disabled() {
-    let mock = Mock::new();
-    mock.post_json(
-        TOKEN,
-        json!({"grant_type": PASSWORDLESS_OTP, "client_id": "email-only-app",
-               "realm": "sms", "username": PHONE, "otp": "123456"}),
-    )
-    .await
-    .assert_error(400, "invalid_request", "the connection was disabled");
-}
-
-#[tokio::test]
-async fn wrong_email_code_is_invalid_grant() {
-    let mock = Mock::new();
-    let code = mock.email_code("native-app", EMAIL).await;
-    mock.otp_grant("email", EMAIL, &wrong_code(&code), json!({}))
-        .await
-        .assert_error(403, "invalid_grant", "Wrong email or verification code.");
-}
-
-#[tokio::test]
-async fn wrong_sms_code_is_invalid_grant() {
-    let mock = Mock::new();
-    let code = mock.sms_code(PHONE).await;
-    mock.otp_grant("sms", PHONE, &wrong_code(&code), json!({}))
-        .await
-        .assert_error(
-            403,
-            "invalid_grant",
-            "Wrong phone number or verification code.",
-        );
-}
-
-#[tokio::test]
-async fn a_code_without_a_start_is_wrong() {
-    let mock = Mock::new();
-    mock.otp_grant("email", EMAIL, "123456", json!({}))
-        .await
-        .assert_error(403, "invalid_grant", "Wrong email or verification code.");
-}
+// ---- the lives of a code: superseded, used, expired, exhausted, kept ----------------------------
 
 #[tokio::test]
 async fn a_superseded_code_is_rejected_like_a_wrong_one() {
@@ -442,57 +463,50 @@ async fn a_superseded_code_is_rejected_like_a_wrong_one() {
             break code;
         }
     };
-    mock.otp_grant("email", EMAIL, &first, json!({}))
-        .await
-        .assert_error(403, "invalid_grant", "Wrong email or verification code.");
-    assert_eq!(
-        mock.otp_grant("email", EMAIL, &second, json!({}))
-            .await
-            .status,
-        200
-    );
+    mock.check([
+        (
+            "the first code",
+            otp_grant("email", EMAIL, &first),
+            error(403, "invalid_grant", WRONG_EMAIL_OR_CODE),
+        ),
+        (
+            "the second code",
+            otp_grant("email", EMAIL, &second),
+            status(200),
+        ),
+        (
+            "the second code again",
+            otp_grant("email", EMAIL, &second),
+            error(403, "invalid_grant", WRONG_EMAIL_OR_CODE),
+        ),
+    ])
+    .await;
 }
 
 #[tokio::test]
-async fn a_used_code_cannot_be_used_again() {
+async fn a_code_lives_its_connections_lifetime_on_the_mock_clock() {
     let mock = Mock::new();
+    let advance = |seconds: u64| post("/__mock/clock/advance", json!({"seconds": seconds}));
     let code = mock.email_code("native-app", EMAIL).await;
-    assert_eq!(
-        mock.otp_grant("email", EMAIL, &code, json!({}))
-            .await
-            .status,
-        200
-    );
-    mock.otp_grant("email", EMAIL, &code, json!({}))
-        .await
-        .assert_error(403, "invalid_grant", "Wrong email or verification code.");
-}
-
-#[tokio::test]
-async fn expired_code_is_rejected_with_invalid_grant() {
-    let mock = Mock::new();
+    mock.check([
+        ("178 seconds later", advance(178), status(200)),
+        ("still valid", otp_grant("email", EMAIL, &code), status(200)),
+    ])
+    .await;
     let code = mock.email_code("native-app", EMAIL).await;
-    mock.state.clock().advance(180);
-    mock.otp_grant("email", EMAIL, &code, json!({}))
-        .await
-        .assert_error(
-            403,
-            "invalid_grant",
-            "The verification code has expired. Please try to login again.",
-        );
-}
-
-#[tokio::test]
-async fn a_code_is_still_valid_just_before_its_lifetime_ends() {
-    let mock = Mock::new();
-    let code = mock.email_code("native-app", EMAIL).await;
-    mock.state.clock().advance(178);
-    assert_eq!(
-        mock.otp_grant("email", EMAIL, &code, json!({}))
-            .await
-            .status,
-        200
-    );
+    mock.check([
+        ("180 seconds later", advance(180), status(200)),
+        (
+            "expired",
+            otp_grant("email", EMAIL, &code),
+            error(
+                403,
+                "invalid_grant",
+                "The verification code has expired. Please try to login again.",
+            ),
+        ),
+    ])
+    .await;
 }
 
 #[tokio::test]
@@ -500,89 +514,71 @@ async fn the_third_wrong_attempt_exhausts_the_code_and_the_right_code_then_fails
     let mock = Mock::new();
     let code = mock.email_code("native-app", EMAIL).await;
     let wrong = wrong_code(&code);
-    for _ in 0..2 {
-        mock.otp_grant("email", EMAIL, &wrong, json!({}))
-            .await
-            .assert_error(403, "invalid_grant", "Wrong email or verification code.");
-    }
-    let exhausted = "You've reached the maximum number of attempts. Please try to login again.";
-    mock.otp_grant("email", EMAIL, &wrong, json!({}))
-        .await
-        .assert_error(403, "invalid_grant", exhausted);
-    mock.otp_grant("email", EMAIL, &code, json!({}))
-        .await
-        .assert_error(403, "invalid_grant", exhausted);
+    mock.check([
+        (
+            "wrong, 1",
+            otp_grant("email", EMAIL, &wrong),
+            error(403, "invalid_grant", WRONG_EMAIL_OR_CODE),
+        ),
+        (
+            "wrong, 2",
+            otp_grant("email", EMAIL, &wrong),
+            error(403, "invalid_grant", WRONG_EMAIL_OR_CODE),
+        ),
+        (
+            "wrong, 3",
+            otp_grant("email", EMAIL, &wrong),
+            error(403, "invalid_grant", EXHAUSTED),
+        ),
+        (
+            "the right code",
+            otp_grant("email", EMAIL, &code),
+            error(403, "invalid_grant", EXHAUSTED),
+        ),
+    ])
+    .await;
     let fresh = mock.email_code("native-app", EMAIL).await;
-    assert_eq!(
-        mock.otp_grant("email", EMAIL, &fresh, json!({}))
-            .await
-            .status,
-        200
-    );
+    mock.check([(
+        "a fresh code",
+        otp_grant("email", EMAIL, &fresh),
+        status(200),
+    )])
+    .await;
 }
 
 #[tokio::test]
-async fn unknown_audience_is_service_not_found_and_does_not_burn_the_code() {
+async fn a_request_refused_for_a_bad_parameter_leaves_the_code_redeemable() {
     let mock = Mock::new();
     let code = mock.email_code("native-app", EMAIL).await;
-    mock.otp_grant(
-        "email",
-        EMAIL,
-        &code,
-        json!({"audience": "https://nope.example.com/"}),
-    )
-    .await
-    .assert_error(
-        403,
-        "access_denied",
-        "Service not found: https://nope.example.com/",
-    );
-    assert_eq!(
-        mock.otp_grant("email", EMAIL, &code, json!({}))
-            .await
-            .status,
-        200
-    );
-}
-
-#[tokio::test]
-async fn mfa_grants_need_the_grant_on_the_client_and_an_mfa_token() {
-    let mock = Mock::new();
-    mock.post_json(
-        TOKEN,
-        json!({"grant_type": "http://auth0.com/oauth/grant-type/mfa-otp", "client_id": "no-passwordless-app"}),
-    )
-    .await
-    .assert_error(
-        403,
-        "unauthorized_client",
-        "Grant type 'http://auth0.com/oauth/grant-type/mfa-otp' not allowed for the client.",
-    );
-    // The grants themselves are tested in tests/mock_mfa*.rs.
-    mock.post_json(
-        TOKEN,
-        json!({"grant_type": "http://auth0.com/oauth/grant-type/mfa-otp", "client_id": "native-app"}),
-    )
-    .await
-    .assert_error(400, "invalid_request", "missing mfa_token parameter");
-}
-
-#[tokio::test]
-async fn malformed_token_bodies_are_invalid_request_json() {
-    let mock = Mock::new();
-    mock.post_raw(TOKEN, Some("application/json"), "{")
-        .await
-        .assert_error(400, "invalid_request", "Invalid JSON body");
-    mock.post_raw(TOKEN, Some("text/xml"), "<a/>")
-        .await
-        .assert_error(415, "invalid_request", "Unsupported content type: text/xml");
-    mock.post_raw(TOKEN, Some("application/json"), "x".repeat(65 * 1024))
-        .await
-        .assert_error(
-            413,
-            "invalid_request",
-            "Request body is larger than 65536 bytes",
-        );
+    let grant = || otp_grant("email", EMAIL, &code);
+    mock.check([
+        (
+            "an unknown audience",
+            grant().with(json!({"audience": "https://nope.example.com/"})),
+            error(
+                403,
+                "access_denied",
+                "Service not found: https://nope.example.com/",
+            ),
+        ),
+        (
+            "a scope that is not a string",
+            grant().with(json!({"scope": 42})),
+            error(400, "invalid_request", "scope must be a string"),
+        ),
+        (
+            "a nonce that is not a string",
+            grant().with(json!({"nonce": ["n"]})),
+            error(400, "invalid_request", "nonce must be a string"),
+        ),
+        (
+            "an audience that is not a string",
+            grant().with(json!({"audience": false})),
+            error(400, "invalid_request", "audience must be a string"),
+        ),
+        ("the same code, corrected", grant(), status(200)),
+    ])
+    .await;
 }
 
 // ---- leniency found by running auth0-python against the mock ------------------------------------
@@ -601,82 +597,6 @@ async fn null_optional_parameters_count_as_absent() {
                    "client_secret": null, "client_assertion": null, "client_assertion_type": null}),
         )
         .await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply.expect(status(200));
     assert!(reply.json.get("id_token").is_none(), "{}", reply.text);
-    // The same for a confidential client's secret: `null` is no secret.
-    mock.otp_grant(
-        "email",
-        EMAIL,
-        "000000",
-        json!({"client_id": "regular-web-app", "client_secret": null}),
-    )
-    .await
-    .assert_error(401, "invalid_client", "Client authentication is required");
-}
-
-#[tokio::test]
-async fn a_null_required_parameter_is_missing() {
-    let mock = Mock::new();
-    mock.post_json(
-        TOKEN,
-        json!({"client_id": "native-app", "grant_type": null}),
-    )
-    .await
-    .assert_error(400, "invalid_request", "missing grant_type parameter");
-    mock.otp_grant("email", EMAIL, "123456", json!({"realm": null}))
-        .await
-        .assert_error(400, "invalid_request", "missing realm parameter");
-}
-
-#[tokio::test]
-async fn a_request_refused_for_a_bad_parameter_leaves_the_code_redeemable() {
-    let mock = Mock::new();
-    let code = mock.email_code("native-app", EMAIL).await;
-    for (extra, message) in [
-        (json!({"scope": 42}), "scope must be a string"),
-        (json!({"nonce": ["n"]}), "nonce must be a string"),
-        (json!({"audience": false}), "audience must be a string"),
-    ] {
-        mock.otp_grant("email", EMAIL, &code, extra)
-            .await
-            .assert_error(400, "invalid_request", message);
-    }
-    let reply = mock
-        .otp_grant("email", EMAIL, &code, json!({"scope": "openid"}))
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
-}
-
-#[tokio::test]
-async fn an_authorization_code_refused_for_its_redirect_uri_or_client_stays_redeemable() {
-    let mock = Mock::new();
-    mock.post_json(
-        "/passwordless/start",
-        json!({"client_id": "native-app", "connection": "email", "email": EMAIL, "send": "link",
-               "authParams": {"redirect_uri": "https://app.example.com/cb", "scope": "openid"}}),
-    )
-    .await;
-    let link = url::Url::parse(&mock.state.outbox().latest(EMAIL).unwrap().link.unwrap()).unwrap();
-    let location = mock
-        .get(&format!("{}?{}", link.path(), link.query().unwrap()))
-        .await
-        .location();
-    let code = query_param(&location, "code").unwrap();
-    let exchange = |client_id: &str, redirect_uri: &str| {
-        json!({"grant_type": "authorization_code", "client_id": client_id, "code": code,
-               "redirect_uri": redirect_uri})
-    };
-    mock.post_json(TOKEN, exchange("native-app", "https://evil.example.com/cb"))
-        .await
-        .assert_error(403, "invalid_grant", "Invalid redirect_uri");
-    mock.post_json(
-        TOKEN,
-        exchange("email-only-app", "https://app.example.com/cb"),
-    )
-    .await
-    .assert_error(403, "invalid_grant", "Invalid authorization code");
-    let reply = mock
-        .post_json(TOKEN, exchange("native-app", "https://app.example.com/cb"))
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
 }

@@ -1,16 +1,24 @@
 //! Shared helpers for the mock's integration tests: an in-process client over `tower::oneshot`,
-//! and small flows (send a code, log in) used by several test files.
+//! ONE table-driven way to send requests and check answers ([`Call`], [`Expect`],
+//! [`Mock::check`]), and small flows (send a code, log in, get an `mfa_token`).
+//!
+//! A table row is `(name, call, expect)`: what the row shows, the request, and what must come
+//! back. [`Mock::check`] sends the rows in order on one mock (so a row can rely on the ones
+//! before it: a code sent, the clock moved through the control API) and reports every row that
+//! disagrees, not just the first.
 
 #![allow(
     dead_code,
-    reason = "each test binary uses a different subset of the helpers"
+    reason = "each test file uses a different subset of the helpers"
 )]
+
+use std::fmt::Write as _;
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, header};
+use axum::http::{HeaderMap, Method, Request, header};
 use http_body_util::BodyExt;
-use passwordless_conformance::mock::{AppState, Factor, Tenant, router};
+use passwordless_conformance::mock::{AppState, EventSink, Factor, Tenant, router};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -37,20 +45,16 @@ pub struct Reply {
 }
 
 impl Reply {
-    /// Asserts Auth0's error shape: status, `error`, `error_description`, JSON content type.
+    /// Asserts `expect` (as a table row would), showing the answer when it disagrees.
     #[track_caller]
-    pub fn assert_error(&self, status: u16, error: &str, description: &str) {
-        assert_eq!(self.status, status, "status of {}", self.text);
-        assert_eq!(self.json["error"], error, "error of {}", self.text);
-        assert_eq!(
-            self.json["error_description"], description,
-            "error_description of {}",
-            self.text
-        );
-        let content_type = self.headers[header::CONTENT_TYPE].to_str().unwrap();
+    pub fn expect(&self, expect: Expect) {
+        let problems = expect.mismatches(self);
         assert!(
-            content_type.starts_with("application/json"),
-            "{content_type}"
+            problems.is_empty(),
+            "{}\n    answer: {} {}",
+            problems.join("; "),
+            self.status,
+            self.text
         );
     }
 
@@ -74,13 +78,19 @@ impl Mock {
     }
 
     pub fn with_tenant(tenant: Tenant) -> Mock {
-        let state = AppState::new(tenant, PUBLIC_URL);
+        Mock::with_events(tenant, EventSink::ignore())
+    }
+
+    /// A mock whose events go to `events`.
+    pub fn with_events(tenant: Tenant, events: EventSink) -> Mock {
+        let state = AppState::with_events(tenant, PUBLIC_URL, events);
         Mock {
             app: router(state.clone()),
             state,
         }
     }
 
+    /// Sends a request built by hand (extensions, odd methods) and reads the answer.
     pub async fn send(&self, request: Request<Body>) -> Reply {
         let response = self.app.clone().oneshot(request).await.unwrap();
         let status = response.status().as_u16();
@@ -96,57 +106,31 @@ impl Mock {
         }
     }
 
-    pub async fn get(&self, path: &str) -> Reply {
-        self.send(Request::get(path).body(Body::empty()).unwrap())
-            .await
+    /// Sends one call and reads the answer.
+    pub async fn call(&self, call: Call) -> Reply {
+        self.send(call.request()).await
     }
 
-    pub async fn post_json(&self, path: &str, body: Value) -> Reply {
-        self.post_raw(path, Some("application/json"), body.to_string())
-            .await
-    }
-
-    pub async fn post_form(&self, path: &str, pairs: &[(&str, &str)]) -> Reply {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(pairs)
-            .finish();
-        self.post_raw(path, Some("application/x-www-form-urlencoded"), body)
-            .await
-    }
-
-    /// A request with `Authorization: Bearer <token>` and an optional JSON body.
-    pub async fn bearer(
-        &self,
-        method: &str,
-        path: &str,
-        token: &str,
-        body: Option<Value>,
-    ) -> Reply {
-        let mut request = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::AUTHORIZATION, format!("Bearer {token}"));
-        let body = match body {
-            Some(body) => {
-                request = request.header(header::CONTENT_TYPE, "application/json");
-                Body::from(body.to_string())
+    /// Sends each row's call in order and checks its answer; panics listing every row that
+    /// disagrees, with what came back.
+    pub async fn check<'a>(&self, rows: impl IntoIterator<Item = (&'a str, Call, Expect)>) {
+        let mut report = String::new();
+        for (idx, (name, call, expect)) in rows.into_iter().enumerate() {
+            let shown = format!("{} {}", call.method, call.path);
+            let reply = self.call(call).await;
+            let problems = expect.mismatches(&reply);
+            if !problems.is_empty() {
+                let _ = writeln!(
+                    report,
+                    "row {} `{name}` ({shown}): {}\n    answer: {} {}",
+                    idx + 1,
+                    problems.join("; "),
+                    reply.status,
+                    reply.text
+                );
             }
-            None => Body::empty(),
-        };
-        self.send(request.body(body).unwrap()).await
-    }
-
-    pub async fn post_raw(
-        &self,
-        path: &str,
-        content_type: Option<&str>,
-        body: impl Into<Body>,
-    ) -> Reply {
-        let mut request = Request::post(path);
-        if let Some(content_type) = content_type {
-            request = request.header(header::CONTENT_TYPE, content_type);
         }
-        self.send(request.body(body.into()).unwrap()).await
+        assert!(report.is_empty(), "rows that disagree:\n{report}");
     }
 
     /// The code in the newest message to `to`.
@@ -165,36 +149,22 @@ impl Mock {
         if client_id == "regular-web-app" {
             body["client_secret"] = json!(CONFIDENTIAL_SECRET);
         }
-        let reply = self.post_json("/passwordless/start", body).await;
+        let reply = self.call(post("/passwordless/start", body)).await;
         assert_eq!(reply.status, 200, "{}", reply.text);
         self.last_code(email)
     }
 
     /// Sends a code by SMS to `phone` with the native app and returns it.
     pub async fn sms_code(&self, phone: &str) -> String {
-        let reply = self
-            .post_json(
-                "/passwordless/start",
-                json!({"client_id": "native-app", "connection": "sms", "phone_number": phone, "send": "code"}),
-            )
-            .await;
+        let body = json!({"client_id": "native-app", "connection": "sms", "phone_number": phone, "send": "code"});
+        let reply = self.call(post("/passwordless/start", body)).await;
         assert_eq!(reply.status, 200, "{}", reply.text);
         self.last_code(phone)
     }
 
     /// The OTP grant as the native app, with extra fields merged in.
     pub async fn otp_grant(&self, realm: &str, username: &str, otp: &str, extra: Value) -> Reply {
-        let mut body = json!({
-            "grant_type": PASSWORDLESS_OTP,
-            "client_id": "native-app",
-            "realm": realm,
-            "username": username,
-            "otp": otp,
-        });
-        if let (Value::Object(body), Value::Object(extra)) = (&mut body, extra) {
-            body.extend(extra);
-        }
-        self.post_json("/oauth/token", body).await
+        self.call(otp_grant(realm, username, otp).with(extra)).await
     }
 }
 
@@ -275,20 +245,12 @@ impl Mock {
 
     /// An MFA grant as the native app: `grant_type` plus `fields`.
     pub async fn mfa_grant(&self, grant_type: &str, fields: Value) -> Reply {
-        let mut body = json!({"grant_type": grant_type, "client_id": "native-app"});
-        if let (Value::Object(body), Value::Object(fields)) = (&mut body, fields) {
-            body.extend(fields);
-        }
-        self.post_json("/oauth/token", body).await
+        self.call(mfa_grant(grant_type, fields)).await
     }
 
     /// `POST /mfa/challenge` as the native app with `fields`.
     pub async fn challenge(&self, mfa_token: &str, fields: Value) -> Reply {
-        let mut body = json!({"client_id": "native-app", "mfa_token": mfa_token});
-        if let (Value::Object(body), Value::Object(fields)) = (&mut body, fields) {
-            body.extend(fields);
-        }
-        self.post_json("/mfa/challenge", body).await
+        self.call(challenge(mfa_token, fields)).await
     }
 }
 
@@ -323,4 +285,274 @@ pub fn verify_with_jwks(token: &str, jwks: &Value) -> Value {
     let data = jsonwebtoken::decode::<Value>(token, &decoding_key, &validation).unwrap();
     assert_eq!(data.header.kid.as_deref(), key["kid"].as_str());
     data.claims
+}
+
+// ---- the table: calls -----------------------------------------------------------------------------
+
+/// A request of a table row.
+#[derive(Debug, Clone)]
+pub struct Call {
+    method: Method,
+    path: String,
+    headers: Vec<(String, String)>,
+    content_type: Option<String>,
+    body: Vec<u8>,
+    /// The JSON body, kept as a value so that rows can add or drop fields.
+    json: Option<Value>,
+}
+
+/// `GET path`.
+pub fn get(path: impl Into<String>) -> Call {
+    Call {
+        method: Method::GET,
+        path: path.into(),
+        headers: Vec::new(),
+        content_type: None,
+        body: Vec::new(),
+        json: None,
+    }
+}
+
+/// `DELETE path`.
+pub fn delete(path: impl Into<String>) -> Call {
+    Call {
+        method: Method::DELETE,
+        ..get(path)
+    }
+}
+
+/// `POST path` with a JSON body.
+pub fn post(path: impl Into<String>, body: Value) -> Call {
+    Call {
+        method: Method::POST,
+        content_type: Some("application/json".to_owned()),
+        json: Some(body),
+        ..get(path)
+    }
+}
+
+/// `POST path` with a form body.
+pub fn post_form(path: impl Into<String>, pairs: &[(&str, &str)]) -> Call {
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    post_raw(path, Some("application/x-www-form-urlencoded"), body)
+}
+
+/// `POST path` with these bytes and this content type (or none).
+pub fn post_raw(
+    path: impl Into<String>,
+    content_type: Option<&str>,
+    body: impl Into<Vec<u8>>,
+) -> Call {
+    Call {
+        method: Method::POST,
+        content_type: content_type.map(str::to_owned),
+        body: body.into(),
+        ..get(path)
+    }
+}
+
+/// The passwordless OTP grant as the native app.
+pub fn otp_grant(realm: &str, username: &str, otp: &str) -> Call {
+    post(
+        "/oauth/token",
+        json!({
+            "grant_type": PASSWORDLESS_OTP,
+            "client_id": "native-app",
+            "realm": realm,
+            "username": username,
+            "otp": otp,
+        }),
+    )
+}
+
+/// An MFA grant as the native app: `grant_type` plus `fields`.
+pub fn mfa_grant(grant_type: &str, fields: Value) -> Call {
+    post(
+        "/oauth/token",
+        json!({"grant_type": grant_type, "client_id": "native-app"}),
+    )
+    .with(fields)
+}
+
+/// `POST /mfa/challenge` as the native app with `fields`.
+pub fn challenge(mfa_token: &str, fields: Value) -> Call {
+    post(
+        "/mfa/challenge",
+        json!({"client_id": "native-app", "mfa_token": mfa_token}),
+    )
+    .with(fields)
+}
+
+impl Call {
+    /// Adds (or replaces) the fields of `extra` in the JSON body.
+    pub fn with(mut self, extra: Value) -> Call {
+        if let (Some(Value::Object(body)), Value::Object(extra)) = (&mut self.json, extra) {
+            body.extend(extra);
+        }
+        self
+    }
+
+    /// Drops a field of the JSON body.
+    pub fn without(mut self, name: &str) -> Call {
+        if let Some(Value::Object(body)) = &mut self.json {
+            body.remove(name);
+        }
+        self
+    }
+
+    /// Adds `Authorization: Bearer <token>`.
+    pub fn bearer(self, token: &str) -> Call {
+        self.header("authorization", &format!("Bearer {token}"))
+    }
+
+    /// Adds `Authorization: Basic base64(id:secret)`.
+    pub fn basic(self, id: &str, secret: &str) -> Call {
+        let encoded = base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            format!("{id}:{secret}"),
+        );
+        self.header("authorization", &format!("Basic {encoded}"))
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: &str) -> Call {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// The request.
+    pub fn request(&self) -> Request<Body> {
+        let mut builder = Request::builder()
+            .method(self.method.clone())
+            .uri(self.path.as_str());
+        if let Some(content_type) = &self.content_type {
+            builder = builder.header(header::CONTENT_TYPE, content_type.as_str());
+        }
+        for (name, value) in &self.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        let body = match &self.json {
+            Some(json) => json.to_string().into_bytes(),
+            None => self.body.clone(),
+        };
+        builder.body(Body::from(body)).unwrap()
+    }
+}
+
+// ---- the table: expectations ----------------------------------------------------------------------
+
+/// What a table row expects back.
+#[derive(Debug, Clone)]
+pub struct Expect {
+    status: u16,
+    error: Option<(String, String)>,
+    json: Vec<(String, Value)>,
+    headers: Vec<(String, String)>,
+    redirect: Vec<(String, Option<String>)>,
+}
+
+/// Just this status.
+pub fn status(status: u16) -> Expect {
+    Expect {
+        status,
+        error: None,
+        json: Vec::new(),
+        headers: Vec::new(),
+        redirect: Vec::new(),
+    }
+}
+
+/// Auth0's error shape: this status, `error` and `error_description`, as JSON.
+pub fn error(status_code: u16, code: &str, description: impl Into<String>) -> Expect {
+    Expect {
+        error: Some((code.to_owned(), description.into())),
+        ..status(status_code)
+    }
+}
+
+/// A 302 whose `Location` carries these query parameters (`None`: must not carry it).
+pub fn redirect(params: &[(&str, Option<&str>)]) -> Expect {
+    Expect {
+        redirect: params
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), value.map(str::to_owned)))
+            .collect(),
+        ..status(302)
+    }
+}
+
+impl Expect {
+    /// The JSON body has `value` at `pointer` (RFC 6901, e.g. `/mfa_requirements/challenge`).
+    pub fn json(mut self, pointer: &str, value: impl Into<Value>) -> Expect {
+        self.json.push((pointer.to_owned(), value.into()));
+        self
+    }
+
+    /// The answer has this header value.
+    pub fn header(mut self, name: &str, value: &str) -> Expect {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// What in `reply` differs from this expectation.
+    pub fn mismatches(&self, reply: &Reply) -> Vec<String> {
+        let mut problems = Vec::new();
+        if reply.status != self.status {
+            problems.push(format!("status {}, expected {}", reply.status, self.status));
+        }
+        if let Some((code, description)) = &self.error {
+            if reply.json["error"] != code.as_str() {
+                problems.push(format!("error {}, expected `{code}`", reply.json["error"]));
+            }
+            if reply.json["error_description"] != description.as_str() {
+                problems.push(format!(
+                    "error_description {}, expected `{description}`",
+                    reply.json["error_description"]
+                ));
+            }
+            let content_type = reply
+                .headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or("");
+            if !content_type.starts_with("application/json") {
+                problems.push(format!("content type `{content_type}`, expected JSON"));
+            }
+        }
+        for (pointer, value) in &self.json {
+            let found = reply.json.pointer(pointer).unwrap_or(&Value::Null);
+            if found != value {
+                problems.push(format!("{pointer} is {found}, expected {value}"));
+            }
+        }
+        for (name, value) in &self.headers {
+            let found = reply.headers.get(name).and_then(|v| v.to_str().ok());
+            if found != Some(value.as_str()) {
+                problems.push(format!("header {name} is {found:?}, expected `{value}`"));
+            }
+        }
+        if !self.redirect.is_empty() {
+            match reply
+                .headers
+                .get(header::LOCATION)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|location| url::Url::parse(location).ok())
+            {
+                None => problems.push("no absolute Location".to_owned()),
+                Some(location) => {
+                    for (name, value) in &self.redirect {
+                        let found = query_param(&location, name);
+                        if found != *value {
+                            problems.push(format!(
+                                "Location `{name}` is {found:?}, expected {value:?}"
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        problems
+    }
 }
