@@ -21,16 +21,15 @@
 //! ([`Redactor::redact_message`]).
 
 mod encodings;
+mod json;
+mod learn;
 mod names;
 mod rules;
 
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde_json::{Map, Value};
-
+pub use json::decode_jwt;
 pub use names::{SECRET_FIELDS, TOKEN_FIELDS, is_credential_name, is_secret_field};
 
 /// Fields whose value differs on every run but is not secret.
@@ -242,85 +241,6 @@ impl Redactor {
         self.secret_values = OnceLock::new();
     }
 
-    /// Learns the secrets a JSON document carries: the values of secret fields (strings, lists
-    /// of strings, long numbers) and every secret in a credential's place inside its strings.
-    pub fn learn_json(&mut self, value: &Value) {
-        match value {
-            Value::Object(fields) => {
-                for (key, item) in fields {
-                    self.learn_field(key, item);
-                    self.learn_json(item);
-                }
-            }
-            Value::Array(items) => {
-                for item in items {
-                    self.learn_json(item);
-                }
-            }
-            Value::String(text) => self.learn_text(text),
-            _ => {}
-        }
-    }
-
-    /// Learns the value of field `name` if the name marks a secret.
-    pub fn learn_field(&mut self, name: &str, value: &Value) {
-        if !is_secret_field(name) {
-            return;
-        }
-        let placeholder = format!("[{}]", name.to_ascii_lowercase());
-        match value {
-            Value::String(text) => self.learn(text, &placeholder),
-            Value::Number(number) => self.learn(&number.to_string(), &placeholder),
-            Value::Array(items) => {
-                for item in items {
-                    self.learn_field(name, item);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// Learns every secret that stands in a credential's place inside `text` (URL passwords,
-    /// secret query and form fields, `otpauth://` secrets, `Bearer`/`Basic` credentials, JWTs),
-    /// in its decoded form too, so it is found wherever else it is written.
-    pub fn learn_text(&mut self, text: &str) {
-        for found in rules::find(text) {
-            let raw = &text[found.range.clone()];
-            self.learn(raw, &found.placeholder);
-            let decoded: String = url::form_urlencoded::parse(format!("x={raw}").as_bytes())
-                .next()
-                .map(|(_, value)| value.into_owned())
-                .unwrap_or_default();
-            self.learn(&decoded, &found.placeholder);
-            if let Ok(unescaped) = serde_json::from_str::<String>(&format!("\"{raw}\"")) {
-                self.learn(&unescaped, &found.placeholder);
-            }
-            if found.placeholder == "[credentials]" {
-                // `user:password` of a URL, or `id:secret` inside `Basic`.
-                let pair = base64::engine::general_purpose::STANDARD
-                    .decode(raw)
-                    .ok()
-                    .and_then(|bytes| String::from_utf8(bytes).ok())
-                    .unwrap_or(decoded);
-                if let Some((_, password)) = pair.split_once(':') {
-                    self.learn(password, "[credentials]");
-                }
-            }
-        }
-    }
-
-    /// Learns what a header carries when its name says it is a credential (`Authorization`,
-    /// `x-api-key`, `Cookie`), and any secret in a credential's place inside its value.
-    pub fn learn_header(&mut self, name: &str, value: &str) {
-        if is_credential_name(name) {
-            self.learn(value.trim(), "[credentials]");
-            if let Some((_, credentials)) = value.trim().split_once(char::is_whitespace) {
-                self.learn(credentials.trim(), "[credentials]");
-            }
-        }
-        self.learn_text(value);
-    }
-
     /// Replaces every secret and per-run value inside `text` (for transcripts and snapshots).
     pub fn redact_str(&self, text: &str) -> String {
         self.redact(text, Mode::Everything, BASE64_DEPTH)
@@ -427,123 +347,6 @@ impl Redactor {
                 .iter()
                 .any(|run| self.base64_replacement(run, matcher, mode, depth).is_some())
     }
-
-    /// Redacts a header value for a transcript: credentials in `Authorization` (and any header
-    /// whose name says it is a credential) are always hidden, keeping the scheme.
-    pub fn redact_header(&self, name: &str, value: &str) -> String {
-        if name.eq_ignore_ascii_case("authorization")
-            || name.eq_ignore_ascii_case("proxy-authorization")
-        {
-            let scheme = value.split_whitespace().next().unwrap_or("");
-            return format!("{scheme} [credentials]").trim().to_owned();
-        }
-        if is_credential_name(name) {
-            return "[credentials]".to_owned();
-        }
-        self.redact_url_or_text(value)
-    }
-    /// Redacts a JSON document: secret keys, token keys (JWTs decoded), volatile keys, and every
-    /// registered value inside the remaining strings.
-    pub fn redact_json(&self, value: &Value) -> Value {
-        match value {
-            Value::Object(fields) => {
-                let mut redacted = Map::new();
-                for (key, item) in fields {
-                    redacted.insert(key.clone(), self.redact_field(key, item));
-                }
-                Value::Object(redacted)
-            }
-            Value::Array(items) => {
-                Value::Array(items.iter().map(|item| self.redact_json(item)).collect())
-            }
-            Value::String(text) => Value::String(self.redact_url_or_text(text)),
-            other => other.clone(),
-        }
-    }
-
-    fn redact_field(&self, key: &str, value: &Value) -> Value {
-        if value.is_null() {
-            return Value::Null;
-        }
-        if TOKEN_FIELDS
-            .iter()
-            .any(|field| field.eq_ignore_ascii_case(key))
-        {
-            return match value.as_str().and_then(decode_jwt) {
-                Some(decoded) => self.redact_jwt(decoded),
-                None => Value::String(format!("[{key}]")),
-            };
-        }
-        if is_secret_field(key) {
-            return match value {
-                Value::Array(items) => Value::Array(
-                    items
-                        .iter()
-                        .map(|_| Value::String(format!("[{key}]")))
-                        .collect(),
-                ),
-                _ => Value::String(format!("[{key}]")),
-            };
-        }
-        if (key == "id" || key == "authenticator_id")
-            && let Some((kind, _)) = value.as_str().and_then(|id| id.split_once("|dev_"))
-        {
-            // Authenticator ids are random at enrolment; the kind prefix is what conforms.
-            return Value::String(format!("{kind}|dev_[id]"));
-        }
-        if VOLATILE_KEYS.contains(&key)
-            || (key.ends_with("_at") && !value.is_object() && !value.is_array())
-        {
-            return Value::String(format!("[{}]", key.trim_start_matches('_')));
-        }
-        self.redact_json(value)
-    }
-
-    fn redact_jwt(&self, (header, claims): (Value, Value)) -> Value {
-        let mut claims = claims;
-        if let Value::Object(fields) = &mut claims {
-            for (claim, value) in fields.iter_mut() {
-                if TIME_CLAIMS.contains(&claim.as_str()) && value.is_number() {
-                    *value = Value::String("[timestamp]".to_owned());
-                } else if ID_CLAIMS.contains(&claim.as_str()) {
-                    *value = Value::String(format!("[{claim}]"));
-                } else if claim == "sub"
-                    && let Some(sub) = value.as_str()
-                {
-                    *value = Value::String(redact_user_id(sub));
-                }
-            }
-        }
-        let mut jwt = Map::new();
-        jwt.insert("jwt_header".to_owned(), self.redact_json(&header));
-        jwt.insert("jwt_claims".to_owned(), self.redact_json(&claims));
-        Value::Object(jwt)
-    }
-
-    /// URLs get their secret query parameters hidden; then registered values are replaced.
-    fn redact_url_or_text(&self, text: &str) -> String {
-        let text = match url::Url::parse(text) {
-            Ok(url) if url.query().is_some() && url.has_host() => {
-                let pairs: Vec<(String, String)> = url
-                    .query_pairs()
-                    .map(|(name, value)| {
-                        let value = if is_secret_field(&name) {
-                            format!("[{name}]")
-                        } else {
-                            value.into_owned()
-                        };
-                        (name.into_owned(), value)
-                    })
-                    .collect();
-                let mut url = url;
-                url.query_pairs_mut().clear().extend_pairs(pairs);
-                // Keep placeholders readable in snapshots.
-                url.to_string().replace("%5B", "[").replace("%5D", "]")
-            }
-            _ => text.to_owned(),
-        };
-        self.redact_str(&text)
-    }
 }
 
 /// Applies `replacements` (ranges of `text` and what to show instead). Where ranges overlap,
@@ -583,74 +386,12 @@ fn splice(text: &str, mut replacements: Vec<(Range<usize>, String)>) -> String {
     out
 }
 
-/// `email|65c4bca2b6c3ddf424cef5d5` → `email|[user_id]`: the connection stays visible.
-fn redact_user_id(user_id: &str) -> String {
-    match user_id.split_once('|') {
-        Some((provider, _)) => format!("{provider}|[user_id]"),
-        None => "[user_id]".to_owned(),
-    }
-}
-
-/// Decodes a compact JWS into (header, claims) without checking the signature.
-pub fn decode_jwt(token: &str) -> Option<(Value, Value)> {
-    let mut parts = token.split('.');
-    let (header, claims, _signature) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
-        return None;
-    }
-    let decode = |part: &str| -> Option<Value> {
-        let bytes = URL_SAFE_NO_PAD.decode(part.trim_end_matches('=')).ok()?;
-        serde_json::from_slice(&bytes).ok()
-    };
-    Some((decode(header)?, decode(claims)?))
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use base64::engine::general_purpose::STANDARD;
-    use serde_json::json;
-
-    fn jwt(claims: Value) -> String {
-        let header = URL_SAFE_NO_PAD.encode(json!({"alg": "RS256", "typ": "JWT"}).to_string());
-        let claims = URL_SAFE_NO_PAD.encode(claims.to_string());
-        format!("{header}.{claims}.c2lnbmF0dXJl")
-    }
-
-    #[test]
-    fn secret_keys_are_hidden_whatever_their_value() {
-        let redacted = Redactor::new().redact_json(&json!({
-            "client_secret": "s3cr3t-value", "otp": "123456", "mfa_token": "Fe26.2*abc",
-            "recovery_codes": ["A", "B"], "email": "a@b.c"
-        }));
-        assert_eq!(
-            redacted,
-            json!({"client_secret": "[client_secret]", "otp": "[otp]", "mfa_token": "[mfa_token]",
-                   "recovery_codes": ["[recovery_codes]", "[recovery_codes]"], "email": "a@b.c"})
-        );
-    }
-
-    #[test]
-    fn jwts_are_decoded_with_times_and_ids_redacted() {
-        let token = jwt(
-            json!({"iss": "https://t/", "sub": "email|65c4bca2b6c3ddf424cef5d5",
-                               "iat": 1, "exp": 2, "aud": "x"}),
-        );
-        let redacted = Redactor::new().redact_json(&json!({"id_token": token}));
-        assert_eq!(
-            redacted,
-            json!({"id_token": {"jwt_header": {"alg": "RS256", "typ": "JWT"},
-                   "jwt_claims": {"iss": "https://t/", "sub": "email|[user_id]",
-                                  "iat": "[timestamp]", "exp": "[timestamp]", "aud": "x"}}})
-        );
-    }
-
-    #[test]
-    fn opaque_tokens_become_placeholders() {
-        let redacted = Redactor::new().redact_json(&json!({"access_token": "opaque-token"}));
-        assert_eq!(redacted, json!({"access_token": "[access_token]"}));
-    }
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 
     #[test]
     fn registered_values_are_replaced_in_every_encoding() {
@@ -739,39 +480,6 @@ mod tests {
     }
 
     #[test]
-    fn values_of_secret_fields_are_learned_and_hidden_everywhere() {
-        let mut redactor = Redactor::new();
-        redactor.learn_json(&json!({
-            "refresh_token": "v1.opaque-refresh-token",
-            "recovery_codes": ["RECOVERYCODE24CHARSLONG1"],
-            "barcode_uri": "otpauth://totp/T:qa?secret=JBSWY3DPEHPK3PXP&issuer=T",
-            "token_type": "Bearer",
-        }));
-        let message = redactor.redact_message(
-            "expected `x`, got `v1.opaque-refresh-token`; codes RECOVERYCODE24CHARSLONG1; totp JBSWY3DPEHPK3PXP; Bearer",
-        );
-        assert_eq!(
-            message,
-            "expected `x`, got `[refresh_token]`; codes [recovery_codes]; totp [secret]; Bearer"
-        );
-    }
-
-    #[test]
-    fn headers_named_as_credentials_are_learned() {
-        let mut redactor = Redactor::new();
-        redactor.learn_header("x-api-key", "key-0123456789");
-        redactor.learn_header("authorization", "Bearer opaque-bearer-token");
-        assert_eq!(
-            redactor.redact_message("key-0123456789 and opaque-bearer-token"),
-            "[credentials] and [credentials]"
-        );
-        assert_eq!(
-            redactor.redact_header("X-Api-Key", "anything"),
-            "[credentials]"
-        );
-    }
-
-    #[test]
     fn a_value_cut_short_for_a_message_is_cut_after_redaction() {
         let mut redactor = Redactor::new();
         let token = "x".repeat(300);
@@ -779,50 +487,6 @@ mod tests {
         assert_eq!(
             redactor.excerpt(&format!("`{token}`"), 200),
             "`[refresh_token]`"
-        );
-    }
-
-    #[test]
-    fn authenticator_ids_keep_their_kind() {
-        let redacted =
-            Redactor::new().redact_json(&json!([{"id": "totp|dev_m24XgLOVY6NJWVrl"}, {"id": 7}]));
-        assert_eq!(redacted, json!([{"id": "totp|dev_[id]"}, {"id": 7}]));
-    }
-
-    #[test]
-    fn times_in_fields_ending_in_at_are_redacted() {
-        let redacted = Redactor::new()
-            .redact_json(&json!({"effective_at": 1795842799, "sent_at": "2026-01-01T00:00:00Z"}));
-        assert_eq!(
-            redacted,
-            json!({"effective_at": "[effective_at]", "sent_at": "[sent_at]"})
-        );
-    }
-
-    #[test]
-    fn secret_query_parameters_in_urls_are_hidden() {
-        let redactor = Redactor::new();
-        let redacted = redactor.redact_json(&json!(
-            "https://app.test/cb?code=AbC123&state=xyz&verification_code=123456"
-        ));
-        assert_eq!(
-            redacted,
-            json!(
-                "https://app.test/cb?code=[code]&state=xyz&verification_code=[verification_code]"
-            )
-        );
-    }
-
-    #[test]
-    fn authorization_headers_never_show_credentials() {
-        let redactor = Redactor::new();
-        assert_eq!(
-            redactor.redact_header("Authorization", "Basic YTpi"),
-            "Basic [credentials]"
-        );
-        assert_eq!(
-            redactor.redact_header("authorization", "Bearer x.y.z"),
-            "Bearer [credentials]"
         );
     }
 

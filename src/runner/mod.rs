@@ -174,9 +174,12 @@ impl Run<'_, '_> {
         self.notes.clear();
         let mut problems = self.http_step_problems(step, http).await;
         if !problems.is_empty() {
+            // A polling step may have heard the same thing on every attempt: say it once.
+            let mut notes: Vec<String> = self.notes.drain(..).collect();
+            notes.dedup();
             problems.extend(
-                self.notes
-                    .drain(..)
+                notes
+                    .into_iter()
                     .map(|note| Problem::new(format!("note: {note}"))),
             );
         }

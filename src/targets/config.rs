@@ -1140,6 +1140,46 @@ staging:
     }
 
     #[test]
+    fn secret_variables_are_known_by_use_by_name_and_inside_urls() {
+        let text = "s:\n  kind: remote\n  base_url: https://qa.test\n  otp_sources:\n    email:\n      http_inbox:\n        url: \"${INBOX_URL}/api?to={to}\"\n        headers: { x-mailbox: \"${PLAIN_NAME}\" }\n        recipient: $.to\n        body: $.text\n";
+        let config = TargetConfig::from_profiles(
+            Some(text),
+            "s",
+            &vars(&[
+                ("PLAIN_NAME", "header-value-1"),
+                ("INBOX_URL", "https://qa:p%40ss-word@mail.qa.test"),
+                ("QA_INBOX_AUTHORIZATION", "Bearer named-token"),
+                ("UNRELATED", "not-a-secret-value"),
+            ]),
+            Path::new("."),
+        )
+        .unwrap();
+        let secrets: Vec<&str> = config
+            .secrets
+            .iter()
+            .map(|(value, _)| value.as_str())
+            .collect();
+        assert!(secrets.contains(&"header-value-1"), "{secrets:?}");
+        assert!(secrets.contains(&"p@ss-word"), "{secrets:?}");
+        assert!(secrets.contains(&"Bearer named-token"), "{secrets:?}");
+        assert!(!secrets.contains(&"not-a-secret-value"), "{secrets:?}");
+    }
+
+    #[test]
+    fn a_command_source_takes_its_own_timeout_or_the_profile_s() {
+        let text = "s:\n  kind: remote\n  base_url: https://qa.test\n  timeout_seconds: 7\n  otp_sources:\n    email: { command: \"echo 1\" }\n    sms: { command: \"echo 2\", timeout_seconds: 3 }\n";
+        let config =
+            TargetConfig::from_profiles(Some(text), "s", &vars(&[]), Path::new(".")).unwrap();
+        let timeout = |source: &Option<OtpSource>| match source {
+            Some(OtpSource::Command(command)) => command.timeout,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(timeout(&config.otp_sources.email), Duration::from_secs(7));
+        assert_eq!(timeout(&config.otp_sources.sms), Duration::from_secs(3));
+        assert_eq!(config.max_response_bytes, DEFAULT_MAX_RESPONSE_BYTES);
+    }
+
+    #[test]
     fn rates_read_like_auth0_documents_them() {
         assert_eq!(parse_rate("30/second"), Some(30.0));
         assert_eq!(parse_rate("300/minute"), Some(5.0));

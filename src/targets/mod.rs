@@ -7,6 +7,7 @@
 //! identities made unique per trial), where one-time codes can be read, and the redactor seeded
 //! with every secret the target holds. It knows nothing of scenarios' steps.
 
+mod command;
 mod config;
 mod otp;
 mod session;
