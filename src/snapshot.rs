@@ -9,8 +9,8 @@
 //! transcript differs — never as insta's panic text and backtrace. The repository's
 //! `.config/insta.yaml` keeps insta from printing its own summary beside ours.
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::path::Path;
+use std::time::SystemTime;
 
 use insta::TextSnapshotKind;
 use insta::internals::TextSnapshotContents;
@@ -61,17 +61,31 @@ pub fn check_transcript_snapshot(
     settings.set_omit_expression(true);
     settings.set_description(description);
     settings.set_input_file(format!("scenarios/{scenario_id}"));
-    let asked = SystemTime::now();
+    let pending_path = file.with_extension("snap.new");
+    let pending_before = modified(&pending_path);
     // insta reports a mismatch by panicking; it is caught on this same thread, where the
     // settings are bound.
     let asserted = crate::guard::catch(|| {
         settings.bind(|| insta::assert_snapshot!(name.as_str(), transcript));
     });
-    if asserted.is_ok() {
+    let caught = match asserted {
         // insta accepted it: `INSTA_UPDATE=always`, or a snapshot in an older format that matches.
-        return Ok(());
+        Ok(()) => return Ok(()),
+        Err(caught) => caught,
+    };
+    if !caught.message.starts_with("snapshot assertion for") {
+        // Not a verdict on the transcript: insta itself could not work (a bad `INSTA_UPDATE`,
+        // an unreadable snapshot folder).
+        return Err(format!(
+            "cannot check the snapshot {}: insta failed: {}\nhint: check the INSTA_* environment variables and that the folder is writable",
+            file.display(),
+            caught.message
+        ));
     }
-    let pending = written_since(&file.with_extension("snap.new"), asked);
+    // Written now if it appeared or changed: a pending file from an earlier run does not count.
+    let pending_after = modified(&pending_path);
+    let pending =
+        (pending_after.is_some() && pending_after != pending_before).then_some(pending_path);
     Err(match (old_text, pending) {
         (None, Some(pending)) => format!(
             "new snapshot written for review: {}\nhint: read it, then accept it with `cargo insta review` (or run again with INSTA_UPDATE=always)",
@@ -97,13 +111,11 @@ pub fn check_transcript_snapshot(
     })
 }
 
-/// `path` if insta wrote it during this assertion (a pending file from an earlier run does not
-/// count; the slack allows for file systems that keep coarse times).
-fn written_since(path: &Path, since: SystemTime) -> Option<PathBuf> {
-    let modified = std::fs::metadata(path)
+/// When `path` was last written, if it exists.
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path)
         .and_then(|meta| meta.modified())
-        .ok()?;
-    (modified + Duration::from_secs(2) >= since).then(|| path.to_path_buf())
+        .ok()
 }
 
 /// The lines that differ, as a unified diff (`-` the snapshot, `+` this run), shortened.

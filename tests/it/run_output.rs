@@ -116,6 +116,19 @@ fn a_changed_transcript_names_the_snapshot_and_shows_the_lines_that_differ() {
 }
 
 #[test]
+fn an_insta_setting_it_cannot_read_is_named_not_taken_for_a_missing_snapshot() {
+    let root = project(&[("discovery.yaml", DISCOVERY)]);
+    let output = run(&root, |command| {
+        command.env("INSTA_UPDATE", "sometimes");
+    });
+    let (stdout, stderr) = texts(&output);
+    assert!(stdout.contains("insta failed:"), "{stdout}");
+    assert!(stdout.contains("INSTA_UPDATE"), "{stdout}");
+    assert!(!stdout.contains("snapshot missing"), "{stdout}");
+    assert_no_panic_noise(&stdout, &stderr);
+}
+
+#[test]
 fn a_trial_that_panics_gets_a_failed_verdict_and_the_run_prints_its_summary() {
     // TODO-correctness: this reaches a real panic, `unique_phone` slicing a non-ASCII number
     // by bytes (src/targets/session.rs). Once that is fixed, this test needs another way to panic
