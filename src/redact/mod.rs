@@ -71,6 +71,29 @@ struct Entry {
 }
 
 /// Replaces secrets and per-run values with stable placeholders.
+///
+/// ```
+/// use passwordless_conformance::redact::Redactor;
+///
+/// let mut redactor = Redactor::new();
+/// redactor.add("s3cret/value", "[clients.web.client_secret]");
+/// redactor.add_volatile("regular-web-app", "[clients.web.client_id]");
+/// // Percent-encoded, or inside `Basic base64(id:secret)`: found either way.
+/// assert_eq!(
+///     redactor.redact_str("q=s3cret%2Fvalue"),
+///     "q=[clients.web.client_secret]"
+/// );
+/// let header = "Basic cmVndWxhci13ZWItYXBwOnMzY3JldC92YWx1ZQ==";
+/// assert_eq!(
+///     redactor.redact_str(header),
+///     "Basic base64([clients.web.client_id]:[clients.web.client_secret])"
+/// );
+/// // Messages keep what is not secret, so a person can tell where to look.
+/// assert_eq!(
+///     redactor.redact_message(header),
+///     "Basic base64(regular-web-app:[clients.web.client_secret])"
+/// );
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
     /// Longest value first, so a value that contains another is replaced whole.
