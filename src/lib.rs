@@ -25,6 +25,7 @@ pub mod snapshot;
 pub mod suite;
 pub mod targets;
 pub mod template;
+pub mod validate;
 
 pub use runner::{RunCtx, ScenarioOutcome, run_scenario};
 pub use scenario::{Scenario, load_scenario_file, parse_scenario};

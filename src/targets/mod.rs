@@ -8,6 +8,7 @@
 //! with every secret the target holds. It knows nothing of scenarios' steps.
 
 mod config;
+pub mod identities;
 mod otp;
 mod session;
 

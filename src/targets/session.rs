@@ -141,22 +141,18 @@ impl Session {
                 .await?;
                 let (clients, connections) = mock_clients_and_connections(&described);
                 let mut users = mock_users(&described);
-                users.insert(
-                    "email_user".to_owned(),
-                    IdentityTemplate {
-                        email: Some("qa@example.com".to_owned()),
-                        unique_email: true,
-                        ..IdentityTemplate::default()
-                    },
-                );
-                users.insert(
-                    "sms_user".to_owned(),
-                    IdentityTemplate {
-                        phone_number: Some("+15555550100".to_owned()),
-                        unique_phone: true,
-                        ..IdentityTemplate::default()
-                    },
-                );
+                for identity in super::identities::SESSION_IDENTITIES {
+                    users.insert(
+                        identity.role.to_owned(),
+                        IdentityTemplate {
+                            email: identity.email.map(str::to_owned),
+                            phone_number: identity.phone_number.map(str::to_owned),
+                            unique_email: identity.email.is_some(),
+                            unique_phone: identity.phone_number.is_some(),
+                            ..IdentityTemplate::default()
+                        },
+                    );
+                }
                 (base_url, clients, connections, users, Some(mock))
             }
             TargetKind::Remote(remote) => (
