@@ -139,11 +139,21 @@ pub struct LineIndex<'t> {
 }
 
 impl<'t> LineIndex<'t> {
-    /// Indexes the lines of `text` (`\n` or `\r\n` line ends).
+    /// Indexes the lines of `text`. Lines end with `\n`, `\r\n` or a lone `\r`, as YAML's do, so that line
+    /// numbers agree with a YAML parser's.
     pub fn new(text: &'t str) -> LineIndex<'t> {
-        let starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(idx, _)| idx + 1))
-            .collect();
+        let bytes = text.as_bytes();
+        let mut starts = vec![0];
+        for (idx, byte) in bytes.iter().enumerate() {
+            let ends_line = match byte {
+                b'\n' => true,
+                b'\r' => bytes.get(idx + 1) != Some(&b'\n'),
+                _ => false,
+            };
+            if ends_line {
+                starts.push(idx + 1);
+            }
+        }
         LineIndex { text, starts }
     }
 
@@ -253,6 +263,13 @@ error: unknown key `expct`
             assert_eq!(index.line(expected.len() + 1), None, "{text:?}");
             assert_eq!(index.line(0), None);
         }
+        // A lone carriage return ends a line in YAML.
+        let index = LineIndex::new("a\rb\r\nc");
+        assert_eq!(index.len(), 3);
+        assert_eq!(
+            (index.line(1), index.line(2), index.line(3)),
+            (Some("a"), Some("b"), Some("c"))
+        );
     }
 
     #[test]

@@ -41,7 +41,15 @@ pub struct TemplateSyntaxError {
 /// assert!(referenced_names("{{ code").is_err());
 /// ```
 pub fn referenced_names(template: &str) -> Result<Vec<String>, TemplateSyntaxError> {
-    let env = environment(0);
+    // The globals (functions) of the rendering environment, found once.
+    static GLOBALS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+        environment(0)
+            .globals()
+            .map(|(name, _)| name.to_owned())
+            .collect()
+    });
+    // Parsing needs no filters, tests or functions: an empty environment is much cheaper to make.
+    let env = Environment::empty();
     let compiled = env.template_from_str(template).map_err(|error| {
         let message = error
             .detail()
@@ -51,13 +59,12 @@ pub fn referenced_names(template: &str) -> Result<Vec<String>, TemplateSyntaxErr
             message,
         }
     })?;
-    let globals: Vec<String> = env.globals().map(|(name, _)| name.to_owned()).collect();
     let mut names: Vec<String> = compiled
         .undeclared_variables(true)
         .into_iter()
         .filter(|name| {
             let root = name.split('.').next().unwrap_or(name);
-            !globals.iter().any(|global| global == root)
+            !GLOBALS.iter().any(|global| global == root)
         })
         .collect();
     names.sort();

@@ -35,6 +35,7 @@ pub use crate::template::NAMESPACES as TEMPLATE_NAMESPACES;
 pub use error::LoadError;
 pub use load::{
     MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, MAX_REPORTED, load_scenario_file, parse_scenario,
+    parse_scenario_bytes,
 };
 pub use model::*;
 pub use references::{CaptureDef, NameUse, References, SchemaUse, TemplateName};

@@ -11,6 +11,7 @@ mod canary;
 mod diagnostics;
 mod engine;
 mod listing;
+mod loader_properties;
 mod mock_control;
 mod mock_mfa;
 mod mock_mfa_manage;

@@ -52,13 +52,8 @@ pub fn load_scenario_file(path: &Path, display_path: &str) -> Result<Scenario, L
             "it is not a regular file",
         )));
     }
-    let too_large = |len: usize| {
-        read::check_size(len)
-            .err()
-            .map(|problem| single(display_path, "", &problem))
-    };
-    if let Some(error) = too_large(usize::try_from(metadata.len()).unwrap_or(usize::MAX)) {
-        return Err(error);
+    if let Err(problem) = read::check_size(usize::try_from(metadata.len()).unwrap_or(usize::MAX)) {
+        return Err(single(display_path, "", &problem));
     }
     let mut bytes = Vec::new();
     std::fs::File::open(path)
@@ -67,12 +62,28 @@ pub fn load_scenario_file(path: &Path, display_path: &str) -> Result<Scenario, L
             file.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes)
         })
         .map_err(read_error)?;
-    if let Some(error) = too_large(bytes.len()) {
-        return Err(error);
+    read_bytes(bytes, path.to_path_buf(), display_path)
+}
+
+/// Loads a scenario from the bytes of a file, as [`load_scenario_file`] does once it has read them: at most
+/// [`MAX_FILE_BYTES`], UTF-8 (the first bad byte is reported with its line and column), a byte-order mark
+/// dropped. `display_path` names it in diagnostics and becomes its [`SourceFile::path`].
+pub fn parse_scenario_bytes(bytes: &[u8], display_path: &str) -> Result<Scenario, LoadError> {
+    read_bytes(bytes.to_vec(), PathBuf::from(display_path), display_path)
+}
+
+fn read_bytes(bytes: Vec<u8>, path: PathBuf, display_path: &str) -> Result<Scenario, LoadError> {
+    if let Err(problem) = read::check_size(bytes.len()) {
+        return Err(single(display_path, "", &problem));
     }
-    let lossy = String::from_utf8_lossy(&bytes).into_owned();
-    let text = read::decode(bytes).map_err(|problem| single(display_path, &lossy, &problem))?;
-    build(text, path.to_path_buf(), display_path)
+    let text = match read::decode(bytes) {
+        Ok(text) => text,
+        Err((problem, bytes)) => {
+            let lossy = String::from_utf8_lossy(&bytes);
+            return Err(single(display_path, &lossy, &problem));
+        }
+    };
+    build(text, path, display_path)
 }
 
 /// Loads a scenario from its text; `display_path` names it in diagnostics and becomes its

@@ -30,31 +30,36 @@ use crate::diagnostic::LineIndex;
 /// stray log or data file from costing the run its memory.
 pub const MAX_FILE_BYTES: usize = 1024 * 1024;
 
-/// Turns the bytes of a file into text: at most [`MAX_FILE_BYTES`], UTF-8, without a byte-order mark.
-pub(crate) fn decode(bytes: Vec<u8>) -> Result<String, Problem> {
-    check_size(bytes.len())?;
+/// Turns the bytes of a file into text: UTF-8, without a byte-order mark. On failure, the problem (at the
+/// first bad byte) and the bytes back, to show the line.
+pub(crate) fn decode(bytes: Vec<u8>) -> Result<String, (Problem, Vec<u8>)> {
     match String::from_utf8(bytes) {
         Ok(text) => Ok(strip_bom(text)),
         Err(error) => {
             let valid_up_to = error.utf8_error().valid_up_to();
             let bytes = error.into_bytes();
-            let before = &bytes[..valid_up_to];
-            let line = before.iter().filter(|byte| **byte == b'\n').count() + 1;
-            let line_start = before
-                .iter()
-                .rposition(|byte| *byte == b'\n')
-                .map_or(0, |idx| idx + 1);
+            // Lines end as YAML's do (`\n`, `\r\n`, a lone `\r`), as in every other diagnostic.
+            let (mut line, mut line_start) = (1, 0);
+            for (idx, byte) in bytes[..valid_up_to].iter().enumerate() {
+                let ends_line =
+                    *byte == b'\n' || (*byte == b'\r' && bytes.get(idx + 1) != Some(&b'\n'));
+                if ends_line {
+                    line += 1;
+                    line_start = idx + 1;
+                }
+            }
             let col0 = String::from_utf8_lossy(&bytes[line_start..valid_up_to])
                 .chars()
                 .count();
-            Err(Problem::new(
+            let problem = Problem::new(
                 Mark::at(line, col0, 1),
                 format!(
                     "the file is not valid utf-8: byte `\\x{:02x}` cannot start a character here",
                     bytes[valid_up_to]
                 ),
                 Some("save the file as utf-8"),
-            ))
+            );
+            Err((problem, bytes))
         }
     }
 }
@@ -179,9 +184,12 @@ mod tests {
     #[test]
     fn decoding_drops_a_bom_and_positions_bad_bytes() {
         assert_eq!(decode(b"\xef\xbb\xbfname: x".to_vec()).unwrap(), "name: x");
-        let problem = decode(b"name: x\nsteps: caf\xe9 au lait\n".to_vec()).unwrap_err();
+        let (problem, _) = decode(b"name: x\nsteps: caf\xe9 au lait\n".to_vec()).unwrap_err();
         assert_eq!(problem.mark.span, Span { line: 2, col: 11 });
         assert!(problem.message.contains("`\\xe9`"), "{}", problem.message);
-        assert!(decode(vec![b' '; MAX_FILE_BYTES + 1]).is_err());
+        let (problem, _) = decode(b"\r\x80".to_vec()).unwrap_err();
+        assert_eq!(problem.mark.span, Span { line: 2, col: 1 });
+        assert!(check_size(MAX_FILE_BYTES + 1).is_err());
+        assert!(check_size(MAX_FILE_BYTES).is_ok());
     }
 }
