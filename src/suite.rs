@@ -4,7 +4,7 @@
 //! configuration; gives [`discover`] (every scenario file, named by its path under `scenarios/`),
 //! [`Suite::plan`], which decides at listing time whether a file is broken, skipped on this target
 //! (and why) or to be run, and [`Suite::run_file`], which loads and validates one file, gates it
-//! ([`gate`]), runs it on its own tokio runtime and checks its snapshot. The CLI's `run` and
+//! (`suite/gate.rs`), runs it on its own tokio runtime and checks its snapshot. The CLI's `run` and
 //! `tests/scenarios.rs` are thin loops over these, so both run exactly the same engine. Nothing
 //! here prints.
 

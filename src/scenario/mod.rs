@@ -5,7 +5,7 @@
 //! axum, snapshots, targets or the mock tenant, and never reads a file other than the one it loads. Template
 //! strings (`{{ code }}`) are kept raw; the loader parses them with [`crate::template`] only to check their
 //! syntax and record the names they use ([`References`]). Whether those names exist in the project is the
-//! validation stage's question.
+//! validation stage's question ([`crate::validate`]).
 //!
 //! ```
 //! use passwordless_conformance::scenario::{parse_scenario, StepKind};

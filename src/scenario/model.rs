@@ -34,7 +34,7 @@ pub struct Scenario {
 /// The text a scenario was loaded from and how to name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {
-    /// The path as given to the loader (for [`parse_scenario`], the display path).
+    /// The path as given to the loader (for [`parse_scenario`](super::parse_scenario), the display path).
     pub path: PathBuf,
     /// The path as shown to people, e.g. `scenarios/passwordless/email.yaml`.
     pub display_path: String,
@@ -317,7 +317,7 @@ impl fmt::Display for JsonType {
 /// A value to remember from a response, under a name usable in later templates.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaptureSpec {
-    /// The name, an identifier not colliding with [`TEMPLATE_NAMESPACES`].
+    /// The name, an identifier not colliding with [`TEMPLATE_NAMESPACES`](super::TEMPLATE_NAMESPACES).
     pub name: String,
     /// Where the value comes from.
     pub source: CaptureSource,

@@ -44,7 +44,7 @@ pub(super) fn check_absent_paths(
                 continue;
             };
             let walker = Walker { schemas };
-            if let Some(reason) = walker.never(schema, &segments, 0) {
+            if let Some(reason) = walker.never(schema, schema, &segments, 0) {
                 out.warning(Finding {
                     span: check.span,
                     width: check.path.chars().count(),
@@ -163,8 +163,15 @@ struct Walker<'s> {
 }
 
 impl Walker<'_> {
-    /// Why `segments` can never select a node of a value valid against `schema`; `None` when they might.
-    fn never(&self, schema: &Value, segments: &[Segment], refs: usize) -> Option<Never> {
+    /// Why `segments` can never select a node of a value valid against `schema` (a part of the document
+    /// `root`, against which `#…` references resolve); `None` when they might.
+    fn never(
+        &self,
+        root: &Value,
+        schema: &Value,
+        segments: &[Segment],
+        refs: usize,
+    ) -> Option<Never> {
         let (first, rest) = segments.split_first()?;
         let object = match schema {
             Value::Bool(_) => return None,
@@ -173,15 +180,15 @@ impl Walker<'_> {
         };
         if let Some(Value::String(reference)) = object.get("$ref")
             && refs < MAX_REFS
-            && let Some(target) = self.resolve(reference)
-            && let Some(never) = self.never(target, segments, refs + 1)
+            && let Some((target_root, target)) = self.resolve(root, reference)
+            && let Some(never) = self.never(target_root, target, segments, refs + 1)
         {
             return Some(never);
         }
         if let Some(Value::Array(all)) = object.get("allOf")
             && let Some(never) = all
                 .iter()
-                .find_map(|branch| self.never(branch, segments, refs))
+                .find_map(|branch| self.never(root, branch, segments, refs))
         {
             return Some(never);
         }
@@ -191,7 +198,7 @@ impl Walker<'_> {
             {
                 let reasons: Vec<Never> = branches
                     .iter()
-                    .filter_map(|branch| self.never(branch, segments, refs))
+                    .filter_map(|branch| self.never(root, branch, segments, refs))
                     .collect();
                 if reasons.len() == branches.len() {
                     return reasons.into_iter().next();
@@ -228,19 +235,23 @@ impl Walker<'_> {
                 }
             }
         };
-        child.and_then(|child| self.never(child, rest, refs))
+        child.and_then(|child| self.never(root, child, rest, refs))
     }
 
-    /// The schema a `$ref` points at: `file.json#/pointer`, `#/pointer`, or a full `$id` URL.
-    fn resolve(&self, reference: &str) -> Option<&Value> {
+    /// The document and schema a `$ref` points at: `file.json#/pointer` (a file of `schemas/`, as the
+    /// schemas' `$id`s make relative references), `#/pointer` (the same document), or a full `$id` URL.
+    fn resolve<'v>(&'v self, root: &'v Value, reference: &str) -> Option<(&'v Value, &'v Value)> {
         let (file, pointer) = reference.split_once('#').unwrap_or((reference, ""));
-        let name = file.rsplit('/').next().filter(|name| !name.is_empty())?;
-        let document = self.schemas.get(name)?.as_ref()?;
-        if pointer.is_empty() {
-            Some(document)
+        let document = match file.rsplit('/').next().filter(|name| !name.is_empty()) {
+            Some(name) => self.schemas.get(name)?.as_ref()?,
+            None => root,
+        };
+        let target = if pointer.is_empty() {
+            document
         } else {
-            document.pointer(pointer)
-        }
+            document.pointer(pointer)?
+        };
+        Some((document, target))
     }
 }
 
@@ -311,7 +322,7 @@ mod tests {
             Some(json!({"$defs": {"text": {"type": "string"}, "closed": {"type": "object", "additionalProperties": false, "properties": {"a": {}}}}})),
         );
         let walker = Walker { schemas: &schemas };
-        walker.never(&schema, &simple_path(path).unwrap_or_default(), 0)
+        walker.never(&schema, &schema, &simple_path(path).unwrap_or_default(), 0)
     }
 
     #[test]
@@ -349,6 +360,23 @@ mod tests {
     }
 
     #[test]
+    fn references_within_a_document_resolve_against_it() {
+        let schema = json!({
+            "properties": {"keys": {"type": "array", "items": {"$ref": "#/$defs/key"}}},
+            "$defs": {"key": {"type": "object", "additionalProperties": false, "properties": {"kid": {}}}}
+        });
+        assert_eq!(never(schema.clone(), "$.keys[0].kid"), None);
+        assert!(matches!(
+            never(schema.clone(), "$.keys[*].d"),
+            Some(Never::NoSuchMember { .. })
+        ));
+        assert!(matches!(
+            never(schema, "$.keys.first"),
+            Some(Never::NotAContainer { .. })
+        ));
+    }
+
+    #[test]
     fn any_of_needs_every_branch_to_rule_out() {
         let schema = json!({"anyOf": [{"$ref": "common.json#/$defs/closed"}, {"type": "object"}]});
         assert_eq!(never(schema, "$.b"), None);
@@ -361,9 +389,7 @@ mod tests {
         let mut schemas = BTreeMap::new();
         schemas.insert("loop.json".to_owned(), Some(json!({"$ref": "loop.json"})));
         let walker = Walker { schemas: &schemas };
-        assert_eq!(
-            walker.never(&json!({"$ref": "loop.json"}), &[name("a")], 0),
-            None
-        );
+        let schema = json!({"$ref": "loop.json"});
+        assert_eq!(walker.never(&schema, &schema, &[name("a")], 0), None);
     }
 }

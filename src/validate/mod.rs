@@ -6,7 +6,7 @@
 //! does not exist, a role, client, field or connection that no profile or fixture defines (with
 //! did-you-mean), a `target`/`run` field that does not exist, a capture used before any step defines it. Those
 //! are errors: the scenario is broken on every target. It also gives warnings, which do not stop a run: an
-//! absence check that the step's schema makes impossible ([`absent`]).
+//! absence check that the step's schema makes impossible (`absent.rs`).
 //!
 //! Whether the *chosen* target can run the scenario (capabilities, roles it lacks) is not decided here but
 //! by the suite, at listing time. This module reads no file and knows nothing of targets or HTTP; the

@@ -215,3 +215,46 @@ fn a_skipped_trial_run_anyway_fails_with_its_reason() {
         "{log}"
     );
 }
+
+#[test]
+fn run_shows_the_warnings_of_a_scenario_that_passes() {
+    let root = std::env::temp_dir().join(format!("pc-listing-warn-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("scenarios")).unwrap();
+    std::fs::create_dir_all(root.join("schemas")).unwrap();
+    let schemas = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+    for file in ["jwks.json", "common.json"] {
+        std::fs::copy(schemas.join(file), root.join("schemas").join(file)).unwrap();
+    }
+    std::fs::write(
+        root.join("scenarios/keys.yaml"),
+        "
+name: keys
+steps:
+  - name: read the keys
+    request: { method: GET, path: /.well-known/jwks.json }
+    expect:
+      status: 200
+      schema: jwks.json
+      body:
+        $.keys.first: { absent: true }
+",
+    )
+    .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_passwordless-conformance"))
+        .args(["run", "--no-snapshots", "--project"])
+        .arg(&root)
+        .env("CONFORMANCE_TARGET", "mock")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("PASS keys.yaml"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "warning: `$.keys.first` can never be present in a body that matches `jwks.json`"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("--> scenarios/keys.yaml:10:9"), "{stdout}");
+}
