@@ -1,7 +1,7 @@
 //! Names no template context can provide: a role, client, field or connection that no target of the project
 //! offers, a `target`/`run` field that does not exist, and a capture that no earlier step defines.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::project::Roster;
 use super::{Finding, Report};
@@ -12,6 +12,7 @@ use crate::targets::identities::{CLIENT_FIELDS, RUN_FIELDS, TARGET_FIELDS, USER_
 /// Checks every name the scenario's templates read.
 pub(super) fn check_names(scenario: &Scenario, roster: Option<&Roster>, out: &mut Report<'_>) {
     let references = &scenario.references;
+    let captures = Captures::of(references);
     for used in &references.names {
         match &used.name {
             TemplateName::User {
@@ -59,7 +60,7 @@ pub(super) fn check_names(scenario: &Scenario, roster: Option<&Roster>, out: &mu
             TemplateName::Run(Some(field)) => {
                 check_fixed_field(used, "run", field, &RUN_FIELDS, out)
             }
-            TemplateName::Other { name, .. } => check_capture(used, name, references, out),
+            TemplateName::Other { name, .. } => captures.check(used, name, out),
             _ => {}
         }
     }
@@ -167,64 +168,85 @@ fn check_fixed_field(
     });
 }
 
-/// Any other top-level name must be a capture of an earlier step.
-fn check_capture(used: &NameUse, name: &str, references: &References, out: &mut Report<'_>) {
-    if references
-        .defined_before(used.step)
-        .any(|capture| capture.name == name)
-    {
-        return;
+/// The captures of a scenario, indexed so that checking every use stays linear in the file's size.
+struct Captures<'r> {
+    /// Each name → the steps that define it, in order.
+    steps_by_name: HashMap<&'r str, Vec<usize>>,
+}
+
+/// Past this many errors, unknown names get no did-you-mean: nobody reads that far, and comparing every
+/// name with every capture would make a hostile file quadratic.
+const MAX_SUGGESTED: usize = 100;
+
+impl<'r> Captures<'r> {
+    fn of(references: &'r References) -> Captures<'r> {
+        let mut steps_by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        for capture in &references.captures {
+            steps_by_name
+                .entry(capture.name.as_str())
+                .or_default()
+                .push(capture.step);
+        }
+        Captures { steps_by_name }
     }
-    let step = used.step + 1;
-    if let Some(later) = references
-        .captures
-        .iter()
-        .find(|capture| capture.name == name)
-    {
-        let when = if later.step == used.step {
-            "this same step defines it, after its request and checks".to_owned()
+
+    /// Any other top-level name must be a capture of an earlier step.
+    fn check(&self, used: &NameUse, name: &str, out: &mut Report<'_>) {
+        let step = used.step + 1;
+        if let Some(steps) = self.steps_by_name.get(name) {
+            if steps.first().is_some_and(|first| *first < used.step) {
+                return;
+            }
+            let later = steps.first().copied().unwrap_or(used.step);
+            let when = if later == used.step {
+                "this same step defines it, after its request and checks".to_owned()
+            } else {
+                format!("step {} defines it", later + 1)
+            };
+            out.error(Finding {
+                span: used.span,
+                width: used.width,
+                message: format!("capture `{name}` is used in step {step} before it is defined"),
+                hint: Some(format!(
+                    "{when}: a capture exists only from the step after the one that makes it"
+                )),
+            });
+            return;
+        }
+        let hint = if out.validation.errors.len() < MAX_SUGGESTED {
+            let mut earlier: Vec<&str> = self
+                .steps_by_name
+                .iter()
+                .filter(|(_, steps)| steps.first().is_some_and(|first| *first < used.step))
+                .map(|(name, _)| *name)
+                .collect();
+            earlier.sort_unstable();
+            let mut candidates = earlier.clone();
+            candidates.extend(TEMPLATE_NAMESPACES.iter().copied());
+            match did_you_mean(name, &candidates) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => {
+                    let captures = if earlier.is_empty() {
+                        "no captures yet".to_owned()
+                    } else {
+                        format!("the captures of earlier steps ({})", quoted(&earlier))
+                    };
+                    format!(
+                        "templates can use {} and {captures}",
+                        quoted(TEMPLATE_NAMESPACES)
+                    )
+                }
+            }
         } else {
-            format!("step {} defines it", later.step + 1)
+            "a name is a template namespace or the capture of an earlier step".to_owned()
         };
         out.error(Finding {
             span: used.span,
             width: used.width,
-            message: format!("capture `{name}` is used in step {step} before it is defined"),
-            hint: Some(format!(
-                "{when}: a capture exists only from the step after the one that makes it"
-            )),
+            message: format!("unknown name `{name}` in step {step}: no earlier step captures it"),
+            hint: Some(hint),
         });
-        return;
     }
-    let mut candidates: Vec<&str> = references
-        .defined_before(used.step)
-        .map(|capture| capture.name.as_str())
-        .collect();
-    candidates.extend(TEMPLATE_NAMESPACES.iter().copied());
-    let hint = match did_you_mean(name, &candidates) {
-        Some(close) => format!("did you mean `{close}`?"),
-        None => {
-            let earlier: Vec<&str> = references
-                .defined_before(used.step)
-                .map(|capture| capture.name.as_str())
-                .collect();
-            let captures = if earlier.is_empty() {
-                "no captures yet".to_owned()
-            } else {
-                format!("the captures of earlier steps ({})", quoted(&earlier))
-            };
-            format!(
-                "templates can use {} and {captures}",
-                quoted(TEMPLATE_NAMESPACES)
-            )
-        }
-    };
-    out.error(Finding {
-        span: used.span,
-        width: used.width,
-        message: format!("unknown name `{name}` in step {step}: no earlier step captures it"),
-        hint: Some(hint),
-    });
 }
 
 /// "did you mean `x`?", or the list of what exists.
