@@ -37,5 +37,6 @@ pub use load::{
     MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, MAX_REPORTED, load_scenario_file, parse_scenario,
     parse_scenario_bytes,
 };
+pub(crate) use load::{Unloaded, load_file_partially};
 pub use model::*;
 pub use references::{CaptureDef, NameUse, References, SchemaUse, TemplateName};

@@ -1,6 +1,6 @@
 //! The validation stage: a loaded scenario checked against the project, before any request is sent.
 //!
-//! Takes a [`Scenario`] (with the [`References`](crate::scenario::References) the loader recorded) and a
+//! Takes a [`Scenario`] (with the [`References`] the loader recorded) and a
 //! [`ProjectContext`] (the schema files, and the roles, fields and connections some target offers), and gives
 //! the problems loading alone cannot see, each at `file:line:col` of the offending value: a schema file that
 //! does not exist, a role, client, field or connection that no profile or fixture defines (with
@@ -19,7 +19,7 @@ mod project;
 use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, LineIndex, Span};
-use crate::scenario::{LoadError, Scenario, load_scenario_file};
+use crate::scenario::{LoadError, References, Scenario, Unloaded, load_file_partially};
 
 pub use project::{ProjectContext, Roster};
 
@@ -43,35 +43,41 @@ pub struct Checked {
 
 /// Checks `scenario` against `project`.
 pub fn validate(scenario: &Scenario, project: &ProjectContext) -> Validation {
-    let mut report = Report {
-        file: &scenario.source.display_path,
-        lines: LineIndex::new(&scenario.source.text),
-        validation: Validation::default(),
-    };
-    check_schemas(scenario, project, &mut report);
-    names::check_names(scenario, project.roster.as_ref(), &mut report);
+    let source = &scenario.source;
+    let mut report = Report::new(&source.display_path, &source.text);
+    check_references(&scenario.references, project, Checks::All, &mut report);
     if let Some(schemas) = &project.schemas {
         absent::check_absent_paths(scenario, schemas, &mut report);
     }
-    let mut validation = report.validation;
-    validation.errors.sort_by_key(|diagnostic| diagnostic.span);
-    validation.errors.dedup();
-    validation
-        .warnings
-        .sort_by_key(|diagnostic| diagnostic.span);
-    validation.warnings.dedup();
-    validation
+    report.finish()
 }
 
 /// Loads the scenario file at `path` and validates it: the one way the suite, the CLI and the diagnostics
 /// corpus turn a file into a scenario. Validation errors are reported like load errors (at most
-/// [`MAX_REPORTED`](crate::scenario::MAX_REPORTED) of them).
+/// [`MAX_REPORTED`](crate::scenario::MAX_REPORTED) of them). A file that does not load still has its role,
+/// field, connection and schema names checked, so that one report lists every problem of the file.
 pub fn check_file(
     path: &Path,
     display_path: &str,
     project: &ProjectContext,
 ) -> Result<Checked, LoadError> {
-    let scenario = load_scenario_file(path, display_path)?;
+    let scenario = match load_file_partially(path, display_path) {
+        Ok(scenario) => scenario,
+        Err(Unloaded::Error(error)) => return Err(error),
+        Err(Unloaded::Partial(partial)) => {
+            let mut report = Report::new(display_path, &partial.text);
+            // Captures of steps that did not load are missing: only names that do not depend on them.
+            check_references(
+                &partial.references,
+                project,
+                Checks::WithoutCaptures,
+                &mut report,
+            );
+            let mut diagnostics = partial.diagnostics;
+            diagnostics.extend(report.finish().errors);
+            return Err(LoadError::invalid(diagnostics));
+        }
+    };
     let validation = validate(&scenario, project);
     if !validation.errors.is_empty() {
         let mut diagnostics = validation.errors;
@@ -82,6 +88,29 @@ pub fn check_file(
         scenario,
         warnings: validation.warnings,
     })
+}
+
+/// Which name checks to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Checks {
+    All,
+    /// Everything but "a capture no earlier step defines", for a file whose steps did not all load.
+    WithoutCaptures,
+}
+
+fn check_references(
+    references: &References,
+    project: &ProjectContext,
+    checks: Checks,
+    report: &mut Report<'_>,
+) {
+    check_schemas(references, project, report);
+    names::check_names(
+        references,
+        project.roster.as_ref(),
+        checks == Checks::All,
+        report,
+    );
 }
 
 /// One problem found, before it becomes a [`Diagnostic`].
@@ -99,7 +128,27 @@ struct Report<'t> {
     validation: Validation,
 }
 
-impl Report<'_> {
+impl<'t> Report<'t> {
+    fn new(file: &'t str, text: &'t str) -> Report<'t> {
+        Report {
+            file,
+            lines: LineIndex::new(text),
+            validation: Validation::default(),
+        }
+    }
+
+    /// The findings, each list in source order without repeats.
+    fn finish(self) -> Validation {
+        let mut validation = self.validation;
+        validation.errors.sort_by_key(|diagnostic| diagnostic.span);
+        validation.errors.dedup();
+        validation
+            .warnings
+            .sort_by_key(|diagnostic| diagnostic.span);
+        validation.warnings.dedup();
+        validation
+    }
+
     fn diagnostic(&self, finding: Finding) -> Diagnostic {
         let mut diagnostic = Diagnostic::with_source_line(
             self.file,
@@ -124,12 +173,12 @@ impl Report<'_> {
 }
 
 /// Every schema an expectation names must be a file of `schemas/`.
-fn check_schemas(scenario: &Scenario, project: &ProjectContext, report: &mut Report<'_>) {
+fn check_schemas(references: &References, project: &ProjectContext, report: &mut Report<'_>) {
     let Some(schemas) = &project.schemas else {
         return;
     };
     let known: Vec<&str> = schemas.keys().map(String::as_str).collect();
-    for used in &scenario.references.schemas {
+    for used in &references.schemas {
         let name = &used.file.value;
         if schemas.contains_key(name) {
             continue;

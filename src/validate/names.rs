@@ -6,13 +6,18 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use super::project::Roster;
 use super::{Finding, Report};
 use crate::diagnostic::did_you_mean;
-use crate::scenario::{NameUse, References, Scenario, TEMPLATE_NAMESPACES, TemplateName};
+use crate::scenario::{NameUse, References, TEMPLATE_NAMESPACES, TemplateName};
 use crate::targets::identities::{CLIENT_FIELDS, RUN_FIELDS, TARGET_FIELDS, USER_FIELDS};
 
 /// Checks every name the scenario's templates read.
-pub(super) fn check_names(scenario: &Scenario, roster: Option<&Roster>, out: &mut Report<'_>) {
-    let references = &scenario.references;
-    let captures = Captures::of(references);
+/// With `captures` false, names outside the namespaces are not checked (the captures are not all known).
+pub(super) fn check_names(
+    references: &References,
+    roster: Option<&Roster>,
+    captures: bool,
+    out: &mut Report<'_>,
+) {
+    let known_captures = captures.then(|| Captures::of(references));
     for used in &references.names {
         match &used.name {
             TemplateName::User {
@@ -60,7 +65,11 @@ pub(super) fn check_names(scenario: &Scenario, roster: Option<&Roster>, out: &mu
             TemplateName::Run(Some(field)) => {
                 check_fixed_field(used, "run", field, &RUN_FIELDS, out)
             }
-            TemplateName::Other { name, .. } => captures.check(used, name, out),
+            TemplateName::Other { name, .. } => {
+                if let Some(known_captures) = &known_captures {
+                    known_captures.check(used, name, out);
+                }
+            }
             _ => {}
         }
     }

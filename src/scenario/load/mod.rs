@@ -41,9 +41,47 @@ const TOP_KEYS: [&str; 5] = ["name", "description", "tags", "requires", "steps"]
 ///
 /// Only regular files are opened (a FIFO would block), and only their first [`MAX_FILE_BYTES`] are read.
 pub fn load_scenario_file(path: &Path, display_path: &str) -> Result<Scenario, LoadError> {
-    let read_error = |error: std::io::Error| LoadError::Read {
-        display_path: display_path.to_string(),
-        error,
+    load_file_partially(path, display_path).map_err(Unloaded::into_error)
+}
+
+/// Why a file did not load, keeping what was read of it when it was parsed at all, so that the validation
+/// stage can still check the names it found and report every problem of the file at once.
+#[derive(Debug)]
+pub(crate) enum Unloaded {
+    /// Nothing could be read (I/O, size, encoding, …).
+    Error(LoadError),
+    /// The file was read and walked, but has problems.
+    Partial(Box<PartialLoad>),
+}
+
+/// What was read of a file that did not load.
+#[derive(Debug)]
+pub(crate) struct PartialLoad {
+    /// The file's text.
+    pub text: String,
+    /// What the walk recorded before and around the problems (captures may be missing).
+    pub references: References,
+    /// Every problem found (never empty, not yet sorted or capped).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Unloaded {
+    /// The error a caller that wants no partial results gets.
+    pub(crate) fn into_error(self) -> LoadError {
+        match self {
+            Unloaded::Error(error) => error,
+            Unloaded::Partial(partial) => LoadError::invalid(partial.diagnostics),
+        }
+    }
+}
+
+/// [`load_scenario_file`], keeping the partial results of a file that was read but did not load.
+pub(crate) fn load_file_partially(path: &Path, display_path: &str) -> Result<Scenario, Unloaded> {
+    let read_error = |error: std::io::Error| {
+        Unloaded::Error(LoadError::Read {
+            display_path: display_path.to_string(),
+            error,
+        })
     };
     let metadata = std::fs::metadata(path).map_err(read_error)?;
     if !metadata.is_file() {
@@ -53,7 +91,7 @@ pub fn load_scenario_file(path: &Path, display_path: &str) -> Result<Scenario, L
         )));
     }
     if let Err(problem) = read::check_size(usize::try_from(metadata.len()).unwrap_or(usize::MAX)) {
-        return Err(single(display_path, "", &problem));
+        return Err(Unloaded::Error(single(display_path, "", &problem)));
     }
     let mut bytes = Vec::new();
     std::fs::File::open(path)
@@ -70,17 +108,18 @@ pub fn load_scenario_file(path: &Path, display_path: &str) -> Result<Scenario, L
 /// dropped. `display_path` names it in diagnostics and becomes its [`SourceFile::path`].
 pub fn parse_scenario_bytes(bytes: &[u8], display_path: &str) -> Result<Scenario, LoadError> {
     read_bytes(bytes.to_vec(), PathBuf::from(display_path), display_path)
+        .map_err(Unloaded::into_error)
 }
 
-fn read_bytes(bytes: Vec<u8>, path: PathBuf, display_path: &str) -> Result<Scenario, LoadError> {
+fn read_bytes(bytes: Vec<u8>, path: PathBuf, display_path: &str) -> Result<Scenario, Unloaded> {
     if let Err(problem) = read::check_size(bytes.len()) {
-        return Err(single(display_path, "", &problem));
+        return Err(Unloaded::Error(single(display_path, "", &problem)));
     }
     let text = match read::decode(bytes) {
         Ok(text) => text,
         Err((problem, bytes)) => {
             let lossy = String::from_utf8_lossy(&bytes);
-            return Err(single(display_path, &lossy, &problem));
+            return Err(Unloaded::Error(single(display_path, &lossy, &problem)));
         }
     };
     build(text, path, display_path)
@@ -93,7 +132,7 @@ pub fn parse_scenario(text: &str, display_path: &str) -> Result<Scenario, LoadEr
         return Err(single(display_path, "", &problem));
     }
     let text = read::strip_bom(text.to_string());
-    build(text, PathBuf::from(display_path), display_path)
+    build(text, PathBuf::from(display_path), display_path).map_err(Unloaded::into_error)
 }
 
 /// A load error with one problem.
@@ -110,7 +149,7 @@ fn single(display_path: &str, text: &str, problem: &Problem) -> LoadError {
     LoadError::invalid(vec![diagnostic])
 }
 
-fn build(text: String, path: PathBuf, display_path: &str) -> Result<Scenario, LoadError> {
+fn build(text: String, path: PathBuf, display_path: &str) -> Result<Scenario, Unloaded> {
     let (parts, mut diagnostics, references) = {
         let mut loader = Loader {
             file: display_path,
@@ -147,7 +186,11 @@ fn build(text: String, path: PathBuf, display_path: &str) -> Result<Scenario, Lo
                     "scenario could not be loaded".to_string(),
                 ));
             }
-            Err(LoadError::invalid(diagnostics))
+            Err(Unloaded::Partial(Box::new(PartialLoad {
+                text,
+                references,
+                diagnostics,
+            })))
         }
     }
 }
