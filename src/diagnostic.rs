@@ -22,9 +22,31 @@ impl fmt::Display for Span {
     }
 }
 
+/// How serious a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Severity {
+    /// The file cannot be used as written.
+    #[default]
+    Error,
+    /// The file works, but probably not as its author meant (a check that can never fail).
+    Warning,
+}
+
+impl Severity {
+    /// `error` or `warning`, as rendered.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
 /// One problem in a file, with where it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// An error (the default) or a warning.
+    pub severity: Severity,
     /// The file as it should be shown to a person, e.g. `scenarios/mfa/otp.yaml`.
     pub file: String,
     /// Where the problem starts (1-based line and column, columns count characters).
@@ -41,20 +63,40 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// Builds a diagnostic for `span` in `text`, copying the source line so the diagnostic renders on its own.
+    ///
+    /// This walks `text` to find the line; a caller reporting many problems in one file uses a [`LineIndex`]
+    /// and [`Diagnostic::with_source_line`] so that reporting stays linear in the file's size.
     pub fn new(file: &str, text: &str, span: Span, width: usize, message: String) -> Diagnostic {
         let source_line = span
             .line
             .checked_sub(1)
-            .and_then(|idx| text.lines().nth(idx))
-            .map(str::to_string);
+            .and_then(|idx| text.lines().nth(idx));
+        Diagnostic::with_source_line(file, source_line, span, width, message)
+    }
+
+    /// Builds a diagnostic whose source line the caller already has (`None`: show no snippet).
+    pub fn with_source_line(
+        file: &str,
+        source_line: Option<&str>,
+        span: Span,
+        width: usize,
+        message: String,
+    ) -> Diagnostic {
         Diagnostic {
+            severity: Severity::Error,
             file: file.to_string(),
             span,
             message,
             hint: None,
-            source_line,
+            source_line: source_line.map(str::to_string),
             width: width.max(1),
         }
+    }
+
+    /// Makes this diagnostic a warning.
+    pub fn warning(mut self) -> Diagnostic {
+        self.severity = Severity::Warning;
+        self
     }
 
     /// Adds a hint, shown on its own line under the snippet.
@@ -68,7 +110,7 @@ impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let line_number = self.span.line.to_string();
         let pad = " ".repeat(line_number.len());
-        writeln!(f, "error: {}", self.message)?;
+        writeln!(f, "{}: {}", self.severity.as_str(), self.message)?;
         write!(f, "{pad}--> {}:{}", self.file, self.span)?;
         if let Some(source_line) = &self.source_line {
             writeln!(f)?;
@@ -86,6 +128,58 @@ impl fmt::Display for Diagnostic {
             write!(f, "\n{pad} = hint: {hint}")?;
         }
         Ok(())
+    }
+}
+
+/// The lines of a text, found once, so that looking one up costs nothing (1-based numbers).
+#[derive(Debug, Clone)]
+pub struct LineIndex<'t> {
+    text: &'t str,
+    starts: Vec<usize>,
+}
+
+impl<'t> LineIndex<'t> {
+    /// Indexes the lines of `text`. Lines end with `\n`, `\r\n` or a lone `\r`, as YAML's do, so that line
+    /// numbers agree with a YAML parser's.
+    pub fn new(text: &'t str) -> LineIndex<'t> {
+        let bytes = text.as_bytes();
+        let mut starts = vec![0];
+        for (idx, byte) in bytes.iter().enumerate() {
+            let ends_line = match byte {
+                b'\n' => true,
+                b'\r' => bytes.get(idx + 1) != Some(&b'\n'),
+                _ => false,
+            };
+            if ends_line {
+                starts.push(idx + 1);
+            }
+        }
+        LineIndex { text, starts }
+    }
+
+    /// Line `number` (1-based) without its line end; `None` past the end of the text.
+    pub fn line(&self, number: usize) -> Option<&'t str> {
+        let start = *self.starts.get(number.checked_sub(1)?)?;
+        if start >= self.text.len() {
+            return None;
+        }
+        let end = self
+            .starts
+            .get(number)
+            .map_or(self.text.len(), |next| next - 1);
+        let line = &self.text[start..end];
+        Some(line.strip_suffix('\r').unwrap_or(line))
+    }
+
+    /// How many lines the text has (a final line break does not start another one).
+    pub fn len(&self) -> usize {
+        self.starts
+            .partition_point(|start| *start < self.text.len())
+    }
+
+    /// Whether the text is empty.
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
     }
 }
 
@@ -155,6 +249,44 @@ error: unknown key `expct`
   |     ^^^^^
   = hint: did you mean `expect`?";
         assert_eq!(diagnostic.to_string(), expected);
+    }
+
+    #[test]
+    fn line_index_finds_lines_like_str_lines() {
+        for text in ["", "a", "a\n", "a\nb", "a\r\nb\r\n", "\n\nx", "é\nü\n"] {
+            let index = LineIndex::new(text);
+            let expected: Vec<&str> = text.lines().collect();
+            assert_eq!(index.len(), expected.len(), "{text:?}");
+            for (idx, line) in expected.iter().enumerate() {
+                assert_eq!(index.line(idx + 1), Some(*line), "{text:?}");
+            }
+            assert_eq!(index.line(expected.len() + 1), None, "{text:?}");
+            assert_eq!(index.line(0), None);
+        }
+        // A lone carriage return ends a line in YAML.
+        let index = LineIndex::new("a\rb\r\nc");
+        assert_eq!(index.len(), 3);
+        assert_eq!(
+            (index.line(1), index.line(2), index.line(3)),
+            (Some("a"), Some("b"), Some("c"))
+        );
+    }
+
+    #[test]
+    fn warnings_render_as_warnings() {
+        let diagnostic = Diagnostic::new(
+            "a.yaml",
+            "x: 1",
+            Span { line: 1, col: 1 },
+            1,
+            "check can never fail".to_string(),
+        )
+        .warning();
+        assert!(
+            diagnostic
+                .to_string()
+                .starts_with("warning: check can never fail\n")
+        );
     }
 
     #[test]

@@ -2,9 +2,11 @@
 //!
 //! A scenario (`scenarios/**/*.yaml`) travels this pipeline:
 //!
-//! 1. [`scenario`] loads the YAML into a [`Scenario`], or into diagnostics that point at
-//!    `file:line:col`;
-//! 2. [`suite`] discovers the files and turns each into a verdict, opening a [`Session`] on the
+//! 1. [`scenario`] loads the YAML into a [`Scenario`] with the names it references, or into
+//!    diagnostics that point at `file:line:col`; [`validate`] checks those names, schemas and
+//!    captures against the project before anything is sent;
+//! 2. [`suite`] discovers the files, decides at listing time which ones the target cannot run
+//!    (skipped, with the reason), and turns each into a verdict, opening a [`Session`] on the
 //!    [`TargetConfig`]'s target — by default the embedded [`mock`] tenant, fresh per trial;
 //! 3. [`runner`] sends each step over HTTP with [`template`]d values, checks status, matchers and
 //!    [`schema`]s, and records a transcript;
@@ -26,6 +28,7 @@ pub mod snapshot;
 pub mod suite;
 pub mod targets;
 pub mod template;
+pub mod validate;
 
 pub use runner::{RunCtx, ScenarioOutcome, run_scenario};
 pub use scenario::{Scenario, load_scenario_file, parse_scenario};

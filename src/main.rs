@@ -145,6 +145,13 @@ fn run(args: RunArgs) -> ExitCode {
         .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
         .unwrap_or(1)
         .max(1);
+    // Listing: what can be known before anything runs. Skips are decided again per trial (same
+    // answer); warnings (checks that can never fail) are shown here, once.
+    for file in &files {
+        for warning in suite.plan(file).warnings() {
+            say(format_args!("{warning}\n"));
+        }
+    }
     say(format_args!(
         "running {} scenarios against `{}`",
         files.len(),

@@ -1,19 +1,30 @@
 //! The whole run: which scenario files exist and how one of them becomes a verdict.
 //!
 //! Takes the project folders (`scenarios/`, `schemas/`, `snapshots/`) and the target
-//! configuration; gives [`discover`] (every scenario file, named by its path under `scenarios/`)
-//! and [`Suite::run_file`], which loads one file, gates it on the target's capabilities, runs it
-//! on its own tokio runtime and checks its snapshot. The CLI's `run` and `tests/scenarios.rs` are
-//! thin loops over these two, so both run exactly the same engine. Nothing here prints.
+//! configuration; gives [`discover`] (every scenario file, named by its path under `scenarios/`),
+//! [`Suite::plan`], which decides at listing time whether a file is broken, skipped on this target
+//! (and why) or to be run, and [`Suite::run_file`], which loads and validates one file, gates it
+//! (`suite/gate.rs`), runs it on its own tokio runtime and checks its snapshot. The CLI's `run` and
+//! `tests/scenarios.rs` are thin loops over these, so both run exactly the same engine. Nothing
+//! here prints.
+
+mod discover;
+mod gate;
+mod locks;
+pub mod trials;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::diagnostic::Diagnostic;
 use crate::runner::{RunCtx, run_scenario};
-use crate::scenario::{Capability, load_scenario_file};
+use crate::scenario::References;
 use crate::schema::SchemaRegistry;
 use crate::snapshot::check_transcript_snapshot;
-use crate::targets::{Session, TargetConfig, TargetKind};
+use crate::targets::{Session, TargetConfig};
+use crate::validate::{Checked, ProjectContext, check_file};
+
+pub use discover::discover;
 
 /// A scenario file found under `scenarios/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +44,35 @@ pub enum TrialOutcome {
     Ignored(String),
     /// The file did not load, a step failed, or the snapshot differs; the report says how.
     Failed(String),
+}
+
+/// What listing decides about a scenario file, before anything runs.
+#[derive(Debug, Clone)]
+pub enum TrialPlan {
+    /// The file loads and validates, and the target can run it (as far as listing can tell).
+    Run {
+        /// Problems that do not stop the scenario (a check that can never fail).
+        warnings: Vec<Diagnostic>,
+    },
+    /// The target cannot run it: a capability, role or one-time-code source it lacks.
+    Skip {
+        /// Why, in words (`target `staging` lacks `clock` (required by …)`).
+        reason: String,
+        /// Problems that do not stop the scenario.
+        warnings: Vec<Diagnostic>,
+    },
+    /// The file does not load or validate, or the target's configuration is broken: the trial fails.
+    Broken(String),
+}
+
+impl TrialPlan {
+    /// The warnings to show, whatever the plan.
+    pub fn warnings(&self) -> &[Diagnostic] {
+        match self {
+            TrialPlan::Run { warnings } | TrialPlan::Skip { warnings, .. } => warnings,
+            TrialPlan::Broken(_) => &[],
+        }
+    }
 }
 
 /// A verdict with the time it took.
@@ -69,6 +109,8 @@ pub struct Suite {
     pub snapshots: SnapshotMode,
     /// Unique per run, so identities never collide across runs on a shared tenant.
     pub run_id: String,
+    /// What the project defines (schemas, roles of every profile and fixture), to validate against.
+    pub project: ProjectContext,
 }
 
 impl Suite {
@@ -84,6 +126,7 @@ impl Suite {
             schemas: SchemaRegistry::load(&root.join("schemas")).map_err(|error| error.to_string()),
             snapshots: SnapshotMode::Check,
             run_id: new_run_id(),
+            project: ProjectContext::load(&root),
         }
     }
 
@@ -116,36 +159,58 @@ impl Suite {
         }
     }
 
+    /// Decides, before anything runs, whether `file` is broken, skipped on this target, or to be run.
+    /// Listing (`tests/scenarios.rs`, `run`) calls this so that every runner reports a skip as a skip.
+    pub fn plan(&self, file: &ScenarioFile) -> TrialPlan {
+        let checked = match self.check(file) {
+            Ok(checked) => checked,
+            Err(report) => return TrialPlan::Broken(report),
+        };
+        let target = match &self.target {
+            Ok(target) => target,
+            Err(error) => return TrialPlan::Broken(error.clone()),
+        };
+        match self.skip_reason(&checked, target) {
+            Some(reason) => TrialPlan::Skip {
+                reason,
+                warnings: checked.warnings,
+            },
+            None => TrialPlan::Run {
+                warnings: checked.warnings,
+            },
+        }
+    }
+
+    /// Loads and validates `file`; the rendered diagnostics when it is broken.
+    fn check(&self, file: &ScenarioFile) -> Result<Checked, String> {
+        let display_path = format!("scenarios/{}", file.id);
+        check_file(&file.path, &display_path, &self.project).map_err(|error| error.to_string())
+    }
+
+    fn skip_reason(&self, checked: &Checked, target: &TargetConfig) -> Option<String> {
+        let roster = gate::target_roster(target).ok();
+        gate::skip_reason(&checked.scenario, target, roster.as_ref())
+    }
+
     fn verdict(&self, file: &ScenarioFile, rate_limit_wait: &mut Duration) -> TrialOutcome {
         let display_path = format!("scenarios/{}", file.id);
-        let scenario = match load_scenario_file(&file.path, &display_path) {
-            Ok(scenario) => scenario,
-            Err(error) => return TrialOutcome::Failed(error.to_string()),
+        let checked = match self.check(file) {
+            Ok(checked) => checked,
+            Err(report) => return TrialOutcome::Failed(report),
         };
         let target = match &self.target {
             Ok(target) => target,
             Err(error) => return TrialOutcome::Failed(error.clone()),
         };
-        let missing: Vec<&Capability> = scenario
-            .requires
-            .iter()
-            .filter(|needed| !target.capabilities().contains(needed))
-            .collect();
-        if !missing.is_empty() {
-            let names: Vec<String> = missing
-                .iter()
-                .map(|capability| format!("`{}`", capability.as_str()))
-                .collect();
-            return TrialOutcome::Ignored(format!(
-                "target `{}` lacks {} (required by {display_path})",
-                target.name,
-                names.join(", ")
-            ));
+        if let Some(reason) = self.skip_reason(&checked, target) {
+            return TrialOutcome::Ignored(reason);
         }
+        let with_warnings = |report: String| append_warnings(report, &checked.warnings);
+        let scenario = &checked.scenario;
 
         // Existing test accounts (MFA users) are shared by every trial that names them: one
         // trial at a time may use one, or they would read each other's codes.
-        let _account_locks = match lock_shared_accounts(&scenario.source.text, target) {
+        let _account_locks = match locks::lock_shared_accounts(&scenario.references, target) {
             Ok(locks) => locks,
             Err(error) => {
                 return TrialOutcome::Failed(format!("cannot lock a shared test account: {error}"));
@@ -163,14 +228,15 @@ impl Suite {
         let trial_tag = format!("{}{}", self.run_id, short_hash(&file.id));
         let outcome = runtime.block_on(async {
             let session = Session::open(target, &trial_tag).await?;
-            if let Some(reason) = missing_roles(&scenario.source.text, &session) {
+            // Listing decided from the profile and the fixture; only the live target can confirm it.
+            if let Some(reason) = missing_roles(&scenario.references, &session) {
                 return Ok(Err(reason));
             }
             let ctx = RunCtx {
                 session: &session,
                 schemas: self.schemas.as_ref().map_err(String::as_str),
             };
-            Ok::<_, crate::targets::SessionError>(Ok(run_scenario(&scenario, &ctx).await))
+            Ok::<_, crate::targets::SessionError>(Ok(run_scenario(scenario, &ctx).await))
         });
         let outcome = match outcome {
             Ok(Ok(outcome)) => {
@@ -183,10 +249,12 @@ impl Suite {
                     target.name
                 ));
             }
-            Err(error) => return TrialOutcome::Failed(format!("{display_path}: {error}")),
+            Err(error) => {
+                return TrialOutcome::Failed(with_warnings(format!("{display_path}: {error}")));
+            }
         };
-        if let Some(report) = outcome.failure_report(&scenario) {
-            return TrialOutcome::Failed(report);
+        if let Some(report) = outcome.failure_report(scenario) {
+            return TrialOutcome::Failed(with_warnings(report));
         }
         if let Some(reason) = &outcome.ignored {
             return TrialOutcome::Ignored(format!("{reason} (in {display_path})"));
@@ -200,7 +268,7 @@ impl Suite {
                 &scenario.name,
                 &transcript,
             ) {
-                return TrialOutcome::Failed(outcome.redactor.redact_str(&message));
+                return TrialOutcome::Failed(with_warnings(outcome.redactor.redact_str(&message)));
             }
         }
         TrialOutcome::Passed
@@ -256,109 +324,31 @@ pub fn run_parallel(
         .collect()
 }
 
-/// The user roles a scenario's templates name.
-fn user_roles(scenario_text: &str) -> Vec<String> {
-    let Ok(regex) = regex::Regex::new(r"\busers\.([A-Za-z_][A-Za-z0-9_]*)") else {
-        return Vec::new();
-    };
-    let mut roles: Vec<String> = regex
-        .captures_iter(scenario_text)
-        .map(|found| found[1].to_owned())
-        .collect();
-    roles.sort();
-    roles.dedup();
-    roles
-}
-
-/// Takes an exclusive lock (a file lock, so it also holds across nextest's one-process-per-trial)
-/// on every existing test account the scenario uses, in a fixed order so trials never deadlock.
-/// Identities made unique per trial need none.
-fn lock_shared_accounts(
-    scenario_text: &str,
-    target: &TargetConfig,
-) -> std::io::Result<Vec<std::fs::File>> {
-    let own_outbox = |source: &Option<crate::targets::OtpSource>| {
-        matches!(source, None | Some(crate::targets::OtpSource::MockOutbox))
-    };
-    if matches!(target.kind, TargetKind::Mock(_))
-        && own_outbox(&target.otp_sources.email)
-        && own_outbox(&target.otp_sources.sms)
-    {
-        // Every trial has its own mock tenant and outbox: nothing is shared.
-        return Ok(Vec::new());
-    }
-    let unique = |role: &str| match &target.kind {
-        TargetKind::Mock(_) => role == "email_user" || role == "sms_user",
-        TargetKind::Remote(remote) => remote
-            .users
-            .get(role)
-            .is_some_and(|user| user.unique_email && user.phone_number.is_none()),
-    };
-    let folder = std::env::temp_dir().join("passwordless-conformance-locks");
-    let mut locks = Vec::new();
-    for role in user_roles(scenario_text)
-        .iter()
-        .filter(|role| !unique(role))
-    {
-        std::fs::create_dir_all(&folder)?;
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(folder.join(format!("{}--{role}.lock", target.name)))?;
-        file.lock()?;
-        locks.push(file);
-    }
-    Ok(locks)
-}
-
-/// The client and user roles a scenario's templates name (`clients.native`, `users.totp_enrolled`)
-/// that the target does not have, as words for an "ignored" reason; `None` when all are there.
-fn missing_roles(scenario_text: &str, session: &Session) -> Option<String> {
+/// The client and user roles the scenario's templates name that the live target does not have, as
+/// words for an "ignored" reason; `None` when all are there.
+fn missing_roles(references: &References, session: &Session) -> Option<String> {
     let mut missing = Vec::new();
-    for (namespace, what) in [("clients", "client role"), ("users", "user role")] {
+    for (namespace, what, roles) in [
+        ("clients", "client role", references.client_roles()),
+        ("users", "user role", references.user_roles()),
+    ] {
         let known = session.context.get(namespace);
-        let pattern = format!(r"\b{namespace}\.([A-Za-z_][A-Za-z0-9_]*)");
-        let Ok(regex) = regex::Regex::new(&pattern) else {
-            continue;
-        };
-        for found in regex.captures_iter(scenario_text) {
-            let role = &found[1];
-            let present = known.is_some_and(|value| value.get(role).is_some());
-            let entry = format!("{what} `{role}`");
-            if !present && !missing.contains(&entry) {
-                missing.push(entry);
+        for role in roles {
+            if known.is_none_or(|value| value.get(role).is_none()) {
+                missing.push(format!("{what} `{role}`"));
             }
         }
     }
     (!missing.is_empty()).then(|| missing.join(", "))
 }
 
-/// Every `*.yaml` / `*.yml` file below `dir`, sorted by id.
-pub fn discover(dir: &Path) -> std::io::Result<Vec<ScenarioFile>> {
-    let mut found = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(&folder)? {
-            let path = entry?.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path
-                .extension()
-                .is_some_and(|ext| ext == "yaml" || ext == "yml")
-            {
-                let relative = path.strip_prefix(dir).unwrap_or(&path);
-                let id = relative
-                    .components()
-                    .map(|part| part.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                found.push(ScenarioFile { id, path });
-            }
-        }
+/// A failure report followed by the scenario's warnings, which may explain it.
+fn append_warnings(report: String, warnings: &[Diagnostic]) -> String {
+    if warnings.is_empty() {
+        return report;
     }
-    found.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(found)
+    let rendered: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+    format!("{report}\n\n{}", rendered.join("\n\n"))
 }
 
 fn new_run_id() -> String {
@@ -374,25 +364,4 @@ fn short_hash(text: &str) -> String {
         hash = (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193);
     }
     format!("{:04x}", hash & 0xffff)
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    #[test]
-    fn discovery_names_files_by_their_path_under_the_folder() {
-        let dir = std::env::temp_dir().join(format!("pc-discover-{}", std::process::id()));
-        std::fs::create_dir_all(dir.join("a/b")).unwrap();
-        std::fs::write(dir.join("a/b/x.yaml"), "").unwrap();
-        std::fs::write(dir.join("top.yml"), "").unwrap();
-        std::fs::write(dir.join("notes.md"), "").unwrap();
-        let ids: Vec<String> = discover(&dir)
-            .unwrap()
-            .into_iter()
-            .map(|file| file.id)
-            .collect();
-        assert_eq!(ids, ["a/b/x.yaml", "top.yml"]);
-    }
 }

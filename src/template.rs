@@ -5,12 +5,71 @@
 //! `serde_json::Value`s. A string that is exactly one expression keeps the JSON type of what it
 //! evaluates to, so `"{{ expires_in }}"` stays a number. Undefined names are errors, never empty
 //! strings. Rendering is minijinja's; this module only decides what to render and how to keep types.
+//! It also lets the scenario loader read a template without rendering it ([`referenced_names`]):
+//! minijinja's parser checks the syntax and lists the names the template reads.
 
 use minijinja::{Environment, UndefinedBehavior};
 use serde_json::{Map, Value};
 
 /// The names a scenario can use in templates; captures live beside them at the top level.
 pub const NAMESPACES: &[&str] = &["target", "clients", "connections", "users", "env", "run"];
+
+/// Whether `text` is rendered as a template (it holds `{{` or `{%`); other strings are used as written.
+pub fn is_template(text: &str) -> bool {
+    text.contains("{{") || text.contains("{%")
+}
+
+/// A template whose syntax minijinja rejects.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct TemplateSyntaxError {
+    /// What is wrong, in minijinja's words (`unexpected end of input, expected end of variable block`).
+    pub message: String,
+    /// Whether the template ends inside a block (`{{ code` without `}}`).
+    pub unclosed: bool,
+}
+
+/// The names a template reads, as minijinja's static analysis sees them: attribute chains written with dots
+/// (`users.email_user.email`, `code`), sorted and without repeats. The functions and filters of the
+/// rendering environment (`totp`, `range`, …) are not names. A name reached by subscript (`users['x']`) is
+/// reported up to the subscript (`users`).
+///
+/// ```
+/// use passwordless_conformance::template::referenced_names;
+/// let names = referenced_names("{{ totp(users.totp_enrolled.totp_secret) }} {{ code }}").unwrap();
+/// assert_eq!(names, ["code", "users.totp_enrolled.totp_secret"]);
+/// assert!(referenced_names("{{ code").is_err());
+/// ```
+pub fn referenced_names(template: &str) -> Result<Vec<String>, TemplateSyntaxError> {
+    // The globals (functions) of the rendering environment, found once.
+    static GLOBALS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+        environment(0)
+            .globals()
+            .map(|(name, _)| name.to_owned())
+            .collect()
+    });
+    // Parsing needs no filters, tests or functions: an empty environment is much cheaper to make.
+    let env = Environment::empty();
+    let compiled = env.template_from_str(template).map_err(|error| {
+        let message = error
+            .detail()
+            .map_or_else(|| error.kind().to_string(), str::to_owned);
+        TemplateSyntaxError {
+            unclosed: message.contains("end of input"),
+            message,
+        }
+    })?;
+    let mut names: Vec<String> = compiled
+        .undeclared_variables(true)
+        .into_iter()
+        .filter(|name| {
+            let root = name.split('.').next().unwrap_or(name);
+            !GLOBALS.iter().any(|global| global == root)
+        })
+        .collect();
+    names.sort();
+    Ok(names)
+}
 
 /// Everything a template can refer to.
 #[derive(Debug, Clone, Default)]
@@ -83,7 +142,7 @@ impl TemplateContext {
 
     /// Renders one string. `"{{ expr }}"` alone keeps `expr`'s JSON type; anything else gives a string.
     pub fn render_str(&self, template: &str) -> Result<Value, TemplateError> {
-        if !template.contains("{{") && !template.contains("{%") {
+        if !is_template(template) {
             return Ok(Value::String(template.to_owned()));
         }
         let env = environment(self.clock_offset_seconds);
@@ -139,7 +198,7 @@ impl TemplateContext {
     }
 }
 
-fn environment(clock_offset_seconds: u64) -> Environment<'static> {
+fn environment<'source>(clock_offset_seconds: u64) -> Environment<'source> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.add_filter("base64", |text: String| {
@@ -298,6 +357,25 @@ mod tests {
             context.render_str("{{ secret | base64url }}").unwrap(),
             json!("Yj8")
         );
+    }
+
+    #[test]
+    fn referenced_names_come_from_minijinjas_parser() {
+        assert_eq!(
+            referenced_names("{{ users.a.email }}-{{ clients.native.client_id | urlencode }}")
+                .unwrap(),
+            ["clients.native.client_id", "users.a.email"]
+        );
+        assert_eq!(
+            referenced_names("{% for x in range(2) %}{{ x }}{{ y.z }}{% endfor %}").unwrap(),
+            ["y.z"]
+        );
+        assert_eq!(referenced_names("{{ users['a'].b }}").unwrap(), ["users"]);
+        let error = referenced_names("{{ code").unwrap_err();
+        assert!(error.unclosed, "{error:?}");
+        let error = referenced_names("{{ }}").unwrap_err();
+        assert!(!error.unclosed, "{error:?}");
+        assert!(referenced_names("{% if %}").is_err());
     }
 
     #[test]

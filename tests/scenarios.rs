@@ -3,12 +3,15 @@
 //! `cargo test -- passwordless/email`, `--list`, `--exact`, `--ignored` and `--test-threads`
 //! behave as libtest's; `cargo nextest run` runs each trial as its own process. The target comes
 //! from `CONFORMANCE_TARGET` (default: the embedded mock), since the arguments belong to libtest.
+//! A scenario the target cannot run is marked ignored when the trials are listed, so every runner
+//! reports it as skipped; the reasons go to stderr (see `suite::trials`).
 
 use std::path::Path;
 use std::sync::Arc;
 
-use libtest_mimic::{Arguments, Completion, Failed, Trial};
-use passwordless_conformance::{Suite, TrialOutcome, discover};
+use libtest_mimic::Arguments;
+use passwordless_conformance::suite::trials::{listing_notes, trials};
+use passwordless_conformance::{Suite, discover};
 
 fn main() {
     let arguments = Arguments::from_args();
@@ -21,16 +24,10 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let trials = files
-        .into_iter()
-        .map(|file| {
-            let suite = Arc::clone(&suite);
-            Trial::ignorable_test(file.id.clone(), move || match suite.run_file(&file) {
-                TrialOutcome::Passed => Ok(Completion::Completed),
-                TrialOutcome::Ignored(reason) => Ok(Completion::ignored_with(reason)),
-                TrialOutcome::Failed(report) => Err(Failed::from(report)),
-            })
-        })
-        .collect();
+    let planned = trials(&suite, files);
+    for note in listing_notes(&planned, &arguments) {
+        eprintln!("{note}");
+    }
+    let trials = planned.into_iter().map(|planned| planned.trial).collect();
     libtest_mimic::run(&arguments, trials).exit();
 }

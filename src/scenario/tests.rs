@@ -361,3 +361,76 @@ fn truncated_and_mangled_files_never_panic() {
         }
     }
 }
+
+#[test]
+fn the_loader_records_what_the_scenario_references_with_where() {
+    let scenario = parse_scenario(FULL, "scenarios/full.yaml").unwrap();
+    let references = &scenario.references;
+    assert_eq!(references.user_roles(), ["email_user", "sms_user"]);
+    assert_eq!(references.client_roles(), ["native"]);
+    assert!(references.env_vars().is_empty());
+    // `run.id` in the path of step 1, at the name itself.
+    let run = references
+        .names
+        .iter()
+        .find(|used| used.name == TemplateName::Run(Some("id".to_string())))
+        .unwrap();
+    assert_eq!((run.step, run.span, run.width), (0, span(9, 38), 6));
+    // `code` is read in step 5 and defined by the otp step's default capture (step 3).
+    let code_use = references
+        .names
+        .iter()
+        .find(|used| used.name.dotted() == "code")
+        .unwrap();
+    assert_eq!(code_use.step, 4);
+    let definers: Vec<usize> = references
+        .defined_before(code_use.step)
+        .filter(|capture| capture.name == "code")
+        .map(|capture| capture.step)
+        .collect();
+    assert_eq!(definers, [2, 1]);
+    let captured: Vec<(&str, usize)> = references
+        .captures
+        .iter()
+        .map(|capture| (capture.name.as_str(), capture.step))
+        .collect();
+    assert_eq!(
+        captured,
+        [
+            ("mfa_token", 0),
+            ("redirect", 0),
+            ("auth_code", 0),
+            ("token", 0),
+            ("code", 1),
+            ("link", 1),
+            ("text", 1),
+            ("state", 1),
+            ("code", 2),
+        ]
+    );
+    assert_eq!(references.schemas.len(), 1);
+    assert_eq!(
+        references.schemas[0].file.value,
+        "passwordless-start-email.json"
+    );
+    let capabilities: Vec<Capability> = references
+        .capabilities
+        .iter()
+        .map(|located| located.value)
+        .collect();
+    assert_eq!(capabilities, [Capability::Outbox, Capability::Clock]);
+}
+
+#[test]
+fn a_template_syntax_error_is_a_load_error_at_the_value() {
+    let text = "name: x\nsteps:\n  - name: a\n    request: { method: GET, path: \"/{{ x ) }}\" }\n";
+    let error = parse_scenario(text, "t.yaml").unwrap_err();
+    let diagnostics = error.diagnostics();
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(diagnostics[0].span, span(4, 35));
+    assert!(
+        diagnostics[0]
+            .message
+            .starts_with("invalid template in `path`")
+    );
+}

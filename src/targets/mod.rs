@@ -9,6 +9,7 @@
 
 mod command;
 mod config;
+pub mod identities;
 mod otp;
 mod session;
 

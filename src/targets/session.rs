@@ -332,8 +332,8 @@ struct TargetRoster {
 
 impl TargetRoster {
     /// A mock's roster: its clients by role, its first connection of each strategy, its users
-    /// that have a role (with their factors' test secrets), plus the fresh identities
-    /// `email_user` and `sms_user`, made unique per trial.
+    /// that have a role (with their factors' test secrets), plus the identities the session
+    /// invents (`identities::SESSION_IDENTITIES`), made unique per trial.
     fn from_mock(roster: &Roster) -> TargetRoster {
         let clients = roster
             .clients
@@ -353,22 +353,18 @@ impl TargetRoster {
                 .or_insert_with(|| connection.name.clone());
         }
         let mut users = mock_users(roster);
-        users.insert(
-            "email_user".to_owned(),
-            IdentityTemplate {
-                email: Some("qa@example.com".to_owned()),
-                unique_email: true,
-                ..IdentityTemplate::default()
-            },
-        );
-        users.insert(
-            "sms_user".to_owned(),
-            IdentityTemplate {
-                phone_number: Some("+15555550100".to_owned()),
-                unique_phone: true,
-                ..IdentityTemplate::default()
-            },
-        );
+        for identity in super::identities::SESSION_IDENTITIES {
+            users.insert(
+                identity.role.to_owned(),
+                IdentityTemplate {
+                    email: identity.email.map(str::to_owned),
+                    phone_number: identity.phone_number.map(str::to_owned),
+                    unique_email: identity.email.is_some(),
+                    unique_phone: identity.phone_number.is_some(),
+                    ..IdentityTemplate::default()
+                },
+            );
+        }
         TargetRoster {
             clients,
             connections,

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use passwordless_conformance::targets::{ClientCredentials, OtpSources, RemoteTarget, TargetKind};
+use passwordless_conformance::validate::ProjectContext;
 use passwordless_conformance::{
     SchemaRegistry, SnapshotMode, Suite, TargetConfig, TrialOutcome, discover,
 };
@@ -45,6 +46,8 @@ pub(crate) fn suite(root: &Path, target: TargetConfig) -> Suite {
             .map_err(|error| error.to_string()),
         snapshots: SnapshotMode::Skip,
         run_id: "test".to_owned(),
+        // Validate against this repository's schemas, profiles and fixtures.
+        project: ProjectContext::load(Path::new(env!("CARGO_MANIFEST_DIR"))),
     }
 }
 
@@ -154,7 +157,7 @@ steps:
 }
 
 #[test]
-fn an_undefined_template_name_is_a_clear_failure() {
+fn an_undefined_template_name_fails_before_the_first_request() {
     let root = project(&[(
         "undefined.yaml",
         r#"
@@ -169,7 +172,34 @@ steps:
     let outcomes = run_all(&suite(&root, mock_target()));
     let report = failure(&outcomes["undefined.yaml"]);
     assert!(
-        report.contains("cannot render template `/x?c={{ nothing_here }}`"),
+        report.contains("unknown name `nothing_here` in step 1"),
+        "{report}"
+    );
+    assert!(
+        report.contains("--> scenarios/undefined.yaml:7:22"),
+        "{report}"
+    );
+    assert!(!report.contains("exchange so far"), "{report}");
+}
+
+#[test]
+fn a_template_only_the_run_can_check_is_a_clear_failure() {
+    // Environment variables are read when the step runs; an unset one is a rendering error.
+    let root = project(&[(
+        "unset.yaml",
+        r#"
+name: unset variable
+steps:
+  - name: use a variable nobody set
+    request:
+      method: GET
+      path: "/x?c={{ env.PC_SURELY_UNSET_VARIABLE }}"
+"#,
+    )]);
+    let outcomes = run_all(&suite(&root, mock_target()));
+    let report = failure(&outcomes["unset.yaml"]);
+    assert!(
+        report.contains("cannot render template `/x?c={{ env.PC_SURELY_UNSET_VARIABLE }}`"),
         "{report}"
     );
     assert!(report.contains("undefined"), "{report}");
@@ -193,7 +223,11 @@ steps:
     let outcomes = run_all(&suite(&root, mock_target()));
     let report = failure(&outcomes["schema.yaml"]);
     assert!(
-        report.contains("no schema `no-such-schema.json`"),
+        report.contains("unknown schema `no-such-schema.json`"),
+        "{report}"
+    );
+    assert!(
+        report.contains("--> scenarios/schema.yaml:9:15"),
         "{report}"
     );
     assert!(report.contains("`token-success.json`"), "{report}");

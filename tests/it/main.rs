@@ -11,6 +11,8 @@ mod canary;
 mod diagnostics;
 mod engine;
 mod hostile;
+mod listing;
+mod loader_properties;
 mod mock_control;
 mod mock_mfa;
 mod mock_mfa_manage;

@@ -1,0 +1,397 @@
+//! The scenario model: what a QA engineer writes in a YAML file, as plain Rust types.
+//!
+//! Takes nothing and does nothing: [`load`](super::load) builds these values, the validation stage and the
+//! runner read them. Template strings (`{{ code }}`) are kept raw, exactly as written. Every check, capture and
+//! step remembers the [`Span`] where it was written, so that a failure at run time can point back into the file,
+//! and [`References`] lists every name the scenario takes from outside itself.
+
+use std::fmt;
+use std::path::PathBuf;
+
+pub use crate::diagnostic::Span;
+
+use super::references::References;
+
+/// One scenario file: a named sequence of steps run against a target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// What the scenario checks, in a few words (`name:`, required).
+    pub name: String,
+    /// A longer explanation (`description:`, optional).
+    pub description: Option<String>,
+    /// Free-form labels for selecting scenarios (`tags:`, default empty).
+    pub tags: Vec<String>,
+    /// Capabilities the target must offer beyond plain HTTP (`requires:`, default empty, no duplicates).
+    pub requires: Vec<Capability>,
+    /// The steps, in order (never empty).
+    pub steps: Vec<Step>,
+    /// Everything the scenario's templates and checks take from the target and the project.
+    pub references: References,
+    /// The file the scenario came from.
+    pub source: SourceFile,
+}
+
+/// The text a scenario was loaded from and how to name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// The path as given to the loader (for [`parse_scenario`](super::parse_scenario), the display path).
+    pub path: PathBuf,
+    /// The path as shown to people, e.g. `scenarios/passwordless/email.yaml`.
+    pub display_path: String,
+    /// The whole file.
+    pub text: String,
+}
+
+/// A value together with where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located<T> {
+    /// The value.
+    pub value: T,
+    /// Where the value was written.
+    pub span: Span,
+}
+
+/// Something a target must offer beyond plain HTTP for a scenario to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Capability {
+    /// The target lets us read the messages (e-mail, SMS) it sent: needed by `otp` steps.
+    Outbox,
+    /// The target lets us move its clock forward: needed by `clock` steps.
+    Clock,
+    /// The target lets a test approve or reject push notifications (the mock's
+    /// `/__mock/push/{oob_code}/approve|reject`).
+    PushControl,
+    /// The target may be driven into its rate limits (a mock emulating them, or a throwaway
+    /// tenant): probing them on a shared tenant would lock everyone out.
+    RateLimitProbe,
+}
+
+impl Capability {
+    /// Every capability, in the order they are documented.
+    pub const ALL: [Capability; 4] = [
+        Capability::Outbox,
+        Capability::Clock,
+        Capability::PushControl,
+        Capability::RateLimitProbe,
+    ];
+
+    /// The name used in YAML (`outbox`, `clock`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Capability::Outbox => "outbox",
+            Capability::Clock => "clock",
+            Capability::PushControl => "push_control",
+            Capability::RateLimitProbe => "rate_limit_probe",
+        }
+    }
+}
+
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One step of a scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// The step's name (required, unique within the scenario).
+    pub name: String,
+    /// Where the step starts (its `-` marker).
+    pub span: Span,
+    /// What the step does.
+    pub kind: StepKind,
+}
+
+/// What a step does: exactly one of `request`, `otp` or `clock`.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a scenario holds a handful of steps; boxing would only make matching on them noisier"
+)]
+pub enum StepKind {
+    /// Send an HTTP request and check the response.
+    Http(HttpStep),
+    /// Read the last one-time code sent to an address.
+    Otp(OtpStep),
+    /// Move the target's clock forward.
+    Clock(ClockStep),
+}
+
+/// An HTTP exchange: the request, what the response must look like, and what to remember from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpStep {
+    /// The request to send.
+    pub request: RequestSpec,
+    /// Checks on the response (default: none).
+    pub expect: Expect,
+    /// Values to remember for later steps, in the order written (default: none).
+    pub capture: Vec<CaptureSpec>,
+    /// Repeat the request until a condition holds (default: send it once).
+    pub poll: Option<Poll>,
+}
+
+/// How a step repeats its request until the response says it may stop.
+///
+/// Between attempts the runner waits `interval_seconds`: on a target with a controllable clock it
+/// moves that clock instead of sleeping, so polling the mock is instant and deterministic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Poll {
+    /// The condition that ends polling successfully (status, body and header checks).
+    pub until: Expect,
+    /// A condition that ends polling at once (e.g. `$.error: invalid_grant`); `expect` then judges.
+    pub stop_if: Option<Expect>,
+    /// Seconds between attempts (default 5, Auth0's recommended MFA poll interval).
+    pub interval_seconds: u64,
+    /// At most this many requests (default 10).
+    pub max_attempts: u32,
+    /// At most this long in all, in seconds of waiting (default 120).
+    pub max_seconds: u64,
+    /// Whether an `error: slow_down` answer adds 5 s to the interval (default `true`, as RFC 8628 asks).
+    pub slow_down: bool,
+    /// Where `poll:` was written.
+    pub span: Span,
+}
+
+/// The request of an HTTP step. Strings are raw templates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestSpec {
+    /// Upper-case HTTP method: `GET`, `POST`, `PUT`, `PATCH` or `DELETE`.
+    pub method: String,
+    /// Path relative to the target's base URL, possibly with a query string (template).
+    pub path: String,
+    /// Extra request headers: lower-case name and template value, in the order written.
+    pub headers: Vec<(String, String)>,
+    /// The request body.
+    pub body: RequestBody,
+    /// Whether to follow redirects (default `false`, so a `302` and its `location` can be checked).
+    pub follow_redirects: bool,
+}
+
+/// The body of a request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RequestBody {
+    /// No body.
+    None,
+    /// A JSON body (templates inside strings).
+    Json(serde_json::Value),
+    /// An `application/x-www-form-urlencoded` body: field names and scalar values, in the order written.
+    Form(Vec<(String, serde_json::Value)>),
+}
+
+/// What the response of an HTTP step must look like. Every part is optional.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Expect {
+    /// Allowed status codes (one of them must match); `None` means any status.
+    pub status: Option<Vec<u16>>,
+    /// A JSON Schema file under `schemas/` the body must satisfy.
+    pub schema: Option<Located<String>>,
+    /// Checks on the JSON body, in the order written.
+    pub body: Vec<BodyCheck>,
+    /// Checks on response headers, in the order written.
+    pub headers: Vec<HeaderCheck>,
+    /// Checks on JWTs found in the body, in the order written.
+    pub jwt: Vec<JwtCheck>,
+}
+
+/// A check on a JWT taken from the response body: its signature and its header and claims.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JwtCheck {
+    /// JSONPath of the token in the body (`$.id_token`).
+    pub path: String,
+    /// Verify the signature against the target's JWKS (default `true`).
+    pub verify_signature: bool,
+    /// Require `exp` to be in the future on the target's clock (default `true`).
+    pub not_expired: bool,
+    /// Checks on the decoded header (`$.alg: RS256`).
+    pub header: Vec<BodyCheck>,
+    /// Checks on the decoded claims (`$.iss`, `$.amr`, …).
+    pub claims: Vec<BodyCheck>,
+    /// Where the token's JSONPath was written.
+    pub span: Span,
+}
+
+/// A check on the nodes a JSONPath selects in the response body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BodyCheck {
+    /// An RFC 9535 JSONPath, checked to parse at load time.
+    pub path: String,
+    /// What every selected node must satisfy.
+    pub matcher: Matcher,
+    /// Where the JSONPath key was written.
+    pub span: Span,
+}
+
+/// A check on a response header.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeaderCheck {
+    /// The header name, lower-case.
+    pub name: String,
+    /// What the header value must satisfy.
+    pub matcher: Matcher,
+    /// Where the header name was written.
+    pub span: Span,
+}
+
+/// A set of rules that must all hold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Matcher {
+    /// The rules, in the order written (never empty).
+    pub rules: Vec<MatchRule>,
+}
+
+/// One rule of a matcher. Values are raw templates, rendered by the runner.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MatchRule {
+    /// The value equals this one (`equals:`, or a bare scalar or sequence).
+    Equals(serde_json::Value),
+    /// The value differs from this one (`not_equals:`).
+    NotEquals(serde_json::Value),
+    /// The value is a string matching this regex (`regex:`), checked to compile at load time. A regex is not
+    /// a template: it is used as written.
+    Regex(String),
+    /// The path selects at least one node (`true`) or none (`false`).
+    Exists(bool),
+    /// The path selects no node (`true`) or at least one (`false`).
+    Absent(bool),
+    /// The value has this JSON type.
+    Type(JsonType),
+    /// The value equals one of these.
+    OneOf(Vec<serde_json::Value>),
+    /// The value is a string containing this string, or an array containing this element.
+    Contains(serde_json::Value),
+}
+
+/// A JSON type name as written after `type:`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JsonType {
+    /// `string`
+    String,
+    /// `number` (integers are numbers too)
+    Number,
+    /// `integer`
+    Integer,
+    /// `boolean`
+    Boolean,
+    /// `object`
+    Object,
+    /// `array`
+    Array,
+    /// `null`
+    Null,
+}
+
+impl JsonType {
+    /// Every type, in the order they are documented.
+    pub const ALL: [JsonType; 7] = [
+        JsonType::String,
+        JsonType::Number,
+        JsonType::Integer,
+        JsonType::Boolean,
+        JsonType::Object,
+        JsonType::Array,
+        JsonType::Null,
+    ];
+
+    /// The name used in YAML.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JsonType::String => "string",
+            JsonType::Number => "number",
+            JsonType::Integer => "integer",
+            JsonType::Boolean => "boolean",
+            JsonType::Object => "object",
+            JsonType::Array => "array",
+            JsonType::Null => "null",
+        }
+    }
+}
+
+impl fmt::Display for JsonType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A value to remember from a response, under a name usable in later templates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaptureSpec {
+    /// The name, an identifier not colliding with [`TEMPLATE_NAMESPACES`](super::TEMPLATE_NAMESPACES).
+    pub name: String,
+    /// Where the value comes from.
+    pub source: CaptureSource,
+    /// Then take this query parameter of the selected string, read as a URL.
+    pub query: Option<String>,
+    /// Then take capture group 1 of this regex (checked to compile and to have a group at load time).
+    pub regex: Option<String>,
+    /// Whether the value must be redacted in reports (default `false`).
+    pub secret: bool,
+    /// Where the capture's name was written.
+    pub span: Span,
+}
+
+/// Where a captured value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaptureSource {
+    /// A JSONPath into the JSON body (checked to parse at load time); it must select exactly one node.
+    JsonPath(String),
+    /// A response header, lower-case name.
+    Header(String),
+}
+
+/// Read the last message sent to an address from the target's outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OtpStep {
+    /// The address (e-mail or phone number) as a raw template.
+    pub to: String,
+    /// The channel, when given; otherwise the runner infers it (an address with `@` is e-mail).
+    pub channel: Option<Channel>,
+    /// Names to remember and the part of the message each takes, in the order written (default `code: code`).
+    pub capture: Vec<(String, OtpField)>,
+}
+
+/// How a one-time code is delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Channel {
+    /// `email`
+    Email,
+    /// `sms`
+    Sms,
+}
+
+impl Channel {
+    /// The name used in YAML.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+        }
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A part of an outbox message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OtpField {
+    /// The one-time code (`code`).
+    Code,
+    /// The magic link (`link`).
+    Link,
+    /// The whole message text (`body`).
+    Body,
+    /// A query parameter of the magic link (`link_query.<param>`).
+    LinkQuery(String),
+}
+
+/// Move the target's clock forward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockStep {
+    /// How far, in seconds (at least 1).
+    pub advance_seconds: u64,
+}
