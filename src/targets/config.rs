@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_yaml::Value;
 
 use super::otp::DEFAULT_CODE_REGEX;
+use crate::mock::{MfaFactor, Tenant, TenantFeatures};
 use crate::scenario::Capability;
 
 /// The default per-request timeout: 30 seconds.
@@ -40,6 +41,11 @@ pub struct TargetConfig {
     pub max_rate_limit_wait: Duration,
     /// Capabilities the profile declares on top of those its kind implies.
     pub extra_capabilities: Vec<Capability>,
+    /// The tenant features that change the wire: a remote profile's `features:` (default: a
+    /// plain, generally available tenant), a mock's from its fixture (and `emulate.features`).
+    /// Scenarios needing one declare it (`requires: [customizable_mfa]`, `voice_factor`,
+    /// `email_factor`).
+    pub features: TenantFeatures,
 }
 
 /// The two kinds of target.
@@ -64,6 +70,8 @@ pub struct MockTarget {
     pub rate_limits: Option<serde_yaml::Value>,
     /// Added latency per answer, in milliseconds (replaces the fixture's `latency_ms`).
     pub latency_ms: Option<u64>,
+    /// The tenant features to emulate (replaces the fixture's `features:`).
+    pub features: Option<TenantFeatures>,
 }
 
 /// A real tenant: its URL, its applications and its test identities.
@@ -235,6 +243,7 @@ impl TargetConfig {
             rate_limits: Vec::new(),
             max_rate_limit_wait: Duration::from_secs(60),
             extra_capabilities: Vec::new(),
+            features: Tenant::builtin().features,
         }
     }
 
@@ -329,6 +338,16 @@ impl TargetConfig {
         };
         if self.otp_sources.email.is_some() || self.otp_sources.sms.is_some() {
             capabilities.push(Capability::Outbox);
+        }
+        let features = [
+            (self.features.customizable_mfa, Capability::CustomizableMfa),
+            (self.features.has(MfaFactor::Voice), Capability::VoiceFactor),
+            (self.features.has(MfaFactor::Email), Capability::EmailFactor),
+        ];
+        for (present, capability) in features {
+            if present {
+                capabilities.push(capability);
+            }
         }
         for extra in &self.extra_capabilities {
             if !capabilities.contains(extra) {
@@ -533,6 +552,7 @@ struct ProfileSpec {
     max_rate_limit_wait_seconds: Option<u64>,
     #[serde(default)]
     capabilities: Vec<Capability>,
+    features: Option<TenantFeatures>,
 }
 
 /// What a `mock` profile asks the mock to emulate on top of its fixture.
@@ -541,6 +561,7 @@ struct ProfileSpec {
 struct EmulateSpec {
     rate_limits: Option<serde_yaml::Value>,
     latency_ms: Option<u64>,
+    features: Option<TenantFeatures>,
 }
 
 #[derive(Debug, Deserialize, PartialEq, Eq)]
@@ -624,15 +645,22 @@ impl ProfileSpec {
                         "a `mock` profile takes its URL and clients from the mock; remove `base_url` and `clients`",
                     ));
                 }
-                let (rate_limits, latency_ms) = match self.emulate {
-                    Some(emulate) => (emulate.rate_limits, emulate.latency_ms),
-                    None => (None, None),
+                if self.features.is_some() {
+                    return Err(invalid(
+                        name,
+                        "a `mock` profile takes its features from the tenant fixture; use `emulate.features` to change them",
+                    ));
+                }
+                let (rate_limits, latency_ms, features) = match self.emulate {
+                    Some(emulate) => (emulate.rate_limits, emulate.latency_ms, emulate.features),
+                    None => (None, None, None),
                 };
                 TargetKind::Mock(MockTarget {
                     tenant_file: self.tenant.map(|path| root.join(path)),
                     smtp: self.smtp,
                     rate_limits,
                     latency_ms,
+                    features,
                 })
             }
             KindSpec::Remote => {
@@ -737,6 +765,19 @@ impl ProfileSpec {
                 endpoint,
             });
         }
+        let features = match &kind {
+            TargetKind::Mock(mock) => mock.features.clone().unwrap_or_else(|| {
+                // A fixture that does not load is reported when its session opens; here it
+                // only means no feature capability.
+                match &mock.tenant_file {
+                    Some(path) => Tenant::from_yaml_file(path)
+                        .map(|tenant| tenant.features)
+                        .unwrap_or_default(),
+                    None => Tenant::builtin().features,
+                }
+            }),
+            TargetKind::Remote(_) => self.features.unwrap_or_default(),
+        };
         Ok(TargetConfig {
             name: name.to_owned(),
             kind,
@@ -750,6 +791,7 @@ impl ProfileSpec {
                 self.max_rate_limit_wait_seconds.unwrap_or(60),
             ),
             extra_capabilities: self.capabilities,
+            features,
         })
     }
 }
@@ -917,6 +959,29 @@ staging:
         ));
         assert!(config.otp_sources.sms.is_none());
         assert_eq!(config.capabilities(), vec![Capability::Outbox]);
+    }
+
+    #[test]
+    fn features_become_capabilities_of_remote_profiles_and_emulating_mocks() {
+        let profiles = "staging:\n  kind: remote\n  base_url: https://qa.example\n  features:\n    customizable_mfa: true\n    factors: [otp, sms, voice]\nmock-ea:\n  kind: mock\n  emulate:\n    features: { factors: [otp, email] }\nbad:\n  kind: mock\n  features: {}\n";
+        let load = |name: &str| {
+            TargetConfig::from_profiles(Some(profiles), name, &vars(&[]), Path::new("/p"))
+        };
+        let staging = load("staging").unwrap().capabilities();
+        assert!(staging.contains(&Capability::CustomizableMfa));
+        assert!(staging.contains(&Capability::VoiceFactor));
+        assert!(!staging.contains(&Capability::EmailFactor));
+        let mock = load("mock-ea").unwrap().capabilities();
+        assert!(mock.contains(&Capability::EmailFactor));
+        assert!(!mock.contains(&Capability::CustomizableMfa));
+        assert!(
+            load("bad")
+                .unwrap_err()
+                .to_string()
+                .contains("emulate.features")
+        );
+        let builtin = TargetConfig::builtin_mock().capabilities();
+        assert!(builtin.contains(&Capability::EmailFactor));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 mod canary;
 mod diagnostics;
 mod engine;
+mod mock_calibration;
 mod mock_control;
 mod mock_mfa;
 mod mock_mfa_manage;
