@@ -13,8 +13,9 @@
 //! listed follows the tenant's `features:`.
 //!
 //! Guesses (each in the evidence catalogue): without `authenticator_id` a challenge picks OTP
-//! first, then push, SMS, voice, e-mail; `/mfa/associate` does not require `client_id` (nor
-//! checks one that is sent) and enrols exactly one type per call.
+//! first, then push, SMS, voice, e-mail (`mfa.challenge.order`); `/mfa/associate` does not
+//! require `client_id` (nor checks one that is sent) and enrols exactly one type per call
+//! (evidence `mfa.associate.one_type_per_call`).
 
 use axum::Json;
 use axum::extract::{FromRequestParts, State};

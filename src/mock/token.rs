@@ -116,7 +116,7 @@ fn passwordless_otp_grant(
         return Err(token::connection_disabled());
     }
     // Every parameter is checked before the code is redeemed: a refused request must leave the
-    // code for a corrected one.
+    // code for a corrected one (evidence `token.checks_before_redeem`).
     let audience = audience(state, params)?;
     let scope = params.optional("scope")?.unwrap_or("").to_owned();
     let nonce = params.optional("nonce")?.map(str::to_owned);
