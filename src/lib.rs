@@ -13,11 +13,13 @@
 //! 4. [`snapshot`] compares the [`redact`]ed transcript with `snapshots/<target>/`.
 //!
 //! The CLI (`passwordless-conformance run | mock`) and `tests/scenarios.rs` are thin layers over
-//! [`Suite`].
+//! [`Suite`]. Beside the pipeline, [`evidence`] is the catalogue of Auth0 behaviours the mock
+//! imitates, each with its source and grade.
 
 pub mod budget;
 pub mod compare;
 pub mod diagnostic;
+pub mod evidence;
 pub mod guard;
 pub mod mock;
 pub mod redact;

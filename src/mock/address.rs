@@ -29,7 +29,8 @@ pub fn normalize_identifier(identifier: &str) -> String {
     identifier.trim().to_lowercase()
 }
 
-/// `+15555558730` → `XXXXXXXX8730`: every character but the last four becomes `X`.
+/// `+15555558730` → `XXXXXXXX8730`: every character but the last four becomes `X` (evidence
+/// `mfa.list.mask_phone`).
 pub fn mask_phone(phone: &str) -> String {
     let count = phone.chars().count();
     phone
@@ -39,14 +40,18 @@ pub fn mask_phone(phone: &str) -> String {
         .collect()
 }
 
-/// `email-mfa@example.com` → `e*****@example.com` (UNVERIFIED: Auth0's e-mail mask).
+/// `test@example.com` → `****@exam*******`: the local part all stars, the domain its first four
+/// characters then stars, each as long as before (evidence `mfa.list.mask_email`).
 pub fn mask_email(email: &str) -> String {
+    let stars = |text: &str, keep: usize| -> String {
+        text.chars()
+            .enumerate()
+            .map(|(idx, c)| if idx < keep { c } else { '*' })
+            .collect()
+    };
     match email.split_once('@') {
-        Some((local, domain)) => {
-            let first: String = local.chars().take(1).collect();
-            format!("{first}*****@{domain}")
-        }
-        None => "*****".to_owned(),
+        Some((local, domain)) => format!("{}@{}", stars(local, 0), stars(domain, 4)),
+        None => stars(email, 0),
     }
 }
 
@@ -83,7 +88,8 @@ mod tests {
     }
 
     #[test]
-    fn emails_keep_their_first_letter_and_domain() {
-        assert_eq!(mask_email("email-mfa@example.com"), "e*****@example.com");
+    fn emails_keep_four_characters_of_their_domain() {
+        assert_eq!(mask_email("test@example.com"), "****@exam*******");
+        assert_eq!(mask_email("a@b.co"), "*@b.co");
     }
 }

@@ -71,6 +71,7 @@ fn describe(state: &AppState) -> TenantDescription {
             connections: tenant.connections.clone(),
             apis: tenant.apis.clone(),
             mfa: tenant.mfa.clone(),
+            features: tenant.features.clone(),
             users,
         },
         messages_sent: state.outbox().sent_total(),

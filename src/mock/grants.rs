@@ -13,7 +13,8 @@ use super::ids::random_token;
 use super::lock::lock;
 use super::users::UserRecord;
 
-/// How long an authorization code from a magic link stays valid, in seconds.
+/// How long an authorization code from a magic link stays valid, in seconds (evidence
+/// `link.code_lifetime`).
 pub const AUTHORIZATION_CODE_LIFETIME_SECONDS: u64 = 600;
 
 /// What a successful login granted: enough to mint tokens again later.
@@ -31,11 +32,9 @@ pub struct Authorization {
     pub nonce: Option<String>,
     /// The `redirect_uri` of a magic link, which the code exchange must repeat if it sends one.
     pub redirect_uri: Option<String>,
-    /// Unix seconds after which an authorization code or `mfa_token` is void (unused for refresh
-    /// tokens).
+    /// Unix seconds after which an authorization code, `mfa_token` or MFA access token is void
+    /// (unused for refresh tokens).
     pub expires_at: u64,
-    /// Whether the user passed a second factor: tokens then carry `amr: ["mfa"]`.
-    pub mfa: bool,
 }
 
 /// Why an authorization code was not redeemed.
@@ -93,7 +92,8 @@ impl GrantStore {
         codes.remove(code).ok_or(CodeRejection::Unknown)
     }
 
-    /// Stores an authorization and returns a fresh opaque refresh token (`v1.` + 48 random bytes).
+    /// Stores an authorization and returns a fresh opaque refresh token (`v1.` + 48 random
+    /// bytes; evidence `tokens.refresh.format`).
     pub fn issue_refresh_token(&self, authorization: Authorization) -> String {
         let token = format!("v1.{}", random_token(48));
         lock(&self.refresh_tokens).insert(token.clone(), authorization);

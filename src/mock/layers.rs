@@ -1,7 +1,8 @@
-//! The two middlewares around the Auth0 surface: the fixture's `latency_ms` and `rate_limits:`.
+//! The middlewares around the Auth0 surface: the fixture's `latency_ms` and `rate_limits:`, its
+//! `evidence_overrides:`, and Auth0's content types.
 //!
-//! Takes each request and the tenant's settings; gives the response, delayed and rate limited
-//! as the fixture says. The control API (`/__mock/...`) is never delayed nor limited. Both run
+//! Takes each request and the tenant's settings; gives the response, delayed, rate limited and
+//! calibrated as the fixture says. The control API (`/__mock/...`) is never delayed nor limited. Both run
 //! before routing, so they also cover answers that never reach a handler (404, 405), and the
 //! delay covers 429s too (the router adds the rate limit first, so it runs last).
 //!
@@ -21,8 +22,8 @@ use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::errors::too_many_requests;
-use super::paths::is_control_path;
+use super::errors::{AuthError, too_many_requests};
+use super::paths::{answers_with_charset, is_control_path};
 use super::rate_limit::Decision;
 use super::state::AppState;
 
@@ -54,9 +55,50 @@ pub async fn rate_limit(State(state): State<AppState>, request: Request, next: N
     let mut response = if decision.allowed {
         next.run(request).await
     } else {
-        too_many_requests().into_response()
+        state.calibrate(too_many_requests()).into_response()
     };
     apply(&decision, &mut response, limits.retry_after);
+    response
+}
+
+/// The calibration middleware: an error answer whose catalogue entry the fixture overrides is
+/// written anew with the fixture's status, code and text.
+pub async fn calibrate(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if state.tenant().evidence_overrides.is_empty() {
+        return response;
+    }
+    let overridden = response
+        .extensions()
+        .get::<AuthError>()
+        .filter(|error| {
+            error
+                .entry()
+                .is_some_and(|id| state.tenant().evidence_override(id).is_some())
+        })
+        .cloned();
+    match overridden {
+        Some(error) => state.calibrate(error).into_response(),
+        None => response,
+    }
+}
+
+/// The content-type middleware: `charset=utf-8` on the JSON answers of the endpoints where Auth0
+/// writes it.
+pub async fn content_type(request: Request, next: Next) -> Response {
+    let with_charset = answers_with_charset(request.uri().path());
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if with_charset
+        && headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|value| value == "application/json")
+    {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+    }
     response
 }
 
@@ -89,7 +131,7 @@ fn apply(decision: &Decision, response: &mut Response, retry_after: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mock::errors::mfa::too_many_failed_codes;
+    use crate::mock::errors::token_mfa::too_many_failed_codes;
 
     #[test]
     fn headers_are_added_unless_the_response_has_its_own() {

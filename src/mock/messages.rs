@@ -6,8 +6,8 @@
 //! never go anywhere but the outbox. Delivery happens before the handler answers, so a test that
 //! reads its mail catcher right after the `200` finds the message. A failed delivery never fails
 //! the request (Auth0 answers `200` once its provider accepted the job, and the mock cannot tell
-//! a broken catcher from a slow mailbox): the reason is noted as the message's `smtp_error` and
-//! reported as a [`MockEvent`].
+//! a broken catcher from a slow mailbox; evidence `wire.smtp_failure`): the reason is noted as
+//! the message's `smtp_error` and reported as a [`MockEvent`].
 
 use super::clock::rfc3339;
 use super::events::MockEvent;

@@ -6,19 +6,23 @@
 //! `GET /passwordless/verify_redirect`, OIDC discovery and a JWKS; the MFA API
 //! (`mfa_required`, `GET`/`DELETE /mfa/authenticators`, `POST /mfa/challenge`,
 //! `POST /mfa/associate`, and the `mfa-otp`, `mfa-oob` and `mfa-recovery-code` grants); plus a
-//! test-only control API under `/__mock/` (outbox, tenant roster, clock, push decisions). Errors
-//! use Auth0's exact strings; the choices the protocol reference leaves open are listed in one
-//! place, in `errors.rs`.
+//! test-only control API under `/__mock/` (outbox, tenant roster, clock, push decisions). Every
+//! Auth0 behaviour it imitates is an entry of the evidence catalogue
+//! ([`crate::evidence`], `evidence.yaml`) with its source and grade; its errors are answered
+//! from there, and a tenant fixture may override any error entry (`evidence_overrides:`) to
+//! match a real tenant. The fixture's `features:` say which MFA factors exist and whether
+//! Customizable MFA is on.
 //!
 //! Run it in-process with [`MockServer::start`], standalone with [`serve`], or mount
-//! [`router()`] yourself. Tokens are signed with a PUBLIC TEST KEY committed to the repository.
-//! The library never prints: what an operator should hear arrives as [`MockEvent`]s.
+//! [`router()`] yourself. Tokens are signed with PUBLIC TEST KEYS committed to the repository
+//! (`test_keys/`). The library never prints: what an operator should hear arrives as
+//! [`MockEvent`]s.
 //!
 //! The layout reads like an axum example, with dependencies pointing one way (down this list):
 //! `server.rs` runs `router.rs`, which only routes to one handler file per area
 //! (`passwordless.rs`, `token.rs` with `token_mfa.rs`, `mfa.rs`, `discovery.rs`, `control.rs`)
 //! and wraps them in `layers.rs`; handlers read requests through `params.rs`, translate store
-//! rejections through `rejections.rs` into `errors.rs`, and send through `messages.rs`;
+//! rejections through `rejections.rs` into `errors/`, and send through `messages.rs`;
 //! `state.rs` holds the stores (`otp.rs`, `outbox.rs`, `users.rs`, `grants.rs`, `mfa_store/`,
 //! `rate_limit.rs`) and the fixture (`tenant/`); the leaves (`lock.rs`, `ids.rs`, `address.rs`,
 //! `clock.rs`, `paths.rs`, `events.rs`) know nothing above them. No store imports HTTP types.
@@ -31,13 +35,12 @@
 //!
 //! Known limitations: rate limits only per endpoint (no tenant-wide limit across endpoints, no
 //! per-user or per-session keys, `auth0-forwarded-for` ignored), no brute-force blocking beyond
-//! the per-user MFA failure limits, no blocked users; SMTP without authentication; no Private
+//! the per-user MFA failure buckets, no blocked users; SMTP without authentication; no Private
 //! Key JWT or mTLS client authentication; magic links only support `response_type=code`, do not
 //! check `redirect_uri` against allowed callbacks and never ask for MFA; no `/authorize` or
-//! `/userinfo`; MFA applies to the passwordless OTP grant only (not to magic links or refresh
-//! tokens); the MFA API accepts only `mfa_token`s (no access tokens for the `/mfa/` audience),
-//! so a user with a confirmed factor cannot enrol another; no limits on MFA messages sent or
-//! push notifications; no WebAuthn factors.
+//! `/userinfo` (the opaque access tokens are valid nowhere); MFA applies to the passwordless OTP
+//! grant only (not to magic links or refresh tokens); no limits on MFA messages sent or push
+//! notifications; no WebAuthn factors.
 
 mod address;
 mod client_auth;
@@ -73,7 +76,7 @@ mod users;
 
 pub use clock::{Clock, ClockReading};
 pub use events::{EventSink, MockEvent};
-pub use keys::{JWK_E, JWK_N, KEY_ID};
+pub use keys::{KEY_ID, NEXT_KEY_ID};
 pub use outbox::{Channel, Message, Outbox};
 pub use rate_limit::{EndpointLimit, LimitKey, RateLimits};
 pub use router::router;
@@ -83,7 +86,8 @@ pub use server::{
 pub use smtp::{DEFAULT_SMTP_FROM, SmtpAddressError, SmtpSettings, SmtpTls};
 pub use state::AppState;
 pub use tenant::{
-    Api, AppType, Client, Connection, Factor, MfaPolicy, MfaSettings, PASSWORDLESS_OTP_GRANT,
-    Roster, RosterFactor, RosterUser, Strategy, Tenant, TenantDescription, TenantError, User,
+    Api, AppType, Client, Connection, Factor, MfaFactor, MfaPolicy, MfaSettings,
+    PASSWORDLESS_OTP_GRANT, Roster, RosterFactor, RosterUser, Strategy, Tenant, TenantDescription,
+    TenantError, TenantFeatures, User,
 };
 pub use users::UserRecord;

@@ -1,8 +1,9 @@
 //! One-time codes: issuing, superseding, redeeming, counting wrong attempts.
 //!
-//! Rules (protocol reference §3.4): per (connection, identifier) only the newest code is valid;
-//! a code is single use; it expires after the connection's lifetime; the third wrong attempt on a
-//! code kills it. Every check-and-update happens under one lock, so concurrent redemptions of one
+//! Rules: per (connection, identifier) only the newest code is valid (evidence
+//! `codes.supersede`); a code is single use; it expires after the connection's lifetime; the
+//! third wrong attempt on a code kills it (`codes.max_attempts`), and a new code brings fresh
+//! attempts (`codes.new_code_after_lock`). Every check-and-update happens under one lock, so concurrent redemptions of one
 //! code succeed at most once and wrong attempts are counted exactly. Issuing a code and recording
 //! its message happen under that same lock, so messages are recorded in the order their codes
 //! were issued. The lock is a `std::sync::Mutex` held only for synchronous work, never across an

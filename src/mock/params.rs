@@ -7,7 +7,9 @@
 //! a string) and answers a broken body with the endpoint's error code (`invalid_request`;
 //! [`StartParams`] for `/passwordless/start`'s `bad.request`). An empty body is an empty
 //! object, which lets the endpoint report the first missing property like Auth0 does. Bodies
-//! are capped by the router at [`BODY_LIMIT_BYTES`](super::errors::BODY_LIMIT_BYTES).
+//! are capped by the router at [`BODY_LIMIT_BYTES`](super::errors::BODY_LIMIT_BYTES). JSON
+//! `null` counts as absent for optional parameters (evidence `wire.body.null_is_absent`), and
+//! unknown parameters are ignored (`wire.extra_parameters`).
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
@@ -16,7 +18,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use base64::Engine;
 use serde_json::{Map, Value};
 
-use super::errors::body::{self as body_errors, Flavor};
+use super::errors::wire::{self as body_errors, Flavor};
 use super::errors::{AuthError, not_found, token};
 
 /// The parameters of one request, in the order they were sent; as an extractor, the body of a

@@ -1,6 +1,6 @@
-//! `POST /passwordless/start` and `GET /passwordless/verify_redirect` (§2, §4).
+//! `POST /passwordless/start` and `GET /passwordless/verify_redirect`.
 //!
-//! Start validates a request in the order the reference lists Auth0's checks, issues a code that
+//! Start validates a request in the order of Auth0's documented error table, issues a code that
 //! supersedes earlier ones, and sends it (a code, or a magic link carrying it): to the outbox, and
 //! e-mails also over SMTP when the tenant has `smtp:` settings.
 //! Verify-redirect is the web magic link: it redeems the code like the OTP grant and redirects to
@@ -8,7 +8,7 @@
 //!
 //! Native magic links (`send: link_ios` / `link_android`) point at `{public_url}/ios/{client_id}/
 //! {connection}?code=...` (resp. `/android/...`); the mock does not serve those paths, apps
-//! intercept them. The path after the bundle id is UNVERIFIED (reference §4.2).
+//! intercept them. The path after the bundle id is a guess (evidence `link.native_path`).
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
@@ -28,7 +28,8 @@ use super::rejections::{otp_rejected, start_client_unauthenticated};
 use super::state::AppState;
 use super::tenant::{Client, Connection, Strategy, Tenant};
 
-/// The properties `/passwordless/start` accepts; anything else is `bad.request`.
+/// The properties `/passwordless/start` accepts; anything else is `bad.request` (evidence
+/// `start.properties_not_allowed`).
 const ALLOWED_PROPERTIES: [&str; 9] = [
     "client_id",
     "client_secret",
@@ -137,14 +138,14 @@ pub async fn passwordless_start(
     );
     messages::deliver(&state, &message).await;
 
+    // The flag is the user's: an address with a user proved it at a login (evidence
+    // `start.body.email`, `start.body.sms`).
+    let verified = state.users().find(&connection.name, identifier).is_some();
     let id = random_hex(24);
     Ok(Json(match connection.strategy {
-        Strategy::Email => json!({"_id": id, "email": identifier, "email_verified": false}),
+        Strategy::Email => json!({"_id": id, "email": identifier, "email_verified": verified}),
         Strategy::Sms => {
-            let language = headers
-                .get("x-request-language")
-                .and_then(|value| value.to_str().ok());
-            json!({"_id": id, "phone_number": identifier, "request_language": language})
+            json!({"_id": id, "phone_number": identifier, "phone_verified": verified})
         }
     }))
 }
@@ -182,19 +183,17 @@ pub async fn passwordless_verify_redirect(
         .flatten()
         .unwrap_or("code");
     if response_type != "code" {
+        let error = state.calibrate(link::unsupported_response_type(response_type));
         return redirect(&[
-            ("error", "unsupported_response_type"),
-            (
-                "error_description",
-                &format!("Unsupported response type: {response_type}"),
-            ),
+            ("error", error.error()),
+            ("error_description", error.description()),
         ]);
     }
     let audience = params.string("audience").ok().flatten();
     if let Some(audience) = audience
         && tenant.api(audience).is_none()
     {
-        let error = token::service_not_found(audience);
+        let error = state.calibrate(token::audience_unknown(audience));
         return redirect(&[
             ("error", error.error()),
             ("error_description", error.description()),
@@ -205,14 +204,14 @@ pub async fn passwordless_verify_redirect(
         .otp()
         .redeem(&connection.name, identifier, verification_code, now)
     {
-        let error = otp_rejected(rejection, connection.strategy);
+        let error = state.calibrate(otp_rejected(rejection, connection.strategy));
         return redirect(&[
             ("error", "access_denied"),
             ("error_description", error.description()),
         ]);
     }
     if connection.disable_signup && state.users().find(&connection.name, identifier).is_none() {
-        let error = start::signup_disabled();
+        let error = state.calibrate(start::signup_disabled());
         return redirect(&[
             ("error", error.error()),
             ("error_description", error.description()),
@@ -234,7 +233,6 @@ pub async fn passwordless_verify_redirect(
         nonce: params.string("nonce").ok().flatten().map(str::to_owned),
         redirect_uri: Some(redirect_uri.to_owned()),
         expires_at: now.saturating_add(AUTHORIZATION_CODE_LIFETIME_SECONDS),
-        mfa: false,
     });
     redirect(&[("code", &code)])
 }

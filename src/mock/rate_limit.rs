@@ -1,4 +1,4 @@
-//! Auth0's rate limits (§10), emulated with token buckets and scaled so that tests run fast.
+//! Auth0's rate limits, emulated with token buckets and scaled so that tests run fast.
 //!
 //! Takes the tenant fixture's optional [`RateLimits`] and, for every request to the Auth0
 //! surface, its path, client IP and arrival time; gives a [`Decision`]: allowed or not, and the
@@ -16,8 +16,7 @@
 //! happens under one lock, so N concurrent requests against a bucket of B get exactly
 //! `min(N, B)` answers that are not 429 (give or take what refills meanwhile).
 //!
-//! Headers (the `X-RateLimit-*` meaning is UNVERIFIED for a token bucket, and listed in
-//! `errors.rs`):
+//! Headers (their meaning for a token bucket is a guess; evidence `wire.rate_limited`):
 //! - `X-RateLimit-Limit`: the burst.
 //! - `X-RateLimit-Remaining`: whole requests left after this one.
 //! - `X-RateLimit-Reset`: Unix seconds (real clock) when the bucket will be FULL again, rounded

@@ -1,9 +1,9 @@
 //! The routes of the mock tenant, and nothing else.
 //!
 //! Unknown paths get a JSON 404 and wrong methods a JSON 405, so no client ever sees axum's
-//! plain-text defaults. Request bodies are capped at `BODY_LIMIT_BYTES` (64 KiB). Two layers
-//! (`layers.rs`) wrap the Auth0 surface (never `/__mock/`): the fixture's `latency_ms` delay,
-//! then its `rate_limits:`. Client IPs for per-IP limits come from `ConnectInfo<SocketAddr>`,
+//! plain-text defaults. Request bodies are capped at `BODY_LIMIT_BYTES` (64 KiB). Layers
+//! (`layers.rs`) wrap the routes: the fixture's `latency_ms` delay and `rate_limits:` (never on
+//! `/__mock/`), Auth0's content types, and the fixture's `evidence_overrides:`. Client IPs for per-IP limits come from `ConnectInfo<SocketAddr>`,
 //! so serve the router with `into_make_service_with_connect_info::<SocketAddr>()`.
 
 use axum::Router;
@@ -18,7 +18,7 @@ use super::control::{
 };
 use super::discovery::{discovery_jwks, discovery_openid_configuration};
 use super::errors::{BODY_LIMIT_BYTES, method_not_allowed, not_found};
-use super::layers::{latency, rate_limit};
+use super::layers::{calibrate, content_type, latency, rate_limit};
 use super::mfa::{mfa_associate, mfa_authenticator_delete, mfa_authenticators_list, mfa_challenge};
 use super::passwordless::{passwordless_start, passwordless_verify_redirect};
 use super::state::AppState;
@@ -60,8 +60,11 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { not_found().into_response() })
         .method_not_allowed_fallback(|| async { method_not_allowed().into_response() })
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        // The last layer runs first: the delay covers 429s too.
+        // The last layer runs first: calibration rewrites a handler's answer, rate limits may
+        // answer 429 instead, the content type is settled for both, and the delay covers all.
+        .layer(from_fn_with_state(state.clone(), calibrate))
         .layer(from_fn_with_state(state.clone(), rate_limit))
+        .layer(axum::middleware::from_fn(content_type))
         .layer(from_fn_with_state(state.clone(), latency))
         .with_state(state)
 }

@@ -1,4 +1,4 @@
-//! Delivering the mock's e-mails over SMTP, like a tenant's custom SMTP provider (§8.1).
+//! Delivering the mock's e-mails over SMTP, like a tenant's custom SMTP provider.
 //!
 //! Takes the tenant's optional [`SmtpSettings`] and one e-mail [`Message`]; hands it to the SMTP
 //! server (lettre, plain or over rustls) and gives back why that failed, if it did. Each delivery

@@ -10,6 +10,7 @@
 use std::sync::Arc;
 
 use super::clock::Clock;
+use super::errors::AuthError;
 use super::events::{EventSink, MockEvent};
 use super::grants::GrantStore;
 use super::mfa_store::MfaStore;
@@ -79,6 +80,24 @@ impl AppState {
     /// The token issuer: the public URL with a trailing slash, exactly as Auth0 writes `iss`.
     pub fn issuer(&self) -> String {
         format!("{}/", self.inner.public_url)
+    }
+
+    /// The audience of the MFA API, `{issuer}mfa/`: access tokens for it list, delete and enrol
+    /// authenticators (evidence `mfa.api_token.scopes`).
+    pub fn mfa_audience(&self) -> String {
+        format!("{}/mfa/", self.inner.public_url)
+    }
+
+    /// `error` as this tenant answers it: its fixture's `evidence_overrides:` entry for the
+    /// error's catalogue entry applied, if it has one.
+    pub fn calibrate(&self, error: AuthError) -> AuthError {
+        match error
+            .entry()
+            .and_then(|id| self.inner.tenant.evidence_override(id))
+        {
+            Some(calibration) => error.calibrated(calibration),
+            None => error,
+        }
     }
 
     /// Reports an event to whoever runs the mock.

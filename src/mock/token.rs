@@ -1,4 +1,4 @@
-//! `POST /oauth/token` (§3): client checks, then one function per grant type.
+//! `POST /oauth/token`: client checks, then one function per grant type.
 //!
 //! Implemented grants: the passwordless OTP grant, `authorization_code` (for codes from magic
 //! links), `refresh_token`, and the MFA grants (`mfa-otp`, `mfa-oob`, `mfa-recovery-code`), which
@@ -65,6 +65,7 @@ pub async fn oauth_token(
         other => return Err(token::unsupported_grant_type(other)),
     };
     let mut response = Json(tokens).into_response();
+    // evidence `wire.token_cache_headers`
     let response_headers = response.headers_mut();
     response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response_headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
@@ -93,12 +94,12 @@ pub fn authenticated_client<'a>(
     let client = state
         .tenant()
         .client(client_id)
-        .ok_or_else(|| token::unknown_client(client_id))?;
+        .ok_or_else(token::unknown_client)?;
     authenticate(client, params, headers).map_err(token_client_unauthenticated)?;
     Ok(client)
 }
 
-/// `grant_type=http://auth0.com/oauth/grant-type/passwordless/otp` (§3.1).
+/// `grant_type=http://auth0.com/oauth/grant-type/passwordless/otp`.
 fn passwordless_otp_grant(
     state: &AppState,
     client: &Client,
@@ -115,7 +116,7 @@ fn passwordless_otp_grant(
         return Err(token::connection_disabled());
     }
     // Every parameter is checked before the code is redeemed: a refused request must leave the
-    // code for a corrected one.
+    // code for a corrected one (evidence `token.checks_before_redeem`).
     let audience = audience(state, params)?;
     let scope = params.optional("scope")?.unwrap_or("").to_owned();
     let nonce = params.optional("nonce")?.map(str::to_owned);
@@ -138,7 +139,6 @@ fn passwordless_otp_grant(
         nonce,
         redirect_uri: None,
         expires_at: now,
-        mfa: false,
     };
     let authorization = mfa_gate(state, client, authorization, now)?;
     mint_tokens(state, &authorization, RefreshPolicy::WhenRequested)
@@ -156,11 +156,12 @@ fn authorization_code_grant(
     let authorization = state
         .grants()
         .redeem_code(code, &client.client_id, redirect_uri, now)?;
-    // Magic links never yield refresh tokens (reference §3.2).
+    // Magic links never yield refresh tokens.
     mint_tokens(state, &authorization, RefreshPolicy::Never)
 }
 
-/// `grant_type=refresh_token`: new access (and ID) token, same refresh token kept by the client.
+/// `grant_type=refresh_token`: new access (and ID) token, same refresh token kept by the client
+/// (evidence `token.refresh.body`); never MFA, never `amr`.
 fn refresh_token_grant(
     state: &AppState,
     client: &Client,
@@ -174,11 +175,13 @@ fn refresh_token_grant(
     mint_tokens(state, &authorization, RefreshPolicy::Never)
 }
 
-/// The `audience` parameter, checked against the tenant's APIs.
+/// The `audience` parameter, checked against the tenant's APIs and the MFA API's audience.
 fn audience(state: &AppState, params: &Params) -> Result<Option<String>, AuthError> {
     match params.optional("audience")? {
-        Some(audience) if state.tenant().api(audience).is_none() => {
-            Err(token::service_not_found(audience))
+        Some(audience)
+            if state.tenant().api(audience).is_none() && audience != state.mfa_audience() =>
+        {
+            Err(token::audience_unknown(audience))
         }
         audience => Ok(audience.map(str::to_owned)),
     }

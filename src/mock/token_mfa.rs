@@ -1,12 +1,15 @@
-//! The MFA side of `POST /oauth/token` (§5.1, §5.6): entering MFA, and the three MFA grants.
+//! The MFA side of `POST /oauth/token`: entering MFA, and the three MFA grants.
 //!
-//! [`mfa_gate`] runs after a passwordless code was accepted: when the user's MFA policy applies
-//! it answers `mfa_required` with a fresh `mfa_token` bound to the user, the client, and the
+//! [`mfa_gate`] runs after a passwordless code was accepted: when the user's MFA policy applies,
+//! or the login asks for the MFA API's audience (evidence `token.mfa_required.audience`), it
+//! answers `mfa_required` with a fresh `mfa_token` bound to the user, the client, and the
 //! audience, scope and nonce first asked for. The grants take that token plus proof of a second
-//! factor and mint the usual token set for the bound login, marked `amr: ["mfa"]`.
+//! factor and mint the usual token set for the bound login, without `amr` (evidence
+//! `tokens.amr`).
 //!
 //! An `mfa_token` is NOT single use: like Auth0's Iron-sealed tokens it stays valid for its whole
-//! lifetime (list, challenge, associate and grants all accept it again). What is single use is
+//! lifetime (list, challenge, associate and grants all accept it again; evidence
+//! `token.mfa_token.reuse`). What is single use is
 //! the proof: a TOTP step is accepted once per device (RFC 6238 §5.2), an `oob_code` redeems once,
 //! a recovery code is replaced when used. So ten concurrent `mfa-otp` grants with one token and
 //! one code yield exactly one token set; the other nine get `Invalid otp_code.` (and count as
@@ -14,7 +17,7 @@
 
 use serde_json::Value;
 
-use super::errors::{AuthError, mfa, server_error};
+use super::errors::{AuthError, server_error, token_mfa};
 use super::grants::Authorization;
 use super::mfa_store::Limits;
 use super::minting::{RefreshPolicy, mint_tokens};
@@ -42,18 +45,24 @@ pub fn mfa_gate(
         MfaPolicy::Never => false,
         MfaPolicy::Always => true,
         MfaPolicy::WhenEnrolled => state.mfa().is_enrolled(&user_id),
-    };
+    } || authorization.audience.as_deref() == Some(state.mfa_audience().as_str());
     if !required {
         return Ok(authorization);
     }
+    let email = authorization.user.email.clone();
+    // evidence `token.mfa_token.lifetime`
     let lifetime = state.tenant().mfa.mfa_token_lifetime_seconds;
     let mfa_token = state.mfa().issue_token(Authorization {
         expires_at: now.saturating_add(lifetime),
         ..authorization
     });
-    let requirements = serde_json::to_value(state.mfa().requirements(&user_id))
-        .map_err(|error| server_error(format!("cannot write mfa_requirements: {error}")))?;
-    Err(mfa::mfa_required(&mfa_token, requirements))
+    let requirements = state
+        .mfa()
+        .requirements(&user_id, email.as_deref())
+        .map(serde_json::to_value)
+        .transpose()
+        .map_err(|error| server_error(&format!("cannot write mfa_requirements: {error}")))?;
+    Err(token_mfa::mfa_required(&mfa_token, requirements))
 }
 
 /// `grant_type=http://auth0.com/oauth/grant-type/mfa-otp`: `mfa_token` + `otp`.
@@ -94,7 +103,8 @@ pub fn mfa_oob_grant(
 }
 
 /// `grant_type=http://auth0.com/oauth/grant-type/mfa-recovery-code`: `mfa_token` +
-/// `recovery_code`; the answer adds the user's new `recovery_code`.
+/// `recovery_code`; the answer adds the user's new `recovery_code` (evidence
+/// `token.mfa_recovery.new_code`).
 pub fn mfa_recovery_code_grant(
     state: &AppState,
     client: &Client,
@@ -132,16 +142,12 @@ pub fn transaction(
     Ok((mfa_token.to_owned(), authorization))
 }
 
-/// The token set of the bound login, marked as having passed MFA.
+/// The token set of the bound login.
 fn finish(state: &AppState, authorization: Authorization) -> Result<Value, AuthError> {
-    let authorization = Authorization {
-        mfa: true,
-        ..authorization
-    };
     mint_tokens(state, &authorization, RefreshPolicy::WhenRequested)
 }
 
-/// The tenant's MFA limits.
+/// The tenant's MFA limits (evidence `token.mfa.failure_bucket`, `token.mfa.push_poll_interval`).
 fn limits(state: &AppState) -> Limits {
     let settings = &state.tenant().mfa;
     Limits {

@@ -38,8 +38,8 @@ const VOLATILE_KEYS: &[&str] = &["_id", "sent_at", "now"];
 /// JWT claims that are times.
 const TIME_CLAIMS: &[&str] = &["iat", "exp", "nbf", "auth_time", "updated_at"];
 
-/// JWT claims that are per-run identifiers.
-const ID_CLAIMS: &[&str] = &["jti", "sid", "nonce", "at_hash", "c_hash"];
+/// JWT claims that are per-run identifiers (`picture` is keyed by a hash of the per-run e-mail).
+const ID_CLAIMS: &[&str] = &["jti", "sid", "nonce", "at_hash", "c_hash", "picture"];
 
 /// Registered values shorter than this are ignored: replacing them would garble ordinary text.
 const MIN_REGISTERED: usize = 4;

@@ -65,15 +65,25 @@ pub enum Capability {
     /// The target may be driven into its rate limits (a mock emulating them, or a throwaway
     /// tenant): probing them on a shared tenant would lock everyone out.
     RateLimitProbe,
+    /// The tenant has Customizable MFA (Early Access): authenticators carry `type`,
+    /// `mfa_required` carries `mfa_requirements` (from the tenant's declared `features`).
+    CustomizableMfa,
+    /// The tenant has the voice factor: phones show a `voice` twin.
+    VoiceFactor,
+    /// The tenant has the e-mail factor: verified e-mails show as e-mail authenticators.
+    EmailFactor,
 }
 
 impl Capability {
     /// Every capability, in the order they are documented.
-    pub const ALL: [Capability; 4] = [
+    pub const ALL: [Capability; 7] = [
         Capability::Outbox,
         Capability::Clock,
         Capability::PushControl,
         Capability::RateLimitProbe,
+        Capability::CustomizableMfa,
+        Capability::VoiceFactor,
+        Capability::EmailFactor,
     ];
 
     /// The name used in YAML (`outbox`, `clock`).
@@ -83,6 +93,9 @@ impl Capability {
             Capability::Clock => "clock",
             Capability::PushControl => "push_control",
             Capability::RateLimitProbe => "rate_limit_probe",
+            Capability::CustomizableMfa => "customizable_mfa",
+            Capability::VoiceFactor => "voice_factor",
+            Capability::EmailFactor => "email_factor",
         }
     }
 }

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_yaml::Value;
 
 use super::otp::DEFAULT_CODE_REGEX;
+use crate::mock::{MfaFactor, Tenant, TenantFeatures};
 use crate::scenario::Capability;
 
 /// The default per-request timeout: 30 seconds.
@@ -51,6 +52,11 @@ pub struct TargetConfig {
     /// the value of every variable that fills a secret key (whatever the variable's name), of
     /// every variable whose name says it holds a credential, and every password inside a URL.
     pub secrets: Vec<(String, String)>,
+    /// The tenant features that change the wire: a remote profile's `features:` (default: a
+    /// plain, generally available tenant), a mock's from its fixture (and `emulate.features`).
+    /// Scenarios needing one declare it (`requires: [customizable_mfa]`, `voice_factor`,
+    /// `email_factor`).
+    pub features: TenantFeatures,
 }
 
 /// The two kinds of target.
@@ -75,6 +81,8 @@ pub struct MockTarget {
     pub rate_limits: Option<serde_yaml::Value>,
     /// Added latency per answer, in milliseconds (replaces the fixture's `latency_ms`).
     pub latency_ms: Option<u64>,
+    /// The tenant features to emulate (replaces the fixture's `features:`).
+    pub features: Option<TenantFeatures>,
 }
 
 /// A real tenant: its URL, its applications and its test identities.
@@ -259,6 +267,7 @@ impl TargetConfig {
             extra_capabilities: Vec::new(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             secrets: Vec::new(),
+            features: Tenant::builtin().features,
         }
     }
 
@@ -358,6 +367,16 @@ impl TargetConfig {
         };
         if self.otp_sources.email.is_some() || self.otp_sources.sms.is_some() {
             capabilities.push(Capability::Outbox);
+        }
+        let features = [
+            (self.features.customizable_mfa, Capability::CustomizableMfa),
+            (self.features.has(MfaFactor::Voice), Capability::VoiceFactor),
+            (self.features.has(MfaFactor::Email), Capability::EmailFactor),
+        ];
+        for (present, capability) in features {
+            if present {
+                capabilities.push(capability);
+            }
         }
         for extra in &self.extra_capabilities {
             if !capabilities.contains(extra) {
@@ -649,6 +668,7 @@ struct ProfileSpec {
     max_response_bytes: Option<u64>,
     #[serde(default)]
     capabilities: Vec<Capability>,
+    features: Option<TenantFeatures>,
 }
 
 /// What a `mock` profile asks the mock to emulate on top of its fixture.
@@ -657,6 +677,7 @@ struct ProfileSpec {
 struct EmulateSpec {
     rate_limits: Option<serde_yaml::Value>,
     latency_ms: Option<u64>,
+    features: Option<TenantFeatures>,
 }
 
 #[derive(Debug, Deserialize, PartialEq, Eq)]
@@ -742,15 +763,22 @@ impl ProfileSpec {
                         "a `mock` profile takes its URL and clients from the mock; remove `base_url` and `clients`",
                     ));
                 }
-                let (rate_limits, latency_ms) = match self.emulate {
-                    Some(emulate) => (emulate.rate_limits, emulate.latency_ms),
-                    None => (None, None),
+                if self.features.is_some() {
+                    return Err(invalid(
+                        name,
+                        "a `mock` profile takes its features from the tenant fixture; use `emulate.features` to change them",
+                    ));
+                }
+                let (rate_limits, latency_ms, features) = match self.emulate {
+                    Some(emulate) => (emulate.rate_limits, emulate.latency_ms, emulate.features),
+                    None => (None, None, None),
                 };
                 TargetKind::Mock(MockTarget {
                     tenant_file: self.tenant.map(|path| root.join(path)),
                     smtp: self.smtp,
                     rate_limits,
                     latency_ms,
+                    features,
                 })
             }
             KindSpec::Remote => {
@@ -860,6 +888,19 @@ impl ProfileSpec {
                 endpoint,
             });
         }
+        let features = match &kind {
+            TargetKind::Mock(mock) => mock.features.clone().unwrap_or_else(|| {
+                // A fixture that does not load is reported when its session opens; here it
+                // only means no feature capability.
+                match &mock.tenant_file {
+                    Some(path) => Tenant::from_yaml_file(path)
+                        .map(|tenant| tenant.features)
+                        .unwrap_or_default(),
+                    None => Tenant::builtin().features,
+                }
+            }),
+            TargetKind::Remote(_) => self.features.unwrap_or_default(),
+        };
         Ok(TargetConfig {
             name: name.to_owned(),
             kind,
@@ -875,6 +916,7 @@ impl ProfileSpec {
                 .filter(|bytes| *bytes > 0)
                 .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             secrets: Vec::new(),
+            features,
         })
     }
 }
@@ -1055,6 +1097,29 @@ staging:
         ));
         assert!(config.otp_sources.sms.is_none());
         assert_eq!(config.capabilities(), vec![Capability::Outbox]);
+    }
+
+    #[test]
+    fn features_become_capabilities_of_remote_profiles_and_emulating_mocks() {
+        let profiles = "staging:\n  kind: remote\n  base_url: https://qa.example\n  features:\n    customizable_mfa: true\n    factors: [otp, sms, voice]\nmock-ea:\n  kind: mock\n  emulate:\n    features: { factors: [otp, email] }\nbad:\n  kind: mock\n  features: {}\n";
+        let load = |name: &str| {
+            TargetConfig::from_profiles(Some(profiles), name, &vars(&[]), Path::new("/p"))
+        };
+        let staging = load("staging").unwrap().capabilities();
+        assert!(staging.contains(&Capability::CustomizableMfa));
+        assert!(staging.contains(&Capability::VoiceFactor));
+        assert!(!staging.contains(&Capability::EmailFactor));
+        let mock = load("mock-ea").unwrap().capabilities();
+        assert!(mock.contains(&Capability::EmailFactor));
+        assert!(!mock.contains(&Capability::CustomizableMfa));
+        assert!(
+            load("bad")
+                .unwrap_err()
+                .to_string()
+                .contains("emulate.features")
+        );
+        let builtin = TargetConfig::builtin_mock().capabilities();
+        assert!(builtin.contains(&Capability::EmailFactor));
     }
 
     #[test]

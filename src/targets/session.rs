@@ -292,6 +292,9 @@ fn load_tenant(config: &TargetConfig, mock_target: &MockTarget) -> Result<Tenant
     if let Some(latency_ms) = mock_target.latency_ms {
         tenant.latency_ms = latency_ms;
     }
+    if let Some(features) = &mock_target.features {
+        tenant.features = features.clone();
+    }
     Ok(tenant)
 }
 

@@ -13,6 +13,7 @@ mod engine;
 mod hostile;
 mod listing;
 mod loader_properties;
+mod mock_calibration;
 mod mock_control;
 mod mock_mfa;
 mod mock_mfa_manage;

@@ -1,6 +1,8 @@
-//! The control API (`/__mock/...`), discovery, and the JSON fallbacks of the mock, in-process.
+//! The control API (`/__mock/...`), signing, and the JSON fallbacks of the mock, in-process.
 
-use crate::support::{Mock, PUBLIC_URL, error, get, post, post_raw, status, verify_with_jwks};
+use crate::support::{
+    Mock, PUBLIC_URL, entry, entry_with, error, get, post, post_raw, status, verify_with_jwks,
+};
 use passwordless_conformance::mock::{Tenant, TenantDescription};
 use serde_json::{Value, json};
 
@@ -119,7 +121,7 @@ async fn the_clock_moves_forward_only_by_whole_seconds() {
         (
             "not JSON",
             post_raw("/__mock/clock/advance", Some("application/json"), "nope"),
-            error(400, "invalid_request", "Invalid JSON body"),
+            entry_with("wire.body.malformed_json", &[("code", "invalid_request")]),
         ),
         (
             "the clock is unchanged",
@@ -131,67 +133,42 @@ async fn the_clock_moves_forward_only_by_whole_seconds() {
 }
 
 #[tokio::test]
-async fn unknown_routes_and_wrong_methods_are_json_errors() {
+async fn unknown_routes_and_wrong_methods_answer_through_the_whole_router() {
+    // The exact answers are scenarios (`scenarios/errors/wire/`); here every route kind reaches
+    // its fallback, the control API's too.
     Mock::new()
         .check([
             (
                 "no /userinfo",
                 get("/userinfo"),
-                error(404, "not_found", "Not Found"),
+                entry("wire.unknown_route"),
             ),
             (
                 "no database signup",
                 post("/dbconnections/signup", json!({})),
-                error(404, "not_found", "Not Found"),
+                entry("wire.unknown_route"),
             ),
             (
                 "GET on a POST route",
                 get("/passwordless/start"),
-                error(405, "method_not_allowed", "Method Not Allowed"),
+                entry("wire.method_not_allowed"),
             ),
             (
                 "POST on a GET route",
                 post("/.well-known/jwks.json", json!({})),
-                error(405, "method_not_allowed", "Method Not Allowed"),
+                entry("wire.method_not_allowed"),
+            ),
+            (
+                "an unknown control path",
+                get("/__mock/nothing"),
+                entry("wire.unknown_route"),
             ),
         ])
         .await;
 }
 
 #[tokio::test]
-async fn discovery_names_the_issuer_with_a_trailing_slash() {
-    let mock = Mock::new();
-    let reply = mock.call(get("/.well-known/openid-configuration")).await;
-    reply.expect(
-        status(200)
-            .json("/issuer", format!("{PUBLIC_URL}/"))
-            .json("/token_endpoint", format!("{PUBLIC_URL}/oauth/token"))
-            .json("/jwks_uri", format!("{PUBLIC_URL}/.well-known/jwks.json"))
-            .json("/id_token_signing_alg_values_supported", json!(["RS256"])),
-    );
-    assert!(
-        reply.json["grant_types_supported"]
-            .as_array()
-            .unwrap()
-            .contains(&json!("http://auth0.com/oauth/grant-type/passwordless/otp"))
-    );
-}
-
-#[tokio::test]
-async fn jwks_publishes_one_rs256_signing_key_named_as_a_test_key() {
-    let mock = Mock::new();
-    let jwks = mock.call(get("/.well-known/jwks.json")).await.json;
-    let keys = jwks["keys"].as_array().unwrap();
-    assert_eq!(keys.len(), 1);
-    assert_eq!(keys[0]["alg"], "RS256");
-    assert_eq!(keys[0]["kty"], "RSA");
-    assert_eq!(keys[0]["use"], "sig");
-    assert_eq!(keys[0]["e"], "AQAB");
-    assert!(keys[0]["kid"].as_str().unwrap().contains("test-key"));
-}
-
-#[tokio::test]
-async fn a_token_the_mock_issued_verifies_against_the_jwks_it_serves() {
+async fn a_token_the_mock_issued_verifies_against_the_first_key_of_the_jwks_it_serves() {
     let mock = Mock::new();
     let code = mock.email_code("native-app", "a@example.com").await;
     let reply = mock

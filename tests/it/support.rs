@@ -18,6 +18,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, header};
 use http_body_util::BodyExt;
+use passwordless_conformance::evidence;
 use passwordless_conformance::mock::{AppState, EventSink, Factor, Tenant, router};
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -252,6 +253,27 @@ impl Mock {
     pub async fn challenge(&self, mfa_token: &str, fields: Value) -> Reply {
         self.call(challenge(mfa_token, fields)).await
     }
+
+    /// An access token for the MFA API with all its scopes, for the seed user with `role`, who
+    /// must have a TOTP secret: a login for `{issuer}mfa/`, then the `mfa-otp` grant.
+    pub async fn mfa_access_token(&self, role: &str) -> String {
+        self.settle_at_step_start();
+        let token = self
+            .mfa_token(
+                role,
+                json!({
+                    "audience": format!("{PUBLIC_URL}/mfa/"),
+                    "scope": "openid enroll read:authenticators remove:authenticators",
+                }),
+            )
+            .await;
+        let otp = self.totp_at(&self.totp_secret(role), 0);
+        let reply = self
+            .mfa_grant(MFA_OTP, json!({"mfa_token": token, "otp": otp}))
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        reply.json["access_token"].as_str().unwrap().to_owned()
+    }
 }
 
 /// The RFC 6238 code (SHA-1, 6 digits, 30 s) of a base32 `secret` at Unix time `at`.
@@ -461,6 +483,26 @@ pub fn status(status: u16) -> Expect {
         json: Vec::new(),
         headers: Vec::new(),
         redirect: Vec::new(),
+    }
+}
+
+/// The answer of evidence catalogue entry `id`: its status and, for an error, its `error` and
+/// `error_description` (Auth0's exact strings live in `evidence.yaml`, not in the tests).
+pub fn entry(id: &str) -> Expect {
+    entry_with(id, &[])
+}
+
+/// Like [`entry`], with the entry's `{name}` placeholders filled from `args`.
+pub fn entry_with(id: &str, args: &[(&str, &str)]) -> Expect {
+    let entry = evidence::lookup(id).unwrap_or_else(|| panic!("no evidence entry `{id}`"));
+    let status_code = entry.status.expect("an answer entry");
+    match &entry.error {
+        Some(code) => error(
+            status_code,
+            &evidence::fill(code, args),
+            entry.describe(args),
+        ),
+        None => status(status_code),
     }
 }
 

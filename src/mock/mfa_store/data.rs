@@ -7,21 +7,26 @@ use serde::Serialize;
 
 use crate::mock::grants::Authorization;
 use crate::mock::ids::{device_id, totp_secret};
-use crate::mock::tenant::{Factor, Tenant};
+use crate::mock::tenant::{Factor, Tenant, TenantFeatures};
 
 /// The MFA state of the tenant.
 #[derive(Debug, Default)]
 pub struct MfaStore {
     pub(super) data: Mutex<MfaData>,
+    /// The tenant's factors and Customizable-MFA switch; fixed for the store's life.
+    pub(super) features: TenantFeatures,
 }
 
 /// Everything behind the store's lock.
 #[derive(Debug, Default)]
 pub(super) struct MfaData {
     pub(super) devices: Vec<Device>,
+    /// `mfa_token`s and the login each finishes.
     pub(super) tokens: HashMap<String, Authorization>,
+    /// Access tokens for the MFA API's audience, and what they allow.
+    pub(super) api_tokens: HashMap<String, ApiGrant>,
     pub(super) challenges: HashMap<String, Challenge>,
-    pub(super) failures: HashMap<(String, FailureKind), Vec<u64>>,
+    pub(super) buckets: HashMap<(String, FailureKind), Bucket>,
 }
 
 /// One enrolment of one user.
@@ -35,12 +40,31 @@ pub(super) struct Device {
     pub(super) last_otp_step: Option<u64>,
 }
 
+/// An access token for the MFA API: the login it came from and its scopes.
+#[derive(Debug, Clone)]
+pub(super) struct ApiGrant {
+    pub(super) authorization: Authorization,
+    pub(super) scopes: Vec<String>,
+}
+
+/// Who may redeem an `oob_code`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Owner {
+    /// The `mfa_token` it was issued under (a challenge, or an enrolment with an `mfa_token`).
+    MfaToken(String),
+    /// Any `mfa_token` of the user (an enrolment made with an MFA access token).
+    User,
+}
+
 /// An `oob_code` waiting for its proof.
 #[derive(Debug, Clone)]
 pub(super) struct Challenge {
-    pub(super) mfa_token: String,
+    pub(super) owner: Owner,
+    pub(super) user_id: String,
     pub(super) device_id: String,
     pub(super) wait: Wait,
+    /// Unix seconds when the `oob_code` (and its binding code) stops being accepted.
+    pub(super) expires_at: u64,
 }
 
 /// What an `oob_code` waits for.
@@ -53,6 +77,14 @@ pub(super) enum Wait {
         decision: Option<(PushDecision, u64)>,
         last_poll: Option<u64>,
     },
+}
+
+/// A per-user budget of failed proofs: `used` of the bucket's size, one coming back every
+/// refill interval counted from `since`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) struct Bucket {
+    pub(super) used: u32,
+    pub(super) since: u64,
 }
 
 /// Which per-user failure budget a wrong proof counts against.
@@ -75,7 +107,7 @@ pub enum PushDecision {
 }
 
 impl MfaStore {
-    /// The confirmed factors of the fixture's seed users.
+    /// The confirmed factors of the fixture's seed users, under the fixture's features.
     pub fn seeded(tenant: &Tenant) -> MfaStore {
         let mut devices = Vec::new();
         for user in &tenant.users {
@@ -93,7 +125,13 @@ impl MfaStore {
                 devices,
                 ..MfaData::default()
             }),
+            features: tenant.features.clone(),
         }
+    }
+
+    /// The features the store was seeded with.
+    pub fn features(&self) -> &TenantFeatures {
+        &self.features
     }
 }
 
@@ -114,6 +152,14 @@ impl MfaData {
 
     /// Confirms a device and the recovery code enrolled with it.
     pub(super) fn confirm(&mut self, user_id: &str, device_id: &str) {
+        if !self
+            .devices
+            .iter()
+            .any(|device| device.user_id == user_id && device.id() == device_id)
+        {
+            // A verified e-mail is no enrolment: nothing to confirm.
+            return;
+        }
         for device in &mut self.devices {
             if device.user_id == user_id
                 && (device.id() == device_id

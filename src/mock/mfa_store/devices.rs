@@ -4,29 +4,46 @@ use serde::Serialize;
 
 use super::data::Device;
 use crate::mock::address::{mask_email, mask_phone};
-use crate::mock::tenant::Factor;
+use crate::mock::ids::derived_device_id;
+use crate::mock::tenant::{Factor, MfaFactor, TenantFeatures};
 
 /// The time step of TOTP codes, in seconds (RFC 6238 default, as Auth0 uses).
 pub const TOTP_STEP_SECONDS: u64 = 30;
 
-/// One entry of `GET /mfa/authenticators` (§5.2).
+/// One entry of `GET /mfa/authenticators`, its members in the recorded order (evidence
+/// `mfa.list.body`): `id`, `authenticator_type`, `active`, `oob_channel`, `name`, and `type`
+/// last on Customizable-MFA tenants.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Authenticator {
     /// E.g. `totp|dev_6NWz8awwC8brh2dN`.
     pub id: String,
     /// `otp`, `oob` or `recovery-code`.
     pub authenticator_type: &'static str,
+    /// Whether the enrolment was confirmed.
+    pub active: bool,
     /// `sms`, `voice`, `email` or `auth0` for `oob` authenticators.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub oob_channel: Option<&'static str>,
-    /// A masked phone number or address, or the push device's name.
+    /// A masked phone number or address (push devices have none).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Whether the enrolment was confirmed.
-    pub active: bool,
-    /// The customizable-MFA type: `otp`, `phone`, `email`, `push-notification`, `recovery-code`.
-    #[serde(rename = "type")]
-    pub kind: &'static str,
+    /// The Customizable-MFA type (`otp`, `phone`, `email`, `push-notification`,
+    /// `recovery-code`), listed only when the tenant has that feature.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<&'static str>,
+}
+
+impl Authenticator {
+    /// The Customizable-MFA type, whether or not the list shows it.
+    pub fn requirement_type(&self) -> &'static str {
+        match (self.authenticator_type, self.oob_channel) {
+            ("otp", _) => "otp",
+            ("recovery-code", _) => "recovery-code",
+            (_, Some("auth0")) => "push-notification",
+            (_, Some("email")) => "email",
+            _ => "phone",
+        }
+    }
 }
 
 /// An authenticator the user can be challenged with, and where a code for it goes.
@@ -41,71 +58,107 @@ pub struct ChallengeTarget {
 }
 
 /// The authenticators a device shows, each with the address a code for it goes to, in the
-/// order of [`Factor::authenticator_kinds`].
-pub(super) fn device_authenticators(device: &Device) -> Vec<(Authenticator, Option<String>)> {
+/// order of [`Factor::authenticator_ids`].
+pub(super) fn device_authenticators(
+    device: &Device,
+    features: &TenantFeatures,
+) -> Vec<(Authenticator, Option<String>)> {
     let dev = device.id();
     let active = device.active;
-    let make = |prefix: &str,
+    let make = |id: String,
                 authenticator_type: &'static str,
                 oob_channel: Option<&'static str>,
-                name: Option<String>,
-                kind: &'static str| Authenticator {
-        id: format!("{prefix}|{dev}"),
-        authenticator_type,
-        oob_channel,
-        name,
-        active,
-        kind,
+                name: Option<String>| {
+        let mut authenticator = Authenticator {
+            id,
+            authenticator_type,
+            active,
+            oob_channel,
+            name,
+            kind: None,
+        };
+        if features.customizable_mfa {
+            authenticator.kind = Some(authenticator.requirement_type());
+        }
+        authenticator
     };
     match &device.factor {
-        Factor::Totp { .. } => vec![(make("totp", "otp", None, None, "otp"), None)],
+        Factor::Totp { .. } => vec![(make(format!("totp|{dev}"), "otp", None, None), None)],
         Factor::Sms { phone_number, .. } => {
             let masked = mask_phone(phone_number);
-            vec![
-                (
-                    make("sms", "oob", Some("sms"), Some(masked.clone()), "phone"),
-                    Some(phone_number.clone()),
+            let mut shown = vec![(
+                make(
+                    format!("sms|{dev}"),
+                    "oob",
+                    Some("sms"),
+                    Some(masked.clone()),
                 ),
-                (
-                    make("voice", "oob", Some("voice"), Some(masked), "phone"),
+                Some(phone_number.clone()),
+            )];
+            // evidence `mfa.list.voice_twin`
+            if features.has(MfaFactor::Voice) {
+                shown.push((
+                    make(format!("voice|{dev}"), "oob", Some("voice"), Some(masked)),
                     Some(phone_number.clone()),
-                ),
-            ]
+                ));
+            }
+            shown
         }
         Factor::Email { email, .. } => vec![(
             make(
-                "email",
+                format!("email|{dev}"),
                 "oob",
                 Some("email"),
                 Some(mask_email(email)),
-                "email",
             ),
             Some(email.clone()),
         )],
-        Factor::Push { name, .. } => vec![
+        Factor::Push { .. } => vec![
+            (
+                make(format!("push|{dev}"), "oob", Some("auth0"), None),
+                None,
+            ),
             (
                 make(
-                    "push",
-                    "oob",
-                    Some("auth0"),
-                    Some(name.clone()),
-                    "push-notification",
+                    format!("totp|{}", derived_device_id("push-otp-twin", dev)),
+                    "otp",
+                    None,
+                    None,
                 ),
                 None,
             ),
-            (make("totp", "otp", None, None, "otp"), None),
         ],
         Factor::RecoveryCode { .. } => vec![(
-            make(
-                "recovery-code",
-                "recovery-code",
-                None,
-                None,
-                "recovery-code",
-            ),
+            make(format!("recovery-code|{dev}"), "recovery-code", None, None),
             None,
         )],
     }
+}
+
+/// The device id of the e-mail authenticator a verified address shows as.
+pub(super) fn verified_email_device(user_id: &str) -> String {
+    derived_device_id("verified-email", user_id)
+}
+
+/// The active, undeletable e-mail authenticator of a user's verified address, on tenants with
+/// the e-mail factor (evidence `mfa.list.verified_email`).
+pub(super) fn verified_email_authenticator(
+    user_id: &str,
+    email: &str,
+    features: &TenantFeatures,
+) -> (Authenticator, Option<String>) {
+    let mut authenticator = Authenticator {
+        id: format!("email|{}", verified_email_device(user_id)),
+        authenticator_type: "oob",
+        active: true,
+        oob_channel: Some("email"),
+        name: Some(mask_email(email)),
+        kind: None,
+    };
+    if features.customizable_mfa {
+        authenticator.kind = Some("email");
+    }
+    (authenticator, Some(email.to_owned()))
 }
 
 /// The TOTP step `otp` matches for this factor at `now` (±1 step), if it has a TOTP secret.
@@ -134,6 +187,34 @@ mod tests {
     use crate::mock::tenant::DEFAULT_PUSH_DEVICE_NAME;
 
     #[test]
+    fn members_come_in_the_recorded_order_and_type_only_with_customizable_mfa() {
+        let device = Device {
+            user_id: "u".to_owned(),
+            factor: Factor::Sms {
+                id: Some("dev_b".to_owned()),
+                phone_number: "+15555550100".to_owned(),
+            },
+            active: false,
+            last_otp_step: None,
+        };
+        let (plain, _) = device_authenticators(&device, &TenantFeatures::default()).remove(0);
+        assert_eq!(
+            serde_json::to_string(&plain).unwrap(),
+            r#"{"id":"sms|dev_b","authenticator_type":"oob","active":false,"oob_channel":"sms","name":"XXXXXXXX0100"}"#
+        );
+        let customizable = TenantFeatures {
+            customizable_mfa: true,
+            ..TenantFeatures::default()
+        };
+        let (typed, _) = device_authenticators(&device, &customizable).remove(0);
+        assert!(
+            serde_json::to_string(&typed)
+                .unwrap()
+                .ends_with(r#","type":"phone"}"#)
+        );
+    }
+
+    #[test]
     fn a_devices_authenticator_ids_are_its_factors() {
         let factors = [
             Factor::Totp {
@@ -158,6 +239,10 @@ mod tests {
                 recovery_code: "ABC".to_owned(),
             },
         ];
+        let features = TenantFeatures {
+            customizable_mfa: true,
+            factors: vec![MfaFactor::Otp, MfaFactor::Sms, MfaFactor::Voice],
+        };
         for factor in factors {
             let device = Device {
                 user_id: "u".to_owned(),
@@ -165,11 +250,13 @@ mod tests {
                 active: true,
                 last_otp_step: None,
             };
-            let ids: Vec<String> = device_authenticators(&device)
-                .into_iter()
-                .map(|(authenticator, _)| authenticator.id)
-                .collect();
-            assert_eq!(ids, factor.authenticator_ids());
+            for features in [&features, &TenantFeatures::default()] {
+                let ids: Vec<String> = device_authenticators(&device, features)
+                    .into_iter()
+                    .map(|(authenticator, _)| authenticator.id)
+                    .collect();
+                assert_eq!(ids, factor.authenticator_ids(features));
+            }
         }
     }
 

@@ -16,12 +16,17 @@
 //! user, then client, then tenant), and the factors a seed user has already enrolled ([`Factor`]),
 //! with the test secrets a scenario needs to pass the challenge.
 //!
+//! `features:` ([`TenantFeatures`]) states what changes the wire: the MFA factors the tenant
+//! has and whether Customizable MFA (Early Access) is on. `evidence_overrides:` replaces the
+//! status, code or text of catalogue entries (`evidence.yaml`) with what a real tenant answers.
+//!
 //! Three optional sections change how the tenant behaves rather than what it holds: `smtp:`
 //! ([`SmtpSettings`](super::smtp::SmtpSettings)), `rate_limits:`
 //! ([`RateLimits`](super::rate_limit::RateLimits)) and `latency_ms`. Their types live with the
 //! code that uses them. The fixture knows nothing of the run-time state or HTTP.
 
 mod apps;
+mod features;
 mod load;
 mod mfa;
 mod model;
@@ -30,6 +35,7 @@ mod users;
 mod validation;
 
 pub use apps::{AppType, Client, PASSWORDLESS_OTP_GRANT};
+pub use features::{MfaFactor, TenantFeatures};
 pub use load::TenantError;
 pub use mfa::{MfaPolicy, MfaSettings};
 pub use model::{Api, Connection, Strategy, Tenant};

@@ -2,11 +2,14 @@
 
 use std::fmt;
 
+use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use super::apps::Client;
+use super::features::TenantFeatures;
 use super::mfa::{MfaPolicy, MfaSettings};
 use super::users::User;
+use crate::evidence::Override;
 use crate::mock::rate_limit::RateLimits;
 use crate::mock::smtp::SmtpSettings;
 
@@ -30,6 +33,15 @@ pub struct Tenant {
     /// When MFA applies and how its limits are set. The default value is [`MfaSettings::default`].
     #[serde(default)]
     pub mfa: MfaSettings,
+    /// The features that change the wire (factors, Customizable MFA). The default value is a
+    /// plain, generally available tenant ([`TenantFeatures::default`]).
+    #[serde(default)]
+    pub features: TenantFeatures,
+    /// What this tenant answers where the mock's evidence catalogue (`evidence.yaml`) says
+    /// otherwise: status, `error` and `error_description` by entry id, so a team calibrates the
+    /// mock to its staging tenant without a rebuild. The default value is none.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub evidence_overrides: IndexMap<String, Override>,
     /// Deliver e-mails over SMTP too, like a custom SMTP provider. The default value is none
     /// (messages only go to the outbox).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -51,10 +63,11 @@ pub struct Connection {
     pub name: String,
     /// How codes are delivered.
     pub strategy: Strategy,
-    /// The number of digits in a code. The default value is 6.
+    /// The number of digits in a code. The default value is 6 (evidence `codes.length`).
     #[serde(default = "default_otp_length")]
     pub otp_length: u8,
-    /// How long a code stays valid, in seconds. The default value is 180.
+    /// How long a code stays valid, in seconds. The default value is 180 (evidence
+    /// `codes.lifetime`).
     #[serde(default = "default_otp_lifetime")]
     pub otp_lifetime_seconds: u64,
     /// Refuse identifiers that have no user yet. The default value is `false`.
@@ -118,6 +131,11 @@ impl Tenant {
     /// The first seed user whose `role` is `role` (e.g. `totp_enrolled`).
     pub fn user_for_role(&self, role: &str) -> Option<&User> {
         self.users.iter().find(|u| u.role.as_deref() == Some(role))
+    }
+
+    /// The tenant's calibration of catalogue entry `id`, if it has one.
+    pub fn evidence_override(&self, id: &str) -> Option<&Override> {
+        self.evidence_overrides.get(id)
     }
 
     /// The MFA policy for `user_id` logging in through `client`: the user's, else the client's,

@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::apps::Client;
+use super::features::TenantFeatures;
 use super::mfa::{MfaPolicy, MfaSettings};
 use super::model::{Api, Connection, Strategy, Tenant};
 use super::users::Factor;
@@ -49,6 +50,9 @@ pub struct Roster {
     pub apis: Vec<Api>,
     /// The tenant-wide MFA settings.
     pub mfa: MfaSettings,
+    /// The features that change the wire (factors, Customizable MFA).
+    #[serde(default)]
+    pub features: TenantFeatures,
     /// The users, sorted by user id.
     pub users: Vec<RosterUser>,
 }
@@ -121,7 +125,7 @@ impl Tenant {
                         .map(|factor| RosterFactor {
                             factor: factor.clone(),
                             active: true,
-                            authenticator_ids: factor.authenticator_ids(),
+                            authenticator_ids: factor.authenticator_ids(&self.features),
                         })
                         .collect(),
                 })
@@ -134,6 +138,7 @@ impl Tenant {
             connections: self.connections.clone(),
             apis: self.apis.clone(),
             mfa: self.mfa.clone(),
+            features: self.features.clone(),
             users,
         }
     }

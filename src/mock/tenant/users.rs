@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::features::{MfaFactor, TenantFeatures};
 use super::mfa::MfaPolicy;
+use crate::mock::ids::derived_device_id;
 
 /// A user that exists before any login.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,7 +48,8 @@ pub enum Factor {
         /// The shared secret, base32 (at least 128 bits).
         secret: String,
     },
-    /// A phone for text messages, with its voice twin: `sms|dev_…` and `voice|dev_…`.
+    /// A phone for text messages: `sms|dev_…`, with its voice twin `voice|dev_…` when the tenant
+    /// has the voice factor.
     Sms {
         /// The device id. The default value is a random one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -62,12 +65,14 @@ pub enum Factor {
         /// The address codes go to.
         email: String,
     },
-    /// A push device (Guardian), with its OTP twin: `push|dev_…` and `totp|dev_…`.
+    /// A push device (Guardian), with its OTP twin: `push|dev_…` and `totp|dev_…` (the twin's
+    /// device id is derived from the push device's).
     Push {
         /// The device id. The default value is a random one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         id: Option<String>,
-        /// The device name shown in the authenticator list. The default value is `Mock Device`.
+        /// The device's name, for your own reference: Auth0 lists push authenticators without
+        /// one (evidence `mfa.list.body`). The default value is `Mock Device`.
         #[serde(default = "default_push_device_name")]
         name: String,
         /// The base32 secret of the OTP twin. The default value is a random one.
@@ -106,27 +111,38 @@ impl Factor {
         }
     }
 
-    /// The kinds of authenticator this factor shows as, in list order: a phone is `sms` and its
-    /// `voice` twin, a push device is `push` and its OTP twin `totp`.
-    pub fn authenticator_kinds(&self) -> &'static [&'static str] {
+    /// The tenant factor this enrolment belongs to.
+    pub fn kind(&self) -> MfaFactor {
         match self {
-            Factor::Totp { .. } => &["totp"],
-            Factor::Sms { .. } => &["sms", "voice"],
-            Factor::Email { .. } => &["email"],
-            Factor::Push { .. } => &["push", "totp"],
-            Factor::RecoveryCode { .. } => &["recovery-code"],
+            Factor::Totp { .. } => MfaFactor::Otp,
+            Factor::Sms { .. } => MfaFactor::Sms,
+            Factor::Email { .. } => MfaFactor::Email,
+            Factor::Push { .. } => MfaFactor::Push,
+            Factor::RecoveryCode { .. } => MfaFactor::RecoveryCode,
         }
     }
 
-    /// The authenticator ids (`<kind>|<device id>`) of this factor; none before it has an id.
-    pub fn authenticator_ids(&self) -> Vec<String> {
+    /// The authenticator ids (`<kind>|<device id>`) this factor shows as, in list order: a phone
+    /// is `sms` (and its `voice` twin when the tenant has voice), a push device is `push` and its
+    /// OTP twin `totp` with a device id of its own (evidence `mfa.list.push_twin`); none before
+    /// the factor has an id.
+    pub fn authenticator_ids(&self, features: &TenantFeatures) -> Vec<String> {
         let Some(id) = self.id() else {
             return Vec::new();
         };
-        self.authenticator_kinds()
-            .iter()
-            .map(|kind| format!("{kind}|{id}"))
-            .collect()
+        match self {
+            Factor::Totp { .. } => vec![format!("totp|{id}")],
+            Factor::Sms { .. } if features.has(MfaFactor::Voice) => {
+                vec![format!("sms|{id}"), format!("voice|{id}")]
+            }
+            Factor::Sms { .. } => vec![format!("sms|{id}")],
+            Factor::Email { .. } => vec![format!("email|{id}")],
+            Factor::Push { .. } => vec![
+                format!("push|{id}"),
+                format!("totp|{}", derived_device_id("push-otp-twin", id)),
+            ],
+            Factor::RecoveryCode { .. } => vec![format!("recovery-code|{id}")],
+        }
     }
 }
 
@@ -139,17 +155,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn twins_share_the_device_id() {
+    fn a_phones_voice_twin_shares_its_id_and_a_push_devices_otp_twin_has_its_own() {
         let phone = Factor::Sms {
             id: Some("dev_a".to_owned()),
             phone_number: "+15555550100".to_owned(),
         };
-        assert_eq!(phone.authenticator_ids(), ["sms|dev_a", "voice|dev_a"]);
+        let voice = TenantFeatures {
+            factors: vec![MfaFactor::Sms, MfaFactor::Voice],
+            ..TenantFeatures::default()
+        };
+        assert_eq!(
+            phone.authenticator_ids(&voice),
+            ["sms|dev_a", "voice|dev_a"]
+        );
+        assert_eq!(
+            phone.authenticator_ids(&TenantFeatures::default()),
+            ["sms|dev_a"]
+        );
         let push = Factor::Push {
             id: None,
             name: DEFAULT_PUSH_DEVICE_NAME.to_owned(),
             secret: None,
         };
-        assert!(push.authenticator_ids().is_empty());
+        assert!(push.authenticator_ids(&voice).is_empty());
+        let push = Factor::Push {
+            id: Some("dev_b".to_owned()),
+            name: DEFAULT_PUSH_DEVICE_NAME.to_owned(),
+            secret: None,
+        };
+        let ids = push.authenticator_ids(&voice);
+        assert_eq!(ids[0], "push|dev_b");
+        assert!(ids[1].starts_with("totp|dev_") && ids[1] != "totp|dev_b");
     }
 }

@@ -12,6 +12,7 @@ use super::apps::AppType;
 use super::model::{Strategy, Tenant};
 use super::users::Factor;
 use crate::diagnostic::{Diagnostic, Span, did_you_mean, one_of};
+use crate::evidence;
 use crate::mock::address::{is_e164, is_email};
 
 /// A rule a fixture breaks, and the text to point at.
@@ -238,6 +239,44 @@ pub(super) fn problems(tenant: &Tenant) -> Vec<Problem> {
                 let message = format!("user `{id}`: {}", problem.message);
                 problems.push(Problem { message, ..problem }.after(id));
             }
+            let kind = factor.kind().as_str();
+            if !tenant.features.has(factor.kind()) {
+                let needle = match factor {
+                    Factor::RecoveryCode { .. } => "type: recovery_code".to_owned(),
+                    _ => format!("type: {kind}"),
+                };
+                problems.push(
+                    Problem::at(
+                        &needle,
+                        format!(
+                            "user `{id}` has a `{kind}` factor, which the tenant does not enable"
+                        ),
+                    )
+                    .after(id)
+                    .with_hint(format!("add `{kind}` to `features.factors`")),
+                );
+            }
+        }
+    }
+
+    for (id, calibration) in &tenant.evidence_overrides {
+        let Some(entry) = evidence::lookup(id) else {
+            let ids: Vec<&str> = evidence::catalogue().ids().collect();
+            let problem = Problem::at(
+                id,
+                format!(
+                    "`evidence_overrides` names `{id}`, which the evidence catalogue does not have"
+                ),
+            )
+            .after("evidence_overrides:");
+            problems.push(match did_you_mean(id, &ids) {
+                Some(near) => problem.with_hint(format!("did you mean `{near}`?")),
+                None => problem.with_hint("the ids are listed in docs/evidence.md"),
+            });
+            continue;
+        };
+        if let Some(message) = calibration.problem(entry) {
+            problems.push(Problem::at(id, message).after("evidence_overrides:"));
         }
     }
 
@@ -382,6 +421,38 @@ error: user `email|1`: TOTP secret `NOT-BASE32` must be base32 (A-Z, 2-7) of at 
         let error = invalid(text);
         let typo = &error.diagnostics()[1];
         assert_eq!(typo.hint.as_deref(), Some("did you mean `email`?"));
+    }
+
+    #[test]
+    fn overrides_must_name_catalogue_entries_and_stay_4xx() {
+        let text = "clients: []\nconnections: []\nevidence_overrides:\n  token.otp.wrong_code_emial:\n    status: 400\n  token.otp.expired:\n    status: 503\n";
+        let error = invalid(text);
+        let messages: Vec<&str> = error
+            .diagnostics()
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "`evidence_overrides` names `token.otp.wrong_code_emial`, which the evidence catalogue does not have",
+                "override of `token.otp.expired` has status 503, expected 400 to 499",
+            ]
+        );
+        assert_eq!(
+            error.diagnostics()[0].hint.as_deref(),
+            Some("did you mean `token.otp.wrong_code_email`?")
+        );
+        assert_eq!(error.diagnostics()[1].span.line, 6);
+    }
+
+    #[test]
+    fn a_seed_factor_needs_its_factor_enabled() {
+        let text = format!("{ONE_USER}      - type: email\n        email: a@example.com\n");
+        assert_eq!(
+            problems_of(&text),
+            ["t.yaml:10:9: user `email|1` has a `email` factor, which the tenant does not enable"]
+        );
     }
 
     #[test]

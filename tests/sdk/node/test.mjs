@@ -376,7 +376,8 @@ function assertMfaTokens(res, email, clientId) {
   assert.equal(c.iss, ISSUER);
   assert.equal(c.aud, clientId);
   assert.equal(c.email, email);
-  assert.ok(c.amr.includes('mfa'), `amr: ${JSON.stringify(c.amr)}`);
+  // Tokens issued through the MFA API carry no amr (evidence `tokens.amr`).
+  assert.equal(c.amr, undefined, `amr: ${JSON.stringify(c.amr)}`);
 }
 
 test('MFA: mfa_required -> AuthApiError whose body carries the mfa_token', async () => {
@@ -385,7 +386,8 @@ test('MFA: mfa_required -> AuthApiError whose body carries the mfa_token', async
   assert.equal(body.error, 'mfa_required');
   assert.equal(typeof body.mfa_token, 'string');
   assert.ok(body.mfa_token.startsWith('Fe26.'));
-  assert.ok(body.mfa_requirements.challenge.some((c) => c.type === 'otp'));
+  // Only tenants with Customizable MFA send mfa_requirements (evidence `token.mfa_required`).
+  assert.equal(body.mfa_requirements, undefined);
   assert.match(err.headers.get('content-type'), /^application\/json/);
 });
 
@@ -485,14 +487,14 @@ test('MFA: push pending -> AuthApiError authorization_pending, then approved', a
   assertMfaTokens(await mfaGrant(auth, MFA_OOB_GRANT, { mfa_token: mfaToken, oob_code: oobCode }), user.email, CONFIDENTIAL);
 });
 
-test('MFA: push rejected -> AuthApiError invalid_grant', async () => {
+test('MFA: push rejected -> AuthApiError access_denied', async () => {
   const auth = confidential();
   const mfaToken = await mfaTokenOf(auth, (await mfaUser('push_enrolled')).email);
   const oobCode = await pushChallenge(auth, mfaToken);
   await pushControl(oobCode, 'reject');
   await assertAuthApiError(
     () => mfaGrant(auth, MFA_OOB_GRANT, { mfa_token: mfaToken, oob_code: oobCode }),
-    { statusCode: 403, error: 'invalid_grant', error_description: 'MFA Authorization rejected.' },
+    { statusCode: 400, error: 'access_denied', error_description: 'MFA Authorization rejected.' },
   );
 });
 
@@ -512,7 +514,7 @@ test('MFA: mfa-recovery-code grant returns a new recovery code; the old one is r
   // The same mfa_token is still valid (only the proof is single use); the used code is gone.
   await assertAuthApiError(
     () => mfaGrant(auth, MFA_RECOVERY_GRANT, { mfa_token: mfaToken, recovery_code: old }),
-    { statusCode: 403, error: 'invalid_grant', error_description: 'Invalid recovery_code.' },
+    { statusCode: 403, error: 'invalid_grant', error_description: 'MFA Authorization rejected.' },
   );
 });
 
@@ -520,7 +522,7 @@ test('MFA: enrol a TOTP authenticator with /mfa/associate, then mfa-otp grant', 
   const auth = confidential();
   const email = (await mfaUser('must_enrol')).email;
   const { body } = await mfaRequired(auth, email);
-  assert.ok(body.mfa_requirements.enroll.some((e) => e.type === 'otp'));
+  assert.equal(body.mfa_requirements, undefined);
   const mfaToken = body.mfa_token;
 
   const enrolled = await mfaAssociate(auth, mfaToken, { authenticator_types: ['otp'] });
