@@ -11,6 +11,8 @@ use passwordless_conformance::mock::{
     EventSink, MockEvent, ServeOptions, SmtpSettings, Tenant, TlsFiles, serve,
 };
 use passwordless_conformance::redact::Redactor;
+use passwordless_conformance::runner::FailureClass;
+use passwordless_conformance::suite::TrialReport;
 use passwordless_conformance::{SnapshotMode, Suite, TrialOutcome, discover};
 
 #[derive(Parser)]
@@ -177,7 +179,14 @@ fn run(args: RunArgs) -> ExitCode {
                     environment.redact_message(reason)
                 )),
                 TrialOutcome::Failed(report) => {
-                    say(format_args!("FAIL {} ({millis} ms{waited})", file.id));
+                    let class = trial
+                        .failure_class
+                        .map(|class| format!(": {class}"))
+                        .unwrap_or_default();
+                    say(format_args!(
+                        "FAIL {} ({millis} ms{waited}){class}",
+                        file.id
+                    ));
                     // Reports are redacted by their trial; this second pass, with the secrets
                     // the environment names, also covers what failed before a trial knew its
                     // target (a configuration or start-up error).
@@ -206,11 +215,35 @@ fn run(args: RunArgs) -> ExitCode {
     say(format_args!(
         "\n{passed} passed, {failed} failed, {skipped} skipped"
     ));
+    if let Some(classes) = failure_classes(&results) {
+        say(format_args!("of the failures: {classes}"));
+    }
     if failed > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// The failures counted by what they say against the evidence (`1 the tenant deviates …, 2 the
+/// mock's guess differs: calibrate`), when any was classified (a run against a real tenant).
+fn failure_classes(results: &[TrialReport]) -> Option<String> {
+    let classified: Vec<FailureClass> = results
+        .iter()
+        .filter(|trial| matches!(trial.outcome, TrialOutcome::Failed(_)))
+        .map(|trial| trial.failure_class.unwrap_or(FailureClass::Unclassified))
+        .collect();
+    if !results.iter().any(|trial| trial.failure_class.is_some()) {
+        return None;
+    }
+    let counts: Vec<String> = FailureClass::ALL
+        .iter()
+        .map(|class| {
+            let count = classified.iter().filter(|found| *found == class).count();
+            format!("{count} {class}")
+        })
+        .collect();
+    Some(counts.join(", "))
 }
 
 /// The exit status when the reader of our output went away (`run | head`): what a process killed

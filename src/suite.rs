@@ -17,11 +17,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::diagnostic::Diagnostic;
-use crate::runner::{RunCtx, run_scenario};
+use crate::runner::{FailureClass, RunCtx, run_scenario};
 use crate::scenario::References;
 use crate::schema::SchemaRegistry;
 use crate::snapshot::check_transcript_snapshot;
-use crate::targets::{Session, TargetConfig};
+use crate::targets::{Session, TargetConfig, TargetKind};
 use crate::validate::{Checked, ProjectContext, check_file};
 
 pub use discover::discover;
@@ -84,6 +84,8 @@ pub struct TrialReport {
     pub elapsed: Duration,
     /// Of which spent waiting on rate budgets and `429` answers.
     pub rate_limit_wait: Duration,
+    /// For a failure on a real tenant: what it says against the evidence its checks name.
+    pub failure_class: Option<FailureClass>,
 }
 
 /// Whether to compare transcripts with committed snapshots.
@@ -147,15 +149,18 @@ impl Suite {
     pub fn run_file_report(&self, file: &ScenarioFile) -> TrialReport {
         let started = Instant::now();
         let mut rate_limit_wait = Duration::ZERO;
+        let mut failure_class = None;
         // A panic anywhere inside the trial fails this trial only, quietly.
-        let outcome = crate::guard::catch(|| self.verdict(file, &mut rate_limit_wait))
-            .unwrap_or_else(|caught| {
-                TrialOutcome::Failed(caught.trial_report(&format!("scenarios/{}", file.id)))
-            });
+        let outcome =
+            crate::guard::catch(|| self.verdict(file, &mut rate_limit_wait, &mut failure_class))
+                .unwrap_or_else(|caught| {
+                    TrialOutcome::Failed(caught.trial_report(&format!("scenarios/{}", file.id)))
+                });
         TrialReport {
             outcome,
             elapsed: started.elapsed(),
             rate_limit_wait,
+            failure_class,
         }
     }
 
@@ -192,7 +197,12 @@ impl Suite {
         gate::skip_reason(&checked.scenario, target, roster.as_ref())
     }
 
-    fn verdict(&self, file: &ScenarioFile, rate_limit_wait: &mut Duration) -> TrialOutcome {
+    fn verdict(
+        &self,
+        file: &ScenarioFile,
+        rate_limit_wait: &mut Duration,
+        failure_class: &mut Option<FailureClass>,
+    ) -> TrialOutcome {
         let display_path = format!("scenarios/{}", file.id);
         let checked = match self.check(file) {
             Ok(checked) => checked,
@@ -253,7 +263,15 @@ impl Suite {
                 return TrialOutcome::Failed(with_warnings(format!("{display_path}: {error}")));
             }
         };
-        if let Some(report) = outcome.failure_report(scenario) {
+        // On a real tenant a failure is read against the evidence: deviation or guess.
+        let report = match target.kind {
+            TargetKind::Remote(_) => outcome.classified_failure_report(scenario),
+            TargetKind::Mock(_) => outcome
+                .failure_report(scenario)
+                .map(|report| (report, None)),
+        };
+        if let Some((report, class)) = report {
+            *failure_class = class;
             return TrialOutcome::Failed(with_warnings(report));
         }
         if let Some(reason) = &outcome.ignored {
@@ -298,6 +316,7 @@ pub fn run_parallel(
                             ),
                             elapsed: Duration::ZERO,
                             rate_limit_wait: Duration::ZERO,
+                            failure_class: None,
                         },
                     );
                     // The lock also serialises `report`, so lines never interleave.
@@ -319,6 +338,7 @@ pub fn run_parallel(
                 outcome: TrialOutcome::Failed("the scenario did not run".to_owned()),
                 elapsed: Duration::ZERO,
                 rate_limit_wait: Duration::ZERO,
+                failure_class: None,
             })
         })
         .collect()

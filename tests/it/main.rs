@@ -10,6 +10,7 @@
 mod canary;
 mod diagnostics;
 mod engine;
+mod evidence_classes;
 mod hostile;
 mod listing;
 mod loader_properties;

@@ -1,0 +1,374 @@
+//! A failure on a real tenant, read against the evidence its checks rest on.
+//!
+//! Takes the failing step's `expect` (with the catalogue entries its `evidence:` names), the
+//! problems found and the tenant's answer; gives a [`Classification`]: either the tenant deviates
+//! from behaviour that is recorded, documented or otherwise sourced, or every failing check rests
+//! on what the mock only guessed (an `inferred` or `weak` entry, or a part of an entry that no
+//! source gives) and the guess should be calibrated — with the fixture override that would make
+//! the mock answer as the tenant did. A failure that names no evidence, or that is no check at
+//! all (the request could not be sent), stays unclassified. This module only reads: it neither
+//! prints nor redacts (the report it is part of is redacted as a whole).
+
+use std::fmt;
+
+use serde_json::Value;
+
+use super::Problem;
+use super::transcript::{RecordedResponse, ResponseBody};
+use crate::evidence::{CATALOGUE_PATH, Entry, Part, lookup};
+use crate::scenario::Expect;
+
+/// The start of the status check's message (`check.rs`), which is the one check written without
+/// a place of its own in the YAML.
+pub(super) const STATUS_PROBLEM: &str = "status: expected ";
+
+/// What a failing scenario on a real tenant says about the tenant or the mock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FailureClass {
+    /// A failing check rests on evidence from a source (recorded traffic, Auth0's documentation,
+    /// independent code, an SDK's tests): the tenant answers otherwise than Auth0 is known to.
+    Deviates,
+    /// Every failing check rests on a guess of the mock's: the tenant has settled it, so calibrate.
+    Calibrate,
+    /// The failing checks name no evidence, or nothing that failed was a check.
+    Unclassified,
+}
+
+impl FailureClass {
+    /// Every class, in the order summaries list them.
+    pub const ALL: [FailureClass; 3] = [
+        FailureClass::Deviates,
+        FailureClass::Calibrate,
+        FailureClass::Unclassified,
+    ];
+
+    /// The class in a few words, as reports and summaries say it.
+    pub fn headline(self) -> &'static str {
+        match self {
+            FailureClass::Deviates => "the tenant deviates from the evidence",
+            FailureClass::Calibrate => "the mock's guess differs: calibrate",
+            FailureClass::Unclassified => "unclassified (no evidence named, or not a failed check)",
+        }
+    }
+}
+
+impl fmt::Display for FailureClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.headline())
+    }
+}
+
+/// A failing step read against its evidence.
+#[derive(Debug, Clone)]
+pub struct Classification {
+    /// The verdict.
+    pub class: FailureClass,
+    /// The entries the step's `expect` names, each with the parts its failing checks touched.
+    pub cited: Vec<Cited>,
+    /// The tenant's answer: status, `error` and `error_description`, when it gave them.
+    answer: Option<(u16, Option<String>, Option<String>)>,
+}
+
+/// An entry a failing step rests on.
+#[derive(Debug, Clone)]
+pub struct Cited {
+    /// The catalogue entry.
+    pub entry: &'static Entry,
+    /// Whether each failing check rests, as far as this entry goes, on a guess.
+    pub guess: bool,
+}
+
+/// Classifies the problems of a failed step whose expectation was `expect` and whose last answer
+/// was `response`.
+pub fn classify(
+    expect: &Expect,
+    problems: &[Problem],
+    response: Option<&RecordedResponse>,
+) -> Classification {
+    let entries: Vec<&'static Entry> = expect
+        .evidence
+        .iter()
+        .filter_map(|id| lookup(&id.value))
+        .collect();
+    let checks: Vec<Checked> = problems
+        .iter()
+        .filter_map(|problem| checked_part(expect, problem))
+        .collect();
+    let rests_on_guess = |entry: &Entry, checked: Checked| match checked {
+        Checked::Part(part) => entry.grade.is_guess() || entry.guessed.contains(&part),
+        Checked::Whole => entry.grade.is_guess(),
+    };
+    let class = if entries.is_empty() || checks.is_empty() {
+        FailureClass::Unclassified
+    } else if checks
+        .iter()
+        .all(|checked| entries.iter().all(|entry| rests_on_guess(entry, *checked)))
+    {
+        FailureClass::Calibrate
+    } else {
+        FailureClass::Deviates
+    };
+    let cited = entries
+        .into_iter()
+        .map(|entry| Cited {
+            entry,
+            guess: checks.iter().all(|checked| rests_on_guess(entry, *checked)),
+        })
+        .collect();
+    Classification {
+        class,
+        cited,
+        answer: response.map(answer_of),
+    }
+}
+
+/// What a failing check looked at, as a part of a catalogue entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Checked {
+    /// One part: the status, `$.error`, `$.error_description`, or any other value.
+    Part(Part),
+    /// The answer as a whole (polling that never saw what it waited for).
+    Whole,
+}
+
+/// The part of an entry `problem` is about, or `None` when it is not a failed check (the request
+/// could not be rendered or sent, or a note).
+fn checked_part(expect: &Expect, problem: &Problem) -> Option<Checked> {
+    let Some(span) = problem.span else {
+        return problem
+            .message
+            .starts_with(STATUS_PROBLEM)
+            .then_some(Checked::Part(Part::Status));
+    };
+    if let Some(check) = expect.body.iter().find(|check| check.span == span) {
+        return Some(Checked::Part(match check.path.as_str() {
+            "$.error" | "$['error']" | "$[\"error\"]" => Part::Error,
+            "$.error_description" | "$['error_description']" | "$[\"error_description\"]" => {
+                Part::Description
+            }
+            _ => Part::Value,
+        }));
+    }
+    let other_check = expect.headers.iter().any(|check| check.span == span)
+        || expect.jwt.iter().any(|check| check.span == span)
+        || expect
+            .schema
+            .as_ref()
+            .is_some_and(|schema| schema.span == span);
+    Some(if other_check {
+        Checked::Part(Part::Value)
+    } else {
+        // A capture or `poll:` that failed: the answer as a whole was not what the step needs.
+        Checked::Whole
+    })
+}
+
+fn answer_of(response: &RecordedResponse) -> (u16, Option<String>, Option<String>) {
+    let text = |name: &str| match &response.body {
+        ResponseBody::Json(body) => body.get(name).and_then(Value::as_str).map(str::to_owned),
+        _ => None,
+    };
+    (response.status, text("error"), text("error_description"))
+}
+
+impl fmt::Display for Classification {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.class)?;
+        for cited in &self.cited {
+            let entry = cited.entry;
+            let guessed: Vec<&str> = if entry.grade.is_guess() {
+                Vec::new()
+            } else {
+                entry.guessed.iter().map(|part| part.as_str()).collect()
+            };
+            let guessed = if guessed.is_empty() {
+                String::new()
+            } else {
+                format!("; guessed: {}", guessed.join(", "))
+            };
+            let source = entry
+                .sources
+                .first()
+                .and_then(|source| source.url())
+                .map(|url| format!(": {url}"))
+                .unwrap_or_default();
+            writeln!(
+                f,
+                "  rests on evidence `{}` ({}{guessed}){source}",
+                entry.id, entry.grade
+            )?;
+        }
+        match self.class {
+            FailureClass::Deviates => writeln!(
+                f,
+                "  hint: the evidence says Auth0 answers as the scenario expects; check the tenant's \
+                 settings (docs/staging-tenant.md) before changing the scenario"
+            ),
+            FailureClass::Calibrate => self.calibration_hint(f),
+            FailureClass::Unclassified => writeln!(
+                f,
+                "  hint: name the catalogue entries the step's checks rest on (`evidence:` in its \
+                 `expect`) so failures on a tenant are told apart"
+            ),
+        }
+    }
+}
+
+impl Classification {
+    /// How to make the mock answer what the tenant answered, for the guessed entries.
+    fn calibration_hint(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let answers: Vec<&Entry> = self
+            .cited
+            .iter()
+            .filter(|cited| cited.guess && cited.entry.is_answer())
+            .map(|cited| cited.entry)
+            .collect();
+        match (answers.as_slice(), &self.answer) {
+            ([entry], Some((status, error, description))) => {
+                let mut fields = vec![format!("status: {status}")];
+                if let Some(error) = error {
+                    fields.push(format!("error: {}", Value::String(error.clone())));
+                }
+                if let Some(description) = description {
+                    fields.push(format!(
+                        "description: {}",
+                        Value::String(description.clone())
+                    ));
+                }
+                writeln!(
+                    f,
+                    "  hint: if the tenant is right, calibrate the mock in its tenant fixture (no rebuild):\n\
+                     \x20         evidence_overrides:\n\
+                     \x20           {}: {{ {} }}\n\
+                     \x20       then make the scenario expect the same, and record the tenant's answer in {CATALOGUE_PATH}",
+                    entry.id,
+                    fields.join(", ")
+                )
+            }
+            _ => writeln!(
+                f,
+                "  hint: if the tenant is right, calibrate the mock: `evidence_overrides:` in its tenant \
+                 fixture sets an entry's status, error and description; correct other guesses in \
+                 {CATALOGUE_PATH}"
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::scenario::{BodyCheck, Located, Matcher, Span};
+
+    fn expect(evidence: &[&str]) -> Expect {
+        let at = |line| Span { line, col: 7 };
+        Expect {
+            status: Some(vec![403]),
+            body: ["$.error", "$.error_description", "$.mfa_token"]
+                .iter()
+                .zip(10..)
+                .map(|(path, line)| BodyCheck {
+                    path: (*path).to_owned(),
+                    matcher: Matcher { rules: Vec::new() },
+                    span: at(line),
+                })
+                .collect(),
+            evidence: evidence
+                .iter()
+                .map(|id| Located {
+                    value: (*id).to_owned(),
+                    span: at(1),
+                })
+                .collect(),
+            ..Expect::default()
+        }
+    }
+
+    fn status_problem() -> Problem {
+        Problem::new(format!("{STATUS_PROBLEM}403, got 400"))
+    }
+
+    fn body_problem(line: usize) -> Problem {
+        Problem::at("body: …", Span { line, col: 7 })
+    }
+
+    fn answer() -> RecordedResponse {
+        RecordedResponse {
+            status: 400,
+            headers: Vec::new(),
+            body: ResponseBody::Json(serde_json::json!({
+                "error": "expired_token",
+                "error_description": "Code \"expired\""
+            })),
+        }
+    }
+
+    #[test]
+    fn a_guessed_status_that_differs_is_a_guess_to_calibrate() {
+        // `token.mfa.failures_exhausted`: the text is documented, status and code are guesses.
+        let classified = classify(
+            &expect(&["token.mfa.failures_exhausted"]),
+            &[status_problem(), body_problem(10)],
+            Some(&answer()),
+        );
+        assert_eq!(classified.class, FailureClass::Calibrate);
+        let report = classified.to_string();
+        assert!(
+            report.contains("token.mfa.failures_exhausted: { status: 400, error: \"expired_token\", description: \"Code \\\"expired\\\"\" }"),
+            "{report}"
+        );
+        assert!(report.contains("guessed: status, error"), "{report}");
+    }
+
+    #[test]
+    fn a_sourced_part_that_differs_means_the_tenant_deviates() {
+        // The description of `token.mfa.failures_exhausted` has a source.
+        let classified = classify(
+            &expect(&["token.mfa.failures_exhausted"]),
+            &[status_problem(), body_problem(11)],
+            Some(&answer()),
+        );
+        assert_eq!(classified.class, FailureClass::Deviates);
+        assert!(classified.to_string().contains("https://"));
+    }
+
+    #[test]
+    fn an_inferred_or_weak_entry_is_a_guess_whatever_part_fails() {
+        let classified = classify(
+            &expect(&["token.missing_parameter"]),
+            &[status_problem(), body_problem(11), body_problem(12)],
+            Some(&answer()),
+        );
+        assert_eq!(classified.class, FailureClass::Calibrate);
+        let weak = classify(
+            &expect(&["token.otp.expired"]),
+            &[body_problem(11)],
+            Some(&answer()),
+        );
+        assert_eq!(weak.class, FailureClass::Calibrate);
+    }
+
+    #[test]
+    fn with_several_entries_a_check_is_a_guess_only_if_every_entry_guessed_it() {
+        let classified = classify(
+            &expect(&["token.missing_parameter", "token.missing_client_id"]),
+            &[body_problem(12)],
+            Some(&answer()),
+        );
+        assert_eq!(classified.class, FailureClass::Deviates);
+        assert!(classified.cited[0].guess && !classified.cited[1].guess);
+    }
+
+    #[test]
+    fn no_evidence_or_no_failed_check_stays_unclassified() {
+        let unnamed = classify(&expect(&[]), &[status_problem()], None);
+        assert_eq!(unnamed.class, FailureClass::Unclassified);
+        let unsent = classify(
+            &expect(&["token.missing_client_id"]),
+            &[Problem::new("cannot connect to `https://tenant`")],
+            None,
+        );
+        assert_eq!(unsent.class, FailureClass::Unclassified);
+    }
+}
