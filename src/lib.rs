@@ -18,6 +18,7 @@
 
 pub mod budget;
 pub mod compare;
+pub mod coverage;
 pub mod diagnostic;
 pub mod evidence;
 pub mod guard;
