@@ -19,6 +19,7 @@
 pub mod budget;
 pub mod compare;
 pub mod coverage;
+pub mod defaults;
 pub mod diagnostic;
 pub mod evidence;
 pub mod guard;

@@ -125,7 +125,8 @@ impl Suite {
             scenarios_dir: root.join("scenarios"),
             snapshots_dir: root.join("snapshots"),
             target: TargetConfig::load(&root).map_err(|error| error.to_string()),
-            schemas: SchemaRegistry::load(&root.join("schemas")).map_err(|error| error.to_string()),
+            schemas: SchemaRegistry::load_with_defaults(&root.join("schemas"))
+                .map_err(|error| error.to_string()),
             snapshots: SnapshotMode::Check,
             run_id: new_run_id(),
             project: ProjectContext::load(&root),
