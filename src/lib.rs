@@ -23,6 +23,8 @@ pub mod defaults;
 pub mod diagnostic;
 pub mod evidence;
 pub mod guard;
+pub mod harness;
+pub mod init;
 pub mod mock;
 pub mod redact;
 pub mod runner;
