@@ -150,7 +150,14 @@ fn checked_part(expect: &Expect, problem: &Problem) -> Option<Checked> {
         }));
     }
     let other_check = expect.headers.iter().any(|check| check.span == span)
-        || expect.jwt.iter().any(|check| check.span == span)
+        || expect.jwt.iter().any(|check| {
+            check.span == span
+                || check
+                    .header
+                    .iter()
+                    .chain(&check.claims)
+                    .any(|claim| claim.span == span)
+        })
         || expect
             .schema
             .as_ref()
@@ -358,6 +365,30 @@ mod tests {
         );
         assert_eq!(classified.class, FailureClass::Deviates);
         assert!(classified.cited[0].guess && !classified.cited[1].guess);
+    }
+
+    #[test]
+    fn a_failed_claim_is_a_value_check_and_a_failed_capture_the_whole_answer() {
+        let mut with_jwt = expect(&["tokens.id.claims"]);
+        with_jwt.jwt.push(crate::scenario::JwtCheck {
+            path: "$.id_token".into(),
+            verify_signature: true,
+            not_expired: true,
+            header: Vec::new(),
+            claims: vec![BodyCheck {
+                path: "$.picture".into(),
+                matcher: Matcher { rules: Vec::new() },
+                span: Span { line: 30, col: 9 },
+            }],
+            span: Span { line: 29, col: 7 },
+        });
+        // `tokens.id.claims` is recorded with a guessed value: a claim that differs is a guess.
+        let claim_problem = Problem::at("id_token claims …", Span { line: 30, col: 9 });
+        let claim = classify(&with_jwt, &[claim_problem], None);
+        assert_eq!(claim.class, FailureClass::Calibrate);
+        // A capture that found nothing is about the whole answer, which a source gives.
+        let capture = classify(&with_jwt, &[body_problem(40)], None);
+        assert_eq!(capture.class, FailureClass::Deviates);
     }
 
     #[test]
