@@ -266,7 +266,9 @@ impl Suite {
         };
         // On a real tenant a failure is read against the evidence: deviation or guess.
         let report = match target.kind {
-            TargetKind::Remote(_) => outcome.classified_failure_report(scenario),
+            TargetKind::Remote(_) => outcome
+                .classified_failure_report(scenario)
+                .map(|(report, class)| (report, Some(class))),
             TargetKind::Mock(_) => outcome
                 .failure_report(scenario)
                 .map(|report| (report, None)),

@@ -67,6 +67,8 @@ pub struct Classification {
     pub cited: Vec<Cited>,
     /// The tenant's answer: status, `error` and `error_description`, when it gave them.
     answer: Option<(u16, Option<String>, Option<String>)>,
+    /// Whether any check failed (rather than the request, or a step that checks nothing).
+    checks_failed: bool,
 }
 
 /// An entry a failing step rests on.
@@ -119,6 +121,7 @@ pub fn classify(
         class,
         cited,
         answer: response.map(answer_of),
+        checks_failed: !checks.is_empty(),
     }
 }
 
@@ -212,11 +215,12 @@ impl fmt::Display for Classification {
                  settings (docs/staging-tenant.md) before changing the scenario"
             ),
             FailureClass::Calibrate => self.calibration_hint(f),
-            FailureClass::Unclassified => writeln!(
+            FailureClass::Unclassified if self.checks_failed && self.cited.is_empty() => writeln!(
                 f,
                 "  hint: name the catalogue entries the step's checks rest on (`evidence:` in its \
                  `expect`) so failures on a tenant are told apart"
             ),
+            FailureClass::Unclassified => Ok(()),
         }
     }
 }

@@ -572,10 +572,7 @@ impl ScenarioOutcome {
     /// [`failure_report`](Self::failure_report) for a real tenant: the failure is also read
     /// against the evidence its step's checks name (`evidence:`), telling a tenant that deviates
     /// from documented behaviour from a guess of the mock's to calibrate. `None` when it passed.
-    pub fn classified_failure_report(
-        &self,
-        scenario: &Scenario,
-    ) -> Option<(String, Option<FailureClass>)> {
+    pub fn classified_failure_report(&self, scenario: &Scenario) -> Option<(String, FailureClass)> {
         let failure = self.failure.as_ref()?;
         let step = scenario.steps.get(failure.step_number.wrapping_sub(1))?;
         let classification = match &step.kind {
@@ -593,10 +590,7 @@ impl ScenarioOutcome {
             transcript: self.redacted_transcript(),
             evidence: Some(classification),
         };
-        Some((
-            self.redactor.redact_message(&report.to_string()),
-            Some(class),
-        ))
+        Some((self.redactor.redact_message(&report.to_string()), class))
     }
 }
 
