@@ -1,7 +1,7 @@
 //! The coverage table: which scenarios check each behaviour of the evidence catalogue.
 //!
 //! Takes the [`Catalogue`] and loaded scenarios, whose steps name the entries their checks rest on
-//! (`evidence:` in an `expect`), and gives a [`Coverage`]: for each entry, the scenario steps that
+//! (`evidence:` in an `expect`, or beside one check's rules), and gives a [`Coverage`]: for each entry, the scenario steps that
 //! check it, and the entries none checks (the gaps), grouped by grade so that the gaps in
 //! recorded and documented behaviour stand out. [`Coverage::markdown`] writes
 //! `docs/coverage.md`; a unit test compares the committed file with it and fails when it is stale
@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::evidence::{CATALOGUE_PATH, Catalogue, Entry, Grade};
-use crate::scenario::{Scenario, StepKind, load_scenario_file};
+use crate::scenario::{Expect, Located, Scenario, StepKind, load_scenario_file};
 use crate::suite::discover;
 
 /// Where the generated table lives, relative to the repository.
@@ -89,7 +89,7 @@ impl<'c> Coverage<'c> {
                 let StepKind::Http(http) = &step.kind else {
                     continue;
                 };
-                for id in &http.expect.evidence {
+                for id in named_evidence(&http.expect) {
                     if let Some(found) = uses.get_mut(id.value.as_str()) {
                         found.push(Use {
                             scenario: scenario_id.to_owned(),
@@ -258,6 +258,25 @@ pub fn load_scenarios(scenarios_dir: &Path) -> std::io::Result<Vec<(String, Scen
     Ok(scenarios)
 }
 
+/// The ids an `expect` names, for all its checks and for single ones.
+fn named_evidence(expect: &Expect) -> impl Iterator<Item = &Located<String>> {
+    let matchers = expect
+        .body
+        .iter()
+        .chain(
+            expect
+                .jwt
+                .iter()
+                .flat_map(|jwt| jwt.header.iter().chain(&jwt.claims)),
+        )
+        .map(|check| &check.matcher)
+        .chain(expect.headers.iter().map(|check| &check.matcher));
+    expect
+        .evidence
+        .iter()
+        .chain(matchers.flat_map(|matcher| matcher.evidence.iter()))
+}
+
 fn entry_link(entry: &Entry) -> String {
     let anchor: String = entry.id.chars().filter(|c| *c != '.').collect();
     format!("[`{}`](evidence.md#{anchor})", entry.id)
@@ -365,7 +384,7 @@ mod tests {
     #[test]
     fn a_step_naming_an_entry_covers_it_once_and_others_stay_gaps() {
         let scenario = crate::parse_scenario(
-            "name: n\nsteps:\n  - name: one\n    request: { method: GET, path: /a }\n    expect:\n      evidence: [token.otp.expired, codes.lifetime]\n  - name: two\n    request: { method: GET, path: /b }\n    expect:\n      evidence: token.otp.expired\n",
+            "name: n\nsteps:\n  - name: one\n    request: { method: GET, path: /a }\n    expect:\n      evidence: [token.otp.expired, codes.lifetime]\n  - name: two\n    request: { method: GET, path: /b }\n    expect:\n      evidence: token.otp.expired\n      headers:\n        pragma: { equals: no-cache, evidence: wire.token_cache_headers }\n",
             "s.yaml",
         )
         .unwrap();
@@ -384,7 +403,8 @@ mod tests {
             ]
         );
         assert_eq!(coverage.uses("codes.lifetime").len(), 1);
-        assert_eq!(coverage.gaps().count(), catalogue().entries.len() - 2);
+        assert_eq!(coverage.uses("wire.token_cache_headers").len(), 1);
+        assert_eq!(coverage.gaps().count(), catalogue().entries.len() - 3);
         let page = coverage.markdown();
         assert!(page.contains("| [`token.otp.expired`](evidence.md#tokenotpexpired) | "));
         assert!(page.contains(

@@ -16,7 +16,7 @@ use serde_json::Value;
 use super::Problem;
 use super::transcript::{RecordedResponse, ResponseBody};
 use crate::evidence::{CATALOGUE_PATH, Entry, Part, lookup};
-use crate::scenario::Expect;
+use crate::scenario::{Expect, Located, Matcher};
 
 /// The start of the status check's message (`check.rs`), which is the one check written without
 /// a place of its own in the YAML.
@@ -81,47 +81,57 @@ pub struct Cited {
 }
 
 /// Classifies the problems of a failed step whose expectation was `expect` and whose last answer
-/// was `response`.
+/// was `response`. Each failed check rests on the entries its matcher names, else on those its
+/// `expect` names.
 pub fn classify(
     expect: &Expect,
     problems: &[Problem],
     response: Option<&RecordedResponse>,
 ) -> Classification {
-    let entries: Vec<&'static Entry> = expect
-        .evidence
+    let of = |ids: &[Located<String>]| -> Vec<&'static Entry> {
+        ids.iter().filter_map(|id| lookup(&id.value)).collect()
+    };
+    let step_entries = of(&expect.evidence);
+    let failed: Vec<(Checked, Vec<&'static Entry>)> = problems
         .iter()
-        .filter_map(|id| lookup(&id.value))
-        .collect();
-    let checks: Vec<Checked> = problems
-        .iter()
-        .filter_map(|problem| checked_part(expect, problem))
+        .filter_map(|problem| failed_check(expect, problem))
+        .map(|(checked, matcher)| match matcher {
+            Some(matcher) if !matcher.evidence.is_empty() => (checked, of(&matcher.evidence)),
+            _ => (checked, step_entries.clone()),
+        })
         .collect();
     let rests_on_guess = |entry: &Entry, checked: Checked| match checked {
         Checked::Part(part) => entry.grade.is_guess() || entry.guessed.contains(&part),
         Checked::Whole => entry.grade.is_guess(),
     };
-    let class = if entries.is_empty() || checks.is_empty() {
-        FailureClass::Unclassified
-    } else if checks
-        .iter()
-        .all(|checked| entries.iter().all(|entry| rests_on_guess(entry, *checked)))
-    {
+    // A check is a guess when every entry it rests on guessed the part it looks at.
+    let guess = |(checked, entries): &(Checked, Vec<&'static Entry>)| {
+        entries.iter().all(|entry| rests_on_guess(entry, *checked))
+    };
+    let with_evidence = || failed.iter().filter(|(_, entries)| !entries.is_empty());
+    let class = if with_evidence().any(|check| !guess(check)) {
+        FailureClass::Deviates
+    } else if !failed.is_empty() && failed.iter().all(|(_, entries)| !entries.is_empty()) {
         FailureClass::Calibrate
     } else {
-        FailureClass::Deviates
+        // Nothing failed that is a check, or a failed check names no evidence.
+        FailureClass::Unclassified
     };
-    let cited = entries
-        .into_iter()
-        .map(|entry| Cited {
-            entry,
-            guess: checks.iter().all(|checked| rests_on_guess(entry, *checked)),
-        })
-        .collect();
+    let mut cited: Vec<Cited> = Vec::new();
+    for (checked, entries) in &failed {
+        for entry in entries {
+            let guess = rests_on_guess(entry, *checked);
+            match cited.iter_mut().find(|known| known.entry.id == entry.id) {
+                Some(known) => known.guess &= guess,
+                None => cited.push(Cited { entry, guess }),
+            }
+        }
+    }
     Classification {
         class,
         cited,
         answer: response.map(answer_of),
-        checks_failed: !checks.is_empty(),
+        checks_failed: !failed.is_empty(),
     }
 }
 
@@ -134,43 +144,54 @@ enum Checked {
     Whole,
 }
 
-/// The part of an entry `problem` is about, or `None` when it is not a failed check (the request
-/// could not be rendered or sent, or a note).
-fn checked_part(expect: &Expect, problem: &Problem) -> Option<Checked> {
+/// The part of an entry `problem` is about, with the matcher of the failed check when it has one;
+/// `None` when the problem is no failed check (the request could not be rendered or sent, a note).
+fn failed_check<'e>(
+    expect: &'e Expect,
+    problem: &Problem,
+) -> Option<(Checked, Option<&'e Matcher>)> {
     let Some(span) = problem.span else {
         return problem
             .message
             .starts_with(STATUS_PROBLEM)
-            .then_some(Checked::Part(Part::Status));
+            .then_some((Checked::Part(Part::Status), None));
     };
     if let Some(check) = expect.body.iter().find(|check| check.span == span) {
-        return Some(Checked::Part(match check.path.as_str() {
+        let part = match check.path.as_str() {
             "$.error" | "$['error']" | "$[\"error\"]" => Part::Error,
             "$.error_description" | "$['error_description']" | "$[\"error_description\"]" => {
                 Part::Description
             }
             _ => Part::Value,
-        }));
+        };
+        return Some((Checked::Part(part), Some(&check.matcher)));
     }
-    let other_check = expect.headers.iter().any(|check| check.span == span)
-        || expect.jwt.iter().any(|check| {
-            check.span == span
-                || check
-                    .header
-                    .iter()
-                    .chain(&check.claims)
-                    .any(|claim| claim.span == span)
-        })
-        || expect
-            .schema
-            .as_ref()
-            .is_some_and(|schema| schema.span == span);
-    Some(if other_check {
-        Checked::Part(Part::Value)
-    } else {
-        // A capture or `poll:` that failed: the answer as a whole was not what the step needs.
-        Checked::Whole
-    })
+    let value = Checked::Part(Part::Value);
+    if let Some(check) = expect.headers.iter().find(|check| check.span == span) {
+        return Some((value, Some(&check.matcher)));
+    }
+    for jwt in &expect.jwt {
+        if jwt.span == span {
+            return Some((value, None));
+        }
+        if let Some(claim) = jwt
+            .header
+            .iter()
+            .chain(&jwt.claims)
+            .find(|claim| claim.span == span)
+        {
+            return Some((value, Some(&claim.matcher)));
+        }
+    }
+    if expect
+        .schema
+        .as_ref()
+        .is_some_and(|schema| schema.span == span)
+    {
+        return Some((value, None));
+    }
+    // A capture or `poll:` that failed: the answer as a whole was not what the step needs.
+    Some((Checked::Whole, None))
 }
 
 fn answer_of(response: &RecordedResponse) -> (u16, Option<String>, Option<String>) {
@@ -281,7 +302,10 @@ mod tests {
                 .zip(10..)
                 .map(|(path, line)| BodyCheck {
                     path: (*path).to_owned(),
-                    matcher: Matcher { rules: Vec::new() },
+                    matcher: Matcher {
+                        rules: Vec::new(),
+                        evidence: Vec::new(),
+                    },
                     span: at(line),
                 })
                 .collect(),
@@ -381,7 +405,10 @@ mod tests {
             header: Vec::new(),
             claims: vec![BodyCheck {
                 path: "$.picture".into(),
-                matcher: Matcher { rules: Vec::new() },
+                matcher: Matcher {
+                    rules: Vec::new(),
+                    evidence: Vec::new(),
+                },
                 span: Span { line: 30, col: 9 },
             }],
             span: Span { line: 29, col: 7 },
@@ -393,6 +420,28 @@ mod tests {
         // A capture that found nothing is about the whole answer, which a source gives.
         let capture = classify(&with_jwt, &[body_problem(40)], None);
         assert_eq!(capture.class, FailureClass::Deviates);
+    }
+
+    #[test]
+    fn a_check_naming_its_own_evidence_rests_on_that_alone() {
+        // The step rests on a documented entry, but the failing check names an inferred one.
+        let mut own = expect(&["token.missing_client_id"]);
+        own.body[2].matcher.evidence = vec![Located {
+            value: "wire.token_cache_headers".into(),
+            span: Span { line: 12, col: 30 },
+        }];
+        let guess = classify(&own, &[body_problem(12)], None);
+        assert_eq!(guess.class, FailureClass::Calibrate);
+        assert_eq!(guess.cited.len(), 1);
+        assert_eq!(guess.cited[0].entry.id, "wire.token_cache_headers");
+        // Beside it, a failing check on the step's documented entry: the tenant deviates.
+        let both = classify(&own, &[body_problem(12), status_problem()], None);
+        assert_eq!(both.class, FailureClass::Deviates);
+        // A failing check that names nothing, on a step that names nothing: unclassified.
+        let mut bare = expect(&[]);
+        bare.body[2].matcher.evidence = own.body[2].matcher.evidence.clone();
+        let partly = classify(&bare, &[body_problem(12), status_problem()], None);
+        assert_eq!(partly.class, FailureClass::Unclassified);
     }
 
     #[test]

@@ -256,6 +256,9 @@ pub struct HeaderCheck {
 pub struct Matcher {
     /// The rules, in the order written (never empty).
     pub rules: Vec<MatchRule>,
+    /// The evidence catalogue entries this one check rests on (`evidence:` beside the rules;
+    /// default none, and then the check rests on its `expect`'s).
+    pub evidence: Vec<Located<String>>,
 }
 
 /// One rule of a matcher. Values are raw templates, rendered by the runner.

@@ -467,3 +467,23 @@ fn an_expect_names_its_evidence_as_one_id_or_a_list_with_where_each_was_written(
         ]
     );
 }
+
+#[test]
+fn a_matcher_may_name_the_evidence_of_its_one_check_beside_its_rules() {
+    let scenario = parse_scenario(
+        "name: n\nsteps:\n  - name: one\n    request: { method: GET, path: /a }\n    expect:\n      headers:\n        pragma: { equals: no-cache, evidence: wire.token_cache_headers }\n      body:\n        $.a: 1\n",
+        "s.yaml",
+    )
+    .unwrap();
+    let StepKind::Http(http) = &scenario.steps[0].kind else {
+        unreachable!()
+    };
+    let pragma = &http.expect.headers[0].matcher;
+    assert_eq!(pragma.rules, vec![MatchRule::Equals(json!("no-cache"))]);
+    assert_eq!(pragma.evidence[0].value, "wire.token_cache_headers");
+    assert_eq!(
+        (pragma.evidence[0].span.line, pragma.evidence[0].span.col),
+        (7, 47)
+    );
+    assert!(http.expect.body[0].matcher.evidence.is_empty());
+}

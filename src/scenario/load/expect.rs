@@ -59,14 +59,18 @@ impl Loader<'_> {
             Some(value) => self.jwt_checks(value, ctx),
         };
         let evidence = self.evidence_of(at, ctx, what);
-        Some(Expect {
+        let expect = Expect {
             status: status?,
             schema: schema?,
             body: body?,
             headers: headers?,
             jwt: jwt?,
             evidence: evidence?,
-        })
+        };
+        if what != "`expect`" {
+            self.no_evidence_in(&expect, what, ctx);
+        }
+        Some(expect)
     }
 
     fn jwt_checks(&mut self, value: At<'_>, ctx: &StepCtx<'_>) -> Option<Vec<JwtCheck>> {
