@@ -17,7 +17,8 @@ pub fn in_github_actions() -> bool {
 }
 
 /// The `::error …` lines for every failure of `run`. `project` is the project folder as given
-/// to `run`: annotation paths are relative to the repository's root, where the workflow runs.
+/// to `run`: annotation paths are relative to the repository's root (`GITHUB_WORKSPACE`, else
+/// the current folder), where GitHub looks for them.
 pub fn github_annotations(run: &RunReport, project: &Path) -> Vec<String> {
     let mut lines = Vec::new();
     for trial in run.failed() {
@@ -75,11 +76,15 @@ fn first_lines(trial: &FinishedTrial) -> String {
 }
 
 fn project_path(project: &Path, file: &str) -> String {
-    if project == Path::new(".") || project.as_os_str().is_empty() {
-        file.to_owned()
-    } else {
-        project.join(file).to_string_lossy().into_owned()
-    }
+    let path = project.join(file);
+    let root = std::env::var_os("GITHUB_WORKSPACE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::current_dir().ok());
+    let absolute = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
+    let relative = root
+        .and_then(|root| absolute.strip_prefix(root).ok().map(Path::to_path_buf))
+        .unwrap_or(path);
+    relative.to_string_lossy().into_owned()
 }
 
 /// `::error name=value,…::message`, escaped.

@@ -205,3 +205,83 @@ fn sha256_source(text: &str) -> String {
         base64::engine::general_purpose::STANDARD.encode(digest.as_ref())
     )
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::suite::TrialDetails;
+    use std::time::{Duration, SystemTime};
+
+    fn run(name: &str) -> RunReport {
+        RunReport {
+            target: "mock".to_owned(),
+            started: SystemTime::UNIX_EPOCH,
+            elapsed: Duration::from_millis(1500),
+            hostname: "ci-1".to_owned(),
+            trials: vec![FinishedTrial {
+                id: "a/b.yaml".to_owned(),
+                outcome: TrialOutcome::Failed("it failed </pre><script>x()</script>".to_owned()),
+                elapsed: Duration::from_millis(20),
+                rate_limit_wait: Duration::ZERO,
+                details: TrialDetails {
+                    scenario_name: Some(name.to_owned()),
+                    tags: vec!["x\" onmouseover=\"y".to_owned()],
+                    snapshot: Some("-old\n+new <b>".to_owned()),
+                    ..TrialDetails::default()
+                },
+            }],
+        }
+    }
+
+    /// The text between `open` and the next `close` in `html`.
+    fn between<'a>(html: &'a str, open: &str, close: &str) -> &'a str {
+        let start = html.find(open).unwrap() + open.len();
+        let end = start + html[start..].find(close).unwrap();
+        &html[start..end]
+    }
+
+    #[test]
+    fn the_policy_allows_exactly_the_inline_style_and_script_the_page_carries() {
+        let html = to_html(&run("plain")).unwrap();
+        let policy = between(
+            &html,
+            "http-equiv=\"Content-Security-Policy\" content=\"",
+            "\"",
+        )
+        .replace("&#x27;", "'")
+        .replace("&#x2f;", "/");
+        let script = between(&html, "<script>", "</script>");
+        let style = between(&html, "<style>", "</style>");
+        assert!(
+            policy.contains(&format!("script-src '{}'", sha256_source(script))),
+            "{policy}"
+        );
+        assert!(
+            policy.contains(&format!("style-src '{}'", sha256_source(style))),
+            "{policy}"
+        );
+        assert!(policy.starts_with("default-src 'none';"), "{policy}");
+    }
+
+    #[test]
+    fn values_are_text_in_elements_and_in_attributes() {
+        let html = to_html(&run("<script>alert(1)</script>")).unwrap();
+        assert_eq!(html.matches("<script").count(), 1, "{html}");
+        assert!(!html.contains("onmouseover=\"y"), "{html}");
+        assert!(!html.contains("<b>"), "{html}");
+        assert!(
+            html.contains("&lt;&#x2f;pre&gt;&lt;script&gt;x()"),
+            "{html}"
+        );
+        // The snapshot diff keeps its colours.
+        assert!(
+            html.contains(r#"<span class="removed">-old</span>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<span class="added">+new &lt;b&gt;</span>"#),
+            "{html}"
+        );
+    }
+}
