@@ -82,10 +82,10 @@ def main(work):
 
     # The counts a person reads at the top, and how many trials are listed and shown.
     check(everything.by_id.get("count-passed") == "1", f"passed count: {everything.by_id.get('count-passed')!r}")
-    check(everything.by_id.get("count-failed") == "2", f"failed count: {everything.by_id.get('count-failed')!r}")
+    check(everything.by_id.get("count-failed") == "3", f"failed count: {everything.by_id.get('count-failed')!r}")
     check(everything.by_id.get("count-skipped") == "1", f"skipped count: {everything.by_id.get('count-skipped')!r}")
-    check(len(everything.trials) == 4, f"trials listed: {everything.trials}")
-    check(everything.by_id.get("shown-count") == "4", f"shown at first: {everything.by_id.get('shown-count')!r}")
+    check(len(everything.trials) == 5, f"trials listed: {everything.trials}")
+    check(everything.by_id.get("shown-count") == "5", f"shown at first: {everything.by_id.get('shown-count')!r}")
     check(everything.by_id.get("target") == "mock", f"target: {everything.by_id.get('target')!r}")
 
     # The failed check, where it was written, and the reproducer.
@@ -94,6 +94,11 @@ def main(work):
     check("scenarios/fails.yaml:14:9" in text, "the failed check's file:line:col is not shown")
     check("${CLIENTS_CONFIDENTIAL_CLIENT_SECRET}" in text, "no reproducer with the secret as a variable")
     check("skipped: target `mock` lacks `rate_limit_probe`" in text, "the skip reason is not shown")
+    # The snapshot that differs, as a diff.
+    check("the transcript differs from the snapshot" in text, "the snapshot failure is not shown")
+    diff = [(attributes.get("class"), tag) for tag, attributes in everything.tags if tag == "span"]
+    check(("removed", "span") in diff and ("added", "span") in diff, "the diff lines are not marked")
+    check("-    status: 201" in text and "+    status: 200" in text, "the diff's lines are not shown")
 
     # Hostile names are text: no element or script of theirs, shown as written.
     for dom_name, dom in doms.items():
@@ -113,8 +118,9 @@ def main(work):
 
     # The filter, from the address's fragment.
     failed = doms["failed"]
-    check(sorted(failed.visible()) == ["fails.yaml", "hostile.yaml"], f"#status=failed shows {failed.visible()}")
-    check(failed.by_id.get("shown-count") == "2", f"#status=failed count {failed.by_id.get('shown-count')!r}")
+    check(sorted(failed.visible()) == ["changed.yaml", "fails.yaml", "hostile.yaml"],
+          f"#status=failed shows {failed.visible()}")
+    check(failed.by_id.get("shown-count") == "3", f"#status=failed count {failed.by_id.get('shown-count')!r}")
     smoke = doms["smoke"]
     check(smoke.visible() == ["ok.yaml"], f"#q=tag:smoke shows {smoke.visible()}")
 
@@ -126,9 +132,9 @@ def main(work):
         result = {"error": f"no result: {driven.by_id.get('result')!r}"}
     check("error" not in result, f"driving the report failed: {result.get('error')}")
     expected = {
-        "initial": ["fails.yaml", "hostile.yaml", "ok.yaml", "skipped.yaml"],
-        "failed": ["fails.yaml", "hostile.yaml"],
-        "failedShown": "2",
+        "initial": ["changed.yaml", "fails.yaml", "hostile.yaml", "ok.yaml", "skipped.yaml"],
+        "failed": ["changed.yaml", "fails.yaml", "hostile.yaml"],
+        "failedShown": "3",
         "skipped": ["skipped.yaml"],
         "typed": ["ok.yaml"],
         "tagButton": ["fails.yaml"],

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # `run --html` rendered in a real browser: headless Chromium (Debian's package, installed when
 # missing) loads the report of a small project — a pass, a failure sending the confidential
-# client's secret, a skip, and a scenario whose names are markup and script — and `check.py`
-# reads what a person would see: the counts, the failed check's text and line, no injected
-# element or script run, no secret, and the filter working both from the address's fragment and
-# from the controls, driven by a tiny page (`drive.html`) that clicks and types into the report.
+# client's secret, a snapshot that differs, a skip, and a scenario whose names are markup and
+# script — and `check.py` reads what a person would see: the counts, the failed check's text and
+# line, the snapshot's diff, no injected element or script run, no secret, and the filter working
+# both from the address's fragment and from the controls, driven by a tiny page (`drive.html`)
+# that clicks and types into the report.
 #
 #   bash tests/browser/run.sh        # from any directory; PC_BIN: the binary (default: built)
 set -euo pipefail
@@ -35,14 +36,20 @@ PROJECT="$WORK/project"
 mkdir -p "$PROJECT/scenarios" "$PROJECT/schemas"
 cp "$HERE/fixtures/"*.yaml "$PROJECT/scenarios/"
 
-log "running the fixture project with --html"
+log "accepting snapshots, then changing one"
+CLEAN=(env -u CONFORMANCE_TARGET -u CONFORMANCE_TAGS -u GITHUB_ACTIONS -u INSTA_UPDATE -u TF_BUILD)
+"${CLEAN[@]}" -u CI "$BIN" run --project "$PROJECT" --accept ok.yaml changed.yaml >"$WORK/accept.txt" 2>&1 || { cat "$WORK/accept.txt" >&2; exit 1; }
+SNAP="$PROJECT/snapshots/mock/changed.snap"
+sed -i 's/status: 200/status: 201/' "$SNAP"
+grep -q 'status: 201' "$SNAP" || { echo "could not change $SNAP" >&2; exit 1; }
+
+log "running the fixture project with --html (as in CI: nothing written)"
 set +e
-env -u CI -u CONFORMANCE_TARGET -u CONFORMANCE_TAGS -u GITHUB_ACTIONS \
-  "$BIN" run --no-snapshots --project "$PROJECT" --html "$WORK/report.html" >"$WORK/run.txt" 2>&1
+"${CLEAN[@]}" CI=true "$BIN" run --project "$PROJECT" --html "$WORK/report.html" >"$WORK/run.txt" 2>&1
 STATUS=$?
 set -e
 if [[ "$STATUS" != 1 ]]; then
-  echo "expected exit status 1 (two scenarios fail), got $STATUS:" >&2
+  echo "expected exit status 1 (three scenarios fail), got $STATUS:" >&2
   cat "$WORK/run.txt" >&2
   exit 1
 fi
