@@ -5,7 +5,6 @@ use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Instant, SystemTime};
 
 use clap::{Parser, Subcommand};
@@ -15,9 +14,7 @@ use passwordless_conformance::mock::{
 use passwordless_conformance::redact::Redactor;
 use passwordless_conformance::report::console::Console;
 use passwordless_conformance::report::{self, FinishedTrial, RunReport, annotations};
-use passwordless_conformance::{
-    ScenarioFile, Selection, SnapshotMode, Suite, TagFilter, TrialOutcome, discover,
-};
+use passwordless_conformance::{ScenarioFile, Selection, SnapshotMode, Suite, TagFilter, discover};
 
 #[derive(Parser)]
 #[command(
@@ -145,18 +142,11 @@ fn run(args: RunArgs) -> ExitCode {
         eprintln!("error: {refusal}");
         return ExitCode::from(2);
     }
-    let tags = if args.tags.is_empty() && args.skip_tags.is_empty() {
-        match TagFilter::from_env() {
-            Ok(tags) => tags,
-            Err(error) => {
-                eprintln!("error: {error}");
-                return ExitCode::from(2);
-            }
-        }
-    } else {
-        TagFilter {
-            include: args.tags.clone(),
-            exclude: args.skip_tags.clone(),
+    let tags = match TagFilter::from_arguments(&args.tags, &args.skip_tags) {
+        Ok(tags) => tags,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
         }
     };
     let selection = Selection {
@@ -192,29 +182,10 @@ fn run(args: RunArgs) -> ExitCode {
     // Listing: what can be known before anything runs. Skips are decided again per trial (same
     // answer); warnings (checks that can never fail) are shown here, once.
     let selected = suite.select(files, &selection);
-    for (_, listing) in &selected.files {
-        for warning in listing.plan.warnings() {
-            say(format_args!("{warning}\n"));
-        }
+    for line in report::console::listing_lines(&selected, suite.target_name()) {
+        say(line);
     }
-    for (tag, close) in &selected.unknown_tags {
-        let hint = close
-            .as_ref()
-            .map_or(String::new(), |close| format!(" (did you mean `{close}`?)"));
-        say(format_args!(
-            "warning: no scenario has the tag `{tag}`{hint}"
-        ));
-    }
-    let left_out = match selected.left_out_by_tags {
-        0 => String::new(),
-        n => format!(" ({n} more left out by the tags)"),
-    };
     let selected: Vec<ScenarioFile> = selected.files.into_iter().map(|(file, _)| file).collect();
-    say(format_args!(
-        "running {} scenarios against `{}`{left_out}",
-        selected.len(),
-        suite.target_name()
-    ));
 
     let interactive = std::io::stdout().is_terminal();
     let console = Console::new(
@@ -222,14 +193,9 @@ fn run(args: RunArgs) -> ExitCode {
         interactive,
         Box::new(|text: &str| say(text)),
     );
-    let failed_so_far = AtomicUsize::new(0);
     let results =
         passwordless_conformance::suite::run_parallel(&suite, &selected, jobs, |file, trial| {
-            let finished = FinishedTrial::new(file, trial.clone(), &environment);
-            if matches!(finished.outcome, TrialOutcome::Failed(_)) {
-                failed_so_far.fetch_add(1, Ordering::Relaxed);
-            }
-            console.trial_finished(&finished, failed_so_far.load(Ordering::Relaxed));
+            console.trial_finished(&FinishedTrial::new(file, trial.clone(), &environment));
         });
     console.finish();
     let run = RunReport {

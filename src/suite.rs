@@ -27,7 +27,7 @@ use crate::snapshot::{SnapshotUpdate, SnapshotVerdict, check_transcript_snapshot
 use crate::targets::{Session, TargetConfig};
 use crate::validate::{Checked, ProjectContext, check_file};
 
-pub use details::{FailedStep, LocatedProblem, StepRecord, TrialDetails};
+pub use details::{FailedStep, LocatedProblem, StepRecord, TrialDetails, failure_text};
 pub use discover::discover;
 pub use select::{Selection, TagFilter};
 

@@ -7,12 +7,14 @@
 //! codes, no carriage returns), so logs and `grep` read it as before. Lines go to a sink the
 //! caller gives, which decides what a closed pipe means.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{FinishedTrial, RunReport};
 use crate::suite::TrialOutcome;
+use crate::suite::select::Selected;
 
 /// Where lines go when there is no progress bar (the caller's stdout writer).
 pub type Sink = Box<dyn Fn(&str) + Send + Sync>;
@@ -21,6 +23,7 @@ pub type Sink = Box<dyn Fn(&str) + Send + Sync>;
 pub struct Console {
     bar: Option<ProgressBar>,
     sink: Sink,
+    failed: AtomicUsize,
 }
 
 impl Console {
@@ -40,7 +43,11 @@ impl Console {
             bar.enable_steady_tick(Duration::from_millis(250));
             bar
         });
-        Console { bar, sink }
+        Console {
+            bar,
+            sink,
+            failed: AtomicUsize::new(0),
+        }
     }
 
     /// Prints `text` (one or more lines) above the bar, or through the sink.
@@ -51,15 +58,19 @@ impl Console {
         }
     }
 
-    /// Prints a trial's lines and moves the bar on.
-    pub fn trial_finished(&self, trial: &FinishedTrial, failed_so_far: usize) {
+    /// Prints a trial's lines and moves the bar on (saying how many failed so far).
+    pub fn trial_finished(&self, trial: &FinishedTrial) {
         for line in trial_lines(trial) {
             self.say(&line);
         }
+        if matches!(trial.outcome, TrialOutcome::Failed(_)) {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+        }
         if let Some(bar) = &self.bar {
             bar.inc(1);
-            if failed_so_far > 0 {
-                bar.set_message(format!("{failed_so_far} failed"));
+            let failed = self.failed.load(Ordering::Relaxed);
+            if failed > 0 {
+                bar.set_message(format!("{failed} failed"));
             }
         }
     }
@@ -70,6 +81,36 @@ impl Console {
             bar.finish_and_clear();
         }
     }
+}
+
+/// What listing found, before anything runs: each selected scenario's warnings (checks that can
+/// never fail), the tags no scenario has, and `running N scenarios against `target``.
+pub fn listing_lines(selected: &Selected, target: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (_, listing) in &selected.files {
+        lines.extend(
+            listing
+                .plan
+                .warnings()
+                .iter()
+                .map(|warning| format!("{warning}\n")),
+        );
+    }
+    for (tag, close) in &selected.unknown_tags {
+        let hint = close
+            .as_ref()
+            .map_or(String::new(), |close| format!(" (did you mean `{close}`?)"));
+        lines.push(format!("warning: no scenario has the tag `{tag}`{hint}"));
+    }
+    let left_out = match selected.left_out_by_tags {
+        0 => String::new(),
+        n => format!(" ({n} more left out by the tags)"),
+    };
+    lines.push(format!(
+        "running {} scenarios against `{target}`{left_out}",
+        selected.files.len()
+    ));
+    lines
 }
 
 /// The lines of one finished trial: `PASS`, `SKIP` or `FAIL` with its name and time, then, for

@@ -105,13 +105,7 @@ impl FinishedTrial {
 
     /// The failure report followed by the reproducer (empty unless the trial failed).
     pub fn failure_text(&self) -> String {
-        TrialReport {
-            outcome: self.outcome.clone(),
-            elapsed: self.elapsed,
-            rate_limit_wait: self.rate_limit_wait,
-            details: self.details.clone(),
-        }
-        .failure_text()
+        crate::suite::failure_text(&self.outcome, &self.details)
     }
 
     /// `passed`, `failed` or `skipped`.

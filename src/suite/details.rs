@@ -146,24 +146,29 @@ impl TrialReport {
     /// A failed trial's report for a person reading text, followed by the curl command that
     /// sends the failing request again (when it sent one); empty for a trial that did not fail.
     pub fn failure_text(&self) -> String {
-        let TrialOutcome::Failed(text) = &self.outcome else {
-            return String::new();
-        };
-        match &self.details.reproducer {
-            // Appended after the report was redacted: the reproducer holds no secret, and a
-            // second pass would take its shell quotes for values (see `runner/reproducer.rs`).
-            Some(reproducer) => format!(
-                "{}\n\nreproduce the failing request:\n{}",
-                text.trim_end(),
-                indent(reproducer, "  ")
-            ),
-            None => text.clone(),
-        }
+        failure_text(&self.outcome, &self.details)
+    }
+}
+
+/// See [`TrialReport::failure_text`].
+pub fn failure_text(outcome: &TrialOutcome, details: &TrialDetails) -> String {
+    let TrialOutcome::Failed(text) = outcome else {
+        return String::new();
+    };
+    match &details.reproducer {
+        // Appended after the report was redacted: the reproducer holds no secret, and a second
+        // pass would take its shell quotes for values (see `runner/reproducer.rs`).
+        Some(reproducer) => format!(
+            "{}\n\nreproduce the failing request:\n{}",
+            text.trim_end(),
+            indent(reproducer, "  ")
+        ),
+        None => text.clone(),
     }
 }
 
 /// `text` with `prefix` before every line.
-pub(crate) fn indent(text: &str, prefix: &str) -> String {
+fn indent(text: &str, prefix: &str) -> String {
     text.lines()
         .map(|line| format!("{prefix}{line}"))
         .collect::<Vec<_>>()

@@ -80,6 +80,21 @@ impl TagFilter {
         }
     }
 
+    /// The filter of `run --tag … --skip-tag …`; when neither is given, the one
+    /// [`TAGS_VARIABLE`] describes, as under `cargo test`.
+    pub fn from_arguments(
+        include: &[String],
+        exclude: &[String],
+    ) -> Result<TagFilter, SelectionError> {
+        if include.is_empty() && exclude.is_empty() {
+            return TagFilter::from_env();
+        }
+        Ok(TagFilter {
+            include: include.to_vec(),
+            exclude: exclude.to_vec(),
+        })
+    }
+
     /// Whether a scenario with `tags` passes the filter.
     pub fn selects(&self, tags: &[String]) -> bool {
         let has = |wanted: &String| tags.contains(wanted);
