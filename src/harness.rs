@@ -5,7 +5,8 @@
 //! command line; gives libtest-mimic's [`Conclusion`] after running one trial per scenario file,
 //! named by its path under `scenarios/`, with the skips decided when the trials are listed
 //! ([`crate::suite::trials`]). It prints what libtest prints, and on stderr why a trial is
-//! skipped. The target comes from `CONFORMANCE_TARGET`, since the arguments belong to libtest.
+//! skipped. The target comes from `CONFORMANCE_TARGET` and tags from `CONFORMANCE_TAGS`
+//! (`mfa,!slow`), since the arguments belong to libtest.
 //!
 //! Another crate gets the same trials with a test target that has no libtest harness:
 //!
@@ -31,8 +32,9 @@ use std::sync::Arc;
 
 use libtest_mimic::{Arguments, Conclusion, Trial};
 
-use crate::suite::trials::{listing_notes, trials};
-use crate::{Suite, discover};
+use crate::suite::select::TAGS_VARIABLE;
+use crate::suite::trials::{listing_notes, selected_trials};
+use crate::{Suite, TagFilter, discover};
 
 /// Runs the project in the current folder — `cargo test` runs a test binary in its package's
 /// folder — with the command line's arguments, and exits with libtest's status.
@@ -55,20 +57,35 @@ pub fn run(project: impl AsRef<Path>) -> Conclusion {
 /// assert!(!conclusion.has_failed());
 /// ```
 pub fn run_with_args(project: impl AsRef<Path>, arguments: &Arguments) -> Conclusion {
+    // A problem before any scenario can be listed is one failing trial, not a silent green run.
+    let broken = |name: &str, message: String| {
+        let trial = Trial::test(name, move || Err(message.into()));
+        libtest_mimic::run(arguments, vec![trial])
+    };
+    let tags = match TagFilter::from_env() {
+        Ok(tags) => tags,
+        Err(error) => return broken(TAGS_VARIABLE, error.to_string()),
+    };
     let suite = Arc::new(Suite::from_project_dir(project.as_ref()));
     let files = match discover(&suite.scenarios_dir) {
         Ok(files) => files,
         Err(error) => {
-            // No scenario can run: that is one failing trial, not a silent green run.
             let message = format!("cannot read `{}`: {error}", suite.scenarios_dir.display());
-            let trial = Trial::test("scenarios/", move || Err(message.into()));
-            return libtest_mimic::run(arguments, vec![trial]);
+            return broken("scenarios/", message);
         }
     };
-    let planned = trials(&suite, files);
-    for note in listing_notes(&planned, arguments) {
+    let selected = selected_trials(&suite, files, &tags);
+    for note in selected
+        .notes
+        .iter()
+        .chain(&listing_notes(&selected.planned, arguments))
+    {
         eprintln!("{note}");
     }
-    let trials = planned.into_iter().map(|planned| planned.trial).collect();
+    let trials = selected
+        .planned
+        .into_iter()
+        .map(|planned| planned.trial)
+        .collect();
     libtest_mimic::run(arguments, trials)
 }

@@ -12,6 +12,7 @@ mod check;
 mod classify;
 mod jwt;
 mod matcher;
+mod reproducer;
 mod request;
 pub mod transcript;
 
@@ -96,7 +97,10 @@ pub async fn run_scenario(scenario: &Scenario, ctx: &RunCtx<'_>) -> ScenarioOutc
         ignored: None,
         context: ctx.session.context.clone(),
         redactor: ctx.session.redactor.clone(),
-        transcript: Transcript::default(),
+        transcript: Transcript {
+            base_url: ctx.session.base_url.clone(),
+            ..Transcript::default()
+        },
         notes: Vec::new(),
     };
     let mut failure = None;
