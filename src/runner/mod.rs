@@ -9,6 +9,7 @@
 
 mod capture;
 mod check;
+mod compiled;
 mod jwt;
 mod matcher;
 mod request;

@@ -26,4 +26,5 @@ mod mock_shutdown;
 mod mock_smtp;
 mod mock_token;
 mod run_output;
+mod shared_tls;
 mod support;
