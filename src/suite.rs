@@ -130,6 +130,33 @@ pub struct Suite {
     pub run_id: String,
     /// What the project defines (schemas, roles of every profile and fixture), to validate against.
     pub project: ProjectContext,
+    /// Scenarios that listing loaded and validated, each handed to its trial once.
+    pub prepared: Prepared,
+}
+
+/// The scenarios [`Suite::plan`] loaded and validated, kept until their trial runs so that a file
+/// is read and validated once per run, not once when listed and again when run. A trial takes
+/// its scenario out (a trial that was never listed loads its file itself), so what stays is at
+/// most one scenario per listed file that did not run.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    checked: std::sync::Mutex<std::collections::HashMap<PathBuf, Checked>>,
+}
+
+impl Prepared {
+    fn keep(&self, path: &Path, checked: Checked) {
+        self.lock().insert(path.to_path_buf(), checked);
+    }
+
+    fn take(&self, path: &Path) -> Option<Checked> {
+        self.lock().remove(path)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<PathBuf, Checked>> {
+        self.checked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 impl Suite {
@@ -153,6 +180,7 @@ impl Suite {
             snapshots: SnapshotMode::Check,
             run_id: new_run_id(),
             project: ProjectContext::load(&root),
+            prepared: Prepared::default(),
         }
     }
 
@@ -221,9 +249,11 @@ impl Suite {
                 reason,
                 warnings: checked.warnings,
             },
-            None => TrialPlan::Run {
-                warnings: checked.warnings,
-            },
+            None => {
+                let warnings = checked.warnings.clone();
+                self.prepared.keep(&file.path, checked);
+                TrialPlan::Run { warnings }
+            }
         };
         Listing { plan, tags }
     }
@@ -246,7 +276,10 @@ impl Suite {
         details: &mut TrialDetails,
     ) -> TrialOutcome {
         let display_path = format!("scenarios/{}", file.id);
-        let checked = match self.check(file) {
+        // A scenario listing prepared was already found runnable on this target.
+        let prepared = self.prepared.take(&file.path);
+        let gated = prepared.is_some();
+        let checked = match prepared.map_or_else(|| self.check(file), Ok) {
             Ok(checked) => checked,
             Err(error) => {
                 details.record_broken(&error);
@@ -258,7 +291,7 @@ impl Suite {
             Ok(target) => target,
             Err(error) => return TrialOutcome::Failed(error.clone()),
         };
-        if let Some(reason) = self.skip_reason(&checked, target) {
+        if !gated && let Some(reason) = self.skip_reason(&checked, target) {
             return TrialOutcome::Ignored(reason);
         }
         let with_warnings = |report: String| append_warnings(report, &checked.warnings);

@@ -10,6 +10,7 @@
 mod capture;
 mod check;
 mod classify;
+mod compiled;
 mod jwt;
 mod matcher;
 mod reproducer;

@@ -12,6 +12,7 @@ mod config;
 pub mod identities;
 mod otp;
 mod session;
+mod tls;
 
 pub use config::{
     ClientCredentials, CommandSource, DEFAULT_MAX_RESPONSE_BYTES, HttpInbox, IdentityTemplate,
@@ -20,3 +21,4 @@ pub use config::{
 };
 pub use otp::{OtpError, OtpMessage, OtpQuery};
 pub use session::{Session, SessionError, mock_tenant};
+pub use tls::{TlsError, client_tls_config};

@@ -29,5 +29,6 @@ mod mock_smtp;
 mod mock_token;
 mod run_output;
 mod run_reports;
+mod shared_tls;
 mod snapshot_accept;
 mod support;
