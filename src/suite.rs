@@ -22,17 +22,35 @@ use crate::scenario::References;
 use crate::schema::SchemaRegistry;
 use crate::snapshot::check_transcript_snapshot;
 use crate::targets::{Session, TargetConfig};
-use crate::validate::{Checked, ProjectContext, check_file};
+use crate::validate::{Checked, ProjectContext, check_variant};
 
-pub use discover::discover;
+pub use discover::{discover, discover_files};
 
-/// A scenario file found under `scenarios/`.
+/// A trial found under `scenarios/`: a scenario file, or one combination of a file's matrix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioFile {
-    /// The path under `scenarios/` with `/` separators: the trial's name.
+    /// The trial's name: the path under `scenarios/` with `/` separators, followed for a combination of a
+    /// matrix by its values in brackets (`passwordless/login.yaml[channel=sms]`).
     pub id: String,
     /// The file on disk.
     pub path: PathBuf,
+}
+
+impl ScenarioFile {
+    /// The file's path under `scenarios/` (the id without its combination).
+    pub fn file_id(&self) -> &str {
+        crate::scenario::split_trial_id(&self.id).0
+    }
+
+    /// The combination of the file's matrix this trial runs (`channel=sms`), if any.
+    pub fn variant(&self) -> Option<&str> {
+        crate::scenario::split_trial_id(&self.id).1
+    }
+
+    /// The file as shown to people: `scenarios/<path>`.
+    pub fn display_path(&self) -> String {
+        format!("scenarios/{}", self.file_id())
+    }
 }
 
 /// The verdict on one scenario file.
@@ -183,8 +201,13 @@ impl Suite {
 
     /// Loads and validates `file`; the rendered diagnostics when it is broken.
     fn check(&self, file: &ScenarioFile) -> Result<Checked, String> {
-        let display_path = format!("scenarios/{}", file.id);
-        check_file(&file.path, &display_path, &self.project).map_err(|error| error.to_string())
+        check_variant(
+            &file.path,
+            &file.display_path(),
+            file.variant(),
+            &self.project,
+        )
+        .map_err(|error| error.to_string())
     }
 
     fn skip_reason(&self, checked: &Checked, target: &TargetConfig) -> Option<String> {
@@ -193,7 +216,7 @@ impl Suite {
     }
 
     fn verdict(&self, file: &ScenarioFile, rate_limit_wait: &mut Duration) -> TrialOutcome {
-        let display_path = format!("scenarios/{}", file.id);
+        let display_path = file.display_path();
         let checked = match self.check(file) {
             Ok(checked) => checked,
             Err(report) => return TrialOutcome::Failed(report),

@@ -6,7 +6,7 @@ use super::text::{At, describe, one_of_and, regex_problem, suggestion};
 use super::tree::Yaml;
 use crate::scenario::model::{JsonType, MatchRule, Matcher};
 
-const MATCHER_KEYS: [&str; 8] = [
+pub(crate) const MATCHER_KEYS: [&str; 8] = [
     "equals",
     "not_equals",
     "regex",
