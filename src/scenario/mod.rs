@@ -38,6 +38,6 @@ pub use load::{
     load_flow_file, load_scenario_file, load_scenario_variant, parse_flow, parse_scenario,
     parse_scenario_bytes, read_matrix,
 };
-pub(crate) use load::{Unloaded, load_file_partially, load_flow_partially};
+pub(crate) use load::{Unloaded, load_file_partially, load_flow_partially, top_level_name};
 pub use model::*;
 pub use references::{CaptureDef, FlowUse, NameUse, References, SchemaUse, TemplateName};

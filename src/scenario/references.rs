@@ -163,8 +163,10 @@ pub struct References {
 /// A step that uses a flow, as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowUse {
-    /// The flow's name or path, and where it is written.
+    /// The flow's name or path (a matrix template filled in), and where it is written.
     pub flow: Located<String>,
+    /// How many characters the `use:` value covers where it is written.
+    pub width: usize,
     /// The 0-based index of the step.
     pub step: usize,
     /// Where the step starts (its `-`).

@@ -19,7 +19,7 @@ use super::{Checks, Finding, ProjectContext, Report, absent, check_references, n
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::scenario::{
     Capability, CaptureDef, Flow, FlowSummary, FlowUse, NameUse, References, Step, StepKind,
-    TemplateName, Unloaded, load_flow_partially,
+    TemplateName, Unloaded, load_flow_partially, top_level_name,
 };
 
 /// The most flow files read from `flows/`: 256. A project needs a few dozen; the cap keeps a folder of
@@ -95,6 +95,8 @@ impl FlowLibrary {
             ));
         }
         let mut raw: BTreeMap<String, Result<Flow, Vec<Diagnostic>>> = BTreeMap::new();
+        // Names of flows that did not load, so that a step using one reports its problems.
+        let mut broken_names: Vec<(String, String)> = Vec::new();
         for file in files.into_iter().take(MAX_FLOW_FILES) {
             let display_path = format!("{dir_name}/{}", file.id);
             let loaded = match load_flow_partially(&file.path, &display_path) {
@@ -110,6 +112,9 @@ impl FlowLibrary {
                     diagnostics => diagnostics.to_vec(),
                 }),
                 Err(Unloaded::Partial(partial)) => {
+                    if let Some(name) = top_level_name(&partial.text) {
+                        broken_names.push((name, file.id.clone()));
+                    }
                     let mut report = Report::new(&display_path, &partial.text);
                     check_references(
                         &partial.references,
@@ -142,6 +147,9 @@ impl FlowLibrary {
             } else {
                 library.names.insert(flow.name.clone(), id.clone());
             }
+        }
+        for (name, id) in broken_names {
+            library.names.entry(name).or_insert(id);
         }
         let mut linker = Linker {
             raw,
@@ -284,7 +292,7 @@ impl Linker<'_> {
                     .collect();
                 report.error(Finding {
                     span: used.flow.span,
-                    width: used.flow.value.chars().count(),
+                    width: used.width,
                     message: format!("flows use each other in a cycle: {}", chain.join(" › ")),
                     hint: Some(
                         "a flow cannot use itself, directly or through other flows".to_string(),
@@ -342,7 +350,7 @@ fn use_entry(
             let count = diagnostics.len();
             report.error(Finding {
                 span: used.flow.span,
-                width: used.flow.value.chars().count(),
+                width: used.width,
                 message: format!(
                     "flow `{}` ({display_path}) has {count} problem{}",
                     used.flow.value,
@@ -359,7 +367,7 @@ fn use_entry(
 fn unknown_flow(used: &FlowUse, hint: String) -> Finding {
     Finding {
         span: used.flow.span,
-        width: used.flow.value.chars().count(),
+        width: used.width,
         message: format!(
             "unknown flow `{}`: no flow has this name or path under `flows/`",
             used.flow.value
@@ -377,7 +385,7 @@ fn too_deep(used: &FlowUse, stack: &[String], target: &str) -> Finding {
         .collect();
     Finding {
         span: used.flow.span,
-        width: used.flow.value.chars().count(),
+        width: used.width,
         message: format!(
             "flows nest more than {MAX_FLOW_DEPTH} deep: {}",
             chain.join(" › ")
@@ -419,7 +427,7 @@ fn check_use(used: &FlowUse, flow: &Flow, report: &mut Report<'_>) {
         }
         report.error(Finding {
             span: used.flow.span,
-            width: used.flow.value.chars().count(),
+            width: used.width,
             message: format!(
                 "flow `{}` needs param `{}`, and this step gives none",
                 flow.name, param.name
@@ -433,7 +441,7 @@ fn check_use(used: &FlowUse, flow: &Flow, report: &mut Report<'_>) {
     if flow.linked.depth + 1 > MAX_FLOW_DEPTH {
         report.error(Finding {
             span: used.flow.span,
-            width: used.flow.value.chars().count(),
+            width: used.width,
             message: format!(
                 "flow `{}` nests {} flows deep, more than the {MAX_FLOW_DEPTH} allowed",
                 flow.name,
@@ -554,7 +562,7 @@ pub(super) fn merge_flow_names(references: &mut References, resolved: &[(&FlowUs
                 name: name.name.clone(),
                 step: used.step,
                 span: used.flow.span,
-                width: used.flow.value.chars().count(),
+                width: used.width,
             });
         }
     }
@@ -605,7 +613,7 @@ pub(super) fn check_needs(
                 .map_or_else(String::new, |step| format!(" (`{}`)", step.name));
             report.error(Finding {
                 span: used.flow.span,
-                width: used.flow.value.chars().count(),
+                width: used.width,
                 message: format!(
                     "step {}{step_name} uses flow `{}`, which {verb}, but the scenario does not require `{capability}`",
                     used.step + 1,

@@ -10,6 +10,7 @@
 mod canary;
 mod diagnostics;
 mod engine;
+mod flows;
 mod hostile;
 mod listing;
 mod loader_properties;

@@ -133,9 +133,9 @@ impl Loader<'_> {
             }
             self.report(
                 value.value_mark(),
-                format!("`use` {place} is a template that reads names other than the matrix's"),
+                format!("`use` {place} must name a flow, found a template"),
                 Some(
-                    "a flow is found before anything runs: name it, or choose it with a template over matrix names only (`use: \"{{ channel }}_code\"`)"
+                    "flows are found before anything runs: name one, or let a matrix choose it with a template that reads only matrix names (`use: \"code_by_{{ channel }}\"`)"
                         .to_string(),
                 ),
             );
@@ -151,6 +151,7 @@ impl Loader<'_> {
                 value: flow.clone(),
                 span: value.value_mark().span,
             },
+            width: value.value_mark().width,
             step: self.step,
             step_span: ctx.at.key_mark().span,
             with: with

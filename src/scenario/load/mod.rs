@@ -147,6 +147,17 @@ impl Unloaded {
     }
 }
 
+/// The `name:` at the top of a YAML text, when it is a string: how a flow that does not load is still found
+/// by the steps that use it (which then report its problems rather than an unknown flow).
+pub(crate) fn top_level_name(text: &str) -> Option<String> {
+    let lines = LineIndex::new(text);
+    let root = read::read_yaml(text, &lines).root?;
+    match &At::root(&root).get("name")?.node.yaml {
+        tree::Yaml::Str(name) => Some(name.clone()),
+        _ => None,
+    }
+}
+
 /// [`load_scenario_variant`], keeping the partial results of a file that was read but did not load.
 pub(crate) fn load_file_partially(
     path: &Path,
@@ -452,7 +463,18 @@ impl Loader<'_> {
             }
         };
         let at = filled.as_ref().map_or(at, At::root);
-        self.check_keys(at, &TOP_KEYS, "at the top level");
+        if let Some(params) = at.get("params") {
+            // A flow's key: say where flows go rather than "unknown key".
+            self.report(
+                params.key_mark(),
+                "`params` is a key of flows, not of scenarios".to_string(),
+                Some(
+                    "a flow lives under `flows/` and runs where a step says `use:`; a scenario can vary its values with `matrix:`"
+                        .to_string(),
+                ),
+            );
+        }
+        self.check_keys_but(at, &TOP_KEYS, &["params"], "at the top level");
 
         let name = match at.get("name") {
             None => {
