@@ -16,6 +16,7 @@
 //! [`Suite`]. Beside the pipeline, [`evidence`] is the catalogue of Auth0 behaviours the mock
 //! imitates, each with its source and grade.
 
+pub mod authoring;
 pub mod budget;
 pub mod compare;
 pub mod diagnostic;

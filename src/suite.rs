@@ -9,7 +9,7 @@
 //! here prints.
 
 mod discover;
-mod gate;
+pub(crate) mod gate;
 mod locks;
 pub mod trials;
 

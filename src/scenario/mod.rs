@@ -27,12 +27,15 @@ mod error;
 mod load;
 mod model;
 mod references;
+pub mod surface;
 #[cfg(test)]
 mod tests;
 
 pub use crate::diagnostic::{Diagnostic, Span};
 pub use crate::template::NAMESPACES as TEMPLATE_NAMESPACES;
 pub use error::LoadError;
+#[cfg(test)]
+pub(crate) use load::constants as load_constants;
 pub use load::{
     MAX_COMBINATIONS, MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, MAX_REPORTED, accepted_keys,
     load_flow_file, load_scenario_file, load_scenario_variant, parse_flow, parse_scenario,

@@ -170,6 +170,17 @@ impl FlowLibrary {
         self.entries.iter().map(|(id, entry)| (id.as_str(), entry))
     }
 
+    /// The flow file a `use:` naming `reference` (a name, or a path under `flows/`) would find.
+    pub fn find(&self, reference: &str) -> Option<(&str, &FlowEntry)> {
+        match self.lookup(reference, &self.ids()) {
+            Lookup::Found(id) => self
+                .entries
+                .get_key_value(&id)
+                .map(|(id, entry)| (id.as_str(), entry)),
+            Lookup::Unknown(_) => None,
+        }
+    }
+
     /// Whether the library holds no flow file.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()

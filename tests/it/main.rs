@@ -7,6 +7,7 @@
     reason = "a test crate: a panic is a failed test, and clippy only exempts #[test] functions themselves"
 )]
 
+mod authoring;
 mod canary;
 mod diagnostics;
 mod engine;

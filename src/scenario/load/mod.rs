@@ -37,6 +37,12 @@ pub use matrix::MAX_COMBINATIONS;
 pub use read::MAX_FILE_BYTES;
 pub use tree::{MAX_DEPTH, MAX_NODES};
 
+/// Names of the language the loader checks, for the schema's tests.
+#[cfg(test)]
+pub(crate) mod constants {
+    pub(crate) use super::request::{ENCODINGS, METHODS};
+}
+
 /// The keys each part of the language accepts, as the loader checks them, by where they are written: the
 /// one list the JSON Schema of the format is tested against, so the two cannot drift apart.
 pub fn accepted_keys() -> Vec<(&'static str, &'static [&'static str])> {
