@@ -1,7 +1,7 @@
 //! The scenario and flow formats as plain serde types: what a person writes, described for editors.
 //!
 //! This is the *surface* of the language, the shape of the YAML with the docs a person reads on hover; the
-//! loader (`load/`) keeps its own span-keeping reader and gives the [`model`](super::model) the runner uses.
+//! loader (`load/`) keeps its own span-keeping reader and gives the model (`Scenario`, `Flow`) the runner uses.
 //! [`scenario_schema`] and [`flow_schema`] derive JSON Schemas (draft 2020-12) from these types with
 //! `schemars`; `scenario.schema.json` and `flow.schema.json` at the top of the repository are their committed
 //! output, which editors load through the `yaml-language-server` modeline. Tests keep the three in step: every
