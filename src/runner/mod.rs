@@ -13,6 +13,7 @@ mod check;
 mod flow;
 mod jwt;
 mod matcher;
+mod reproducer;
 mod request;
 pub mod transcript;
 
@@ -99,7 +100,10 @@ pub async fn run_scenario(scenario: &Scenario, ctx: &RunCtx<'_>) -> ScenarioOutc
         ignored: None,
         context: ctx.session.context.clone(),
         redactor: ctx.session.redactor.clone(),
-        transcript: Transcript::default(),
+        transcript: Transcript {
+            base_url: ctx.session.base_url.clone(),
+            ..Transcript::default()
+        },
         notes: Vec::new(),
         step_name: String::new(),
     };

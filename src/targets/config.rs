@@ -274,6 +274,12 @@ impl TargetConfig {
     /// Reads the profile `CONFORMANCE_TARGET` names (default `mock`) from `root/targets.yaml`,
     /// with the process environment and `root/.env` (which never overrides the environment).
     pub fn load(root: &Path) -> Result<TargetConfig, TargetError> {
+        TargetConfig::load_profile(root, None)
+    }
+
+    /// As [`TargetConfig::load`], but profile `name` when one is given (`run --target`), whatever
+    /// `CONFORMANCE_TARGET` says.
+    pub fn load_profile(root: &Path, name: Option<&str>) -> Result<TargetConfig, TargetError> {
         let mut vars: BTreeMap<String, String> = std::env::vars().collect();
         if let Ok(entries) = dotenvy::from_path_iter(root.join(".env")) {
             for (name, value) in entries.flatten() {
@@ -290,10 +296,13 @@ impl TargetConfig {
                 });
             }
         };
-        let name = vars
-            .get("CONFORMANCE_TARGET")
-            .filter(|name| !name.is_empty())
-            .cloned()
+        let name = name
+            .map(str::to_owned)
+            .or_else(|| {
+                vars.get("CONFORMANCE_TARGET")
+                    .filter(|name| !name.is_empty())
+                    .cloned()
+            })
             .unwrap_or_else(|| "mock".to_owned());
         TargetConfig::from_profiles(text.as_deref(), &name, &vars, root)
     }
@@ -328,7 +337,7 @@ impl TargetConfig {
                     "create `{PROFILE_FILE}` with a `{name}:` profile (see targets.yaml in the repository for an example)"
                 ),
                 None => format!(
-                    "the profiles are {}; set CONFORMANCE_TARGET to one of them",
+                    "the profiles are {}; choose one with CONFORMANCE_TARGET or `run --target`",
                     known
                         .iter()
                         .map(|k| format!("`{k}`"))
