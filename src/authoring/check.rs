@@ -67,8 +67,17 @@ pub fn check_project(root: &Path, filters: &[String]) -> CheckReport {
             report.flows += 1;
             match entry {
                 FlowEntry::Ready { warnings, .. } => report.warnings.extend(warnings.clone()),
-                FlowEntry::Broken { diagnostics, .. } => {
+                FlowEntry::Broken {
+                    display_path,
+                    diagnostics,
+                    omitted,
+                } => {
                     report.errors.extend(diagnostics.clone());
+                    if *omitted > 0 {
+                        report
+                            .project_errors
+                            .push(format!("… and {omitted} more problems in {display_path}"));
+                    }
                 }
             }
         }

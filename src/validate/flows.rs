@@ -8,19 +8,18 @@
 //! (`` `a` › `b` › `a` ``); hostile folders are capped: [`MAX_FLOW_FILES`] files, [`MAX_FLOW_DEPTH`] levels of
 //! `use:`, [`MAX_EXPANDED_STEPS`] steps once expanded.
 //!
-//! Then [`link_steps`] does the same for a scenario's `use:` steps against the finished library. This module
-//! reads files only when [`FlowLibrary::load`] is called from [`ProjectContext::load`](super::ProjectContext).
+//! `uses.rs` links a `use:` step to its flow, for a flow here and for a scenario against the finished
+//! library. This module reads files only when [`FlowLibrary::load`] is called from
+//! [`ProjectContext::load`](super::ProjectContext).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
+use super::uses::{link_steps, merge_flow_names, too_deep, unknown_flow, use_entry};
 use super::{Checks, Finding, ProjectContext, Report, absent, check_references, names};
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::scenario::{
-    Capability, CaptureDef, Flow, FlowSummary, FlowUse, NameUse, References, Step, StepKind,
-    TemplateName, Unloaded, load_flow_partially, top_level_name,
-};
+use crate::scenario::{Flow, FlowUse, MAX_REPORTED, Unloaded, load_flow_partially, top_level_name};
 
 /// The most flow files read from `flows/`: 256. A project needs a few dozen; the cap keeps a folder of
 /// stray files from costing the run its memory (each file may hold up to a mebibyte).
@@ -37,7 +36,7 @@ pub const MAX_EXPANDED_STEPS: usize = 1000;
 /// Every flow of `flows/`, by its path there (`mfa_login.yaml`), linked.
 #[derive(Debug, Clone, Default)]
 pub struct FlowLibrary {
-    entries: BTreeMap<String, FlowEntry>,
+    pub(super) entries: BTreeMap<String, FlowEntry>,
     /// Each flow name → the path of the flow that holds it.
     names: BTreeMap<String, String>,
     /// Problems with the folder as a whole (it cannot be read, it holds too many files).
@@ -58,13 +57,30 @@ pub enum FlowEntry {
     Broken {
         /// The file, as shown to people (`flows/mfa_login.yaml`).
         display_path: String,
-        /// Every problem, its own first.
+        /// The first problems, its own first (at most [`MAX_REPORTED`] of them).
         diagnostics: Vec<Diagnostic>,
+        /// How many more problems were found and left out.
+        omitted: usize,
     },
 }
 
+impl FlowEntry {
+    /// A broken entry with `diagnostics` sorted, without repeats, and capped like a file's report, so
+    /// that a hostile flow costs no more than any other file wherever it is used.
+    fn broken(display_path: String, mut diagnostics: Vec<Diagnostic>) -> FlowEntry {
+        crate::diagnostic::sort_by_file_then_position(&mut diagnostics);
+        let omitted = diagnostics.len().saturating_sub(MAX_REPORTED);
+        diagnostics.truncate(MAX_REPORTED);
+        FlowEntry::Broken {
+            display_path,
+            diagnostics,
+            omitted,
+        }
+    }
+}
+
 /// How a `use:` found its flow.
-enum Lookup {
+pub(super) enum Lookup {
     /// The path of the flow under `flows/`.
     Found(String),
     /// No such flow; a hint.
@@ -187,7 +203,7 @@ impl FlowLibrary {
     }
 
     /// The flow a `use:` names: by path under `flows/` (with or without `.yaml`), else by name.
-    fn lookup(&self, reference: &str, ids: &BTreeSet<String>) -> Lookup {
+    pub(super) fn lookup(&self, reference: &str, ids: &BTreeSet<String>) -> Lookup {
         let reference = reference.trim_start_matches("./");
         let reference = reference.strip_prefix("flows/").unwrap_or(reference);
         for candidate in [
@@ -230,7 +246,7 @@ impl FlowLibrary {
         Lookup::Unknown(hint)
     }
 
-    fn ids(&self) -> BTreeSet<String> {
+    pub(super) fn ids(&self) -> BTreeSet<String> {
         self.entries.keys().cloned().collect()
     }
 }
@@ -262,13 +278,9 @@ impl Linker<'_> {
                     .first()
                     .map(|diagnostic| diagnostic.file.clone())
                     .unwrap_or_default();
-                self.library.entries.insert(
-                    id.to_string(),
-                    FlowEntry::Broken {
-                        display_path,
-                        diagnostics,
-                    },
-                );
+                self.library
+                    .entries
+                    .insert(id.to_string(), FlowEntry::broken(display_path, diagnostics));
                 return;
             }
         };
@@ -328,10 +340,7 @@ impl Linker<'_> {
                 flow: Arc::new(flow),
                 warnings: validation.warnings,
             },
-            _ => FlowEntry::Broken {
-                display_path: source.display_path.clone(),
-                diagnostics: validation.errors,
-            },
+            _ => FlowEntry::broken(source.display_path.clone(), validation.errors),
         };
         self.library.entries.insert(id.to_string(), entry);
     }
@@ -343,125 +352,6 @@ impl Linker<'_> {
             .iter()
             .find(|(_, holder)| *holder == id)
             .map_or_else(|| id.to_string(), |(name, _)| name.clone())
-    }
-}
-
-/// The flow a `use:` found, or the report of why it cannot be used.
-fn use_entry(
-    entry: Option<&FlowEntry>,
-    used: &FlowUse,
-    report: &mut Report<'_>,
-) -> Option<Arc<Flow>> {
-    match entry? {
-        FlowEntry::Ready { flow, .. } => Some(Arc::clone(flow)),
-        FlowEntry::Broken {
-            display_path,
-            diagnostics,
-        } => {
-            let count = diagnostics.len();
-            report.error(Finding {
-                span: used.flow.span,
-                width: used.width,
-                message: format!(
-                    "flow `{}` ({display_path}) has {count} problem{}",
-                    used.flow.value,
-                    if count == 1 { "" } else { "s" }
-                ),
-                hint: Some(format!("fix {display_path}: its problems follow")),
-            });
-            report.validation.errors.extend(diagnostics.iter().cloned());
-            None
-        }
-    }
-}
-
-fn unknown_flow(used: &FlowUse, hint: String) -> Finding {
-    Finding {
-        span: used.flow.span,
-        width: used.width,
-        message: format!(
-            "unknown flow `{}`: no flow has this name or path under `flows/`",
-            used.flow.value
-        ),
-        hint: Some(hint),
-    }
-}
-
-fn too_deep(used: &FlowUse, stack: &[String], target: &str) -> Finding {
-    let chain: Vec<String> = stack
-        .iter()
-        .map(String::as_str)
-        .chain(std::iter::once(target))
-        .map(|id| format!("`{id}`"))
-        .collect();
-    Finding {
-        span: used.flow.span,
-        width: used.width,
-        message: format!(
-            "flows nest more than {MAX_FLOW_DEPTH} deep: {}",
-            chain.join(" › ")
-        ),
-        hint: Some("flatten the chain: a flow may run several flows one after another".to_string()),
-    }
-}
-
-/// Checks the params a `use:` gives against the flow's, and the depth it adds.
-fn check_use(used: &FlowUse, flow: &Flow, report: &mut Report<'_>) {
-    let known: Vec<&str> = flow
-        .params
-        .iter()
-        .map(|param| param.name.as_str())
-        .collect();
-    for given in &used.with {
-        if known.contains(&given.value.as_str()) {
-            continue;
-        }
-        let hint = match did_you_mean(&given.value, &known) {
-            Some(close) => format!("did you mean `{close}`?"),
-            None if known.is_empty() => format!("flow `{}` takes no params", flow.name),
-            None => format!(
-                "the params of `{}` are {}",
-                flow.name,
-                names::quoted(&known)
-            ),
-        };
-        report.error(Finding {
-            span: given.span,
-            width: given.value.chars().count(),
-            message: format!("flow `{}` has no param `{}`", flow.name, given.value),
-            hint: Some(hint),
-        });
-    }
-    for param in flow.params.iter().filter(|param| param.default.is_none()) {
-        if used.with.iter().any(|given| given.value == param.name) {
-            continue;
-        }
-        report.error(Finding {
-            span: used.flow.span,
-            width: used.width,
-            message: format!(
-                "flow `{}` needs param `{}`, and this step gives none",
-                flow.name, param.name
-            ),
-            hint: Some(format!(
-                "add it under `with:`, e.g. `with: {{ {}: \"…\" }}`",
-                param.name
-            )),
-        });
-    }
-    if flow.linked.depth + 1 > MAX_FLOW_DEPTH {
-        report.error(Finding {
-            span: used.flow.span,
-            width: used.width,
-            message: format!(
-                "flow `{}` nests {} flows deep, more than the {MAX_FLOW_DEPTH} allowed",
-                flow.name,
-                flow.linked.depth + 1
-            ),
-            hint: Some(
-                "flatten the chain: a flow may run several flows one after another".to_string(),
-            ),
-        });
     }
 }
 
@@ -487,153 +377,4 @@ fn finish_flow(
     merge_flow_names(&mut flow.references, &resolved);
     flow.linked = summary?;
     Some(flow)
-}
-
-/// Points each `use:` step of `steps` at the flow found for it, adds the flows' captures as definitions of
-/// those steps, and sums up what the steps need and cost. `None` (after reporting) when they cost too much.
-pub(super) fn link_steps(
-    steps: &mut [Step],
-    references: &mut References,
-    resolved: &[(&FlowUse, Arc<Flow>)],
-    report: &mut Report<'_>,
-    at: &crate::diagnostic::Span,
-) -> Option<FlowSummary> {
-    let mut summary = FlowSummary::default();
-    let add_need = |needs: &mut Vec<Capability>, capability: Capability| {
-        if !needs.contains(&capability) {
-            needs.push(capability);
-        }
-    };
-    let mut expanded: usize = 0;
-    for (index, step) in steps.iter_mut().enumerate() {
-        match &mut step.kind {
-            StepKind::Use(use_step) => {
-                let Some((used, flow)) = resolved.iter().find(|(used, _)| used.step == index)
-                else {
-                    continue;
-                };
-                check_use(used, flow, report);
-                for capability in &flow.linked.needs {
-                    add_need(&mut summary.needs, *capability);
-                }
-                for capture in &flow.linked.captures {
-                    references.captures.push(CaptureDef {
-                        name: capture.clone(),
-                        step: index,
-                        span: used.flow.span,
-                    });
-                }
-                summary.depth = summary.depth.max(flow.linked.depth + 1);
-                expanded = expanded.saturating_add(flow.linked.expanded_steps);
-                use_step.resolved = Some(Arc::clone(flow));
-            }
-            StepKind::Otp(_) => {
-                add_need(&mut summary.needs, Capability::Outbox);
-                expanded += 1;
-            }
-            StepKind::Clock(_) => {
-                add_need(&mut summary.needs, Capability::Clock);
-                expanded += 1;
-            }
-            StepKind::Http(_) => expanded += 1,
-        }
-    }
-    references.captures.sort_by_key(|capture| capture.step);
-    let mut seen = BTreeSet::new();
-    summary.captures = references
-        .captures
-        .iter()
-        .filter(|capture| seen.insert(capture.name.clone()))
-        .map(|capture| capture.name.clone())
-        .collect();
-    summary.expanded_steps = expanded;
-    if expanded > MAX_EXPANDED_STEPS {
-        report.error(Finding {
-            span: *at,
-            width: 1,
-            message: format!(
-                "these steps run {expanded} steps once their flows are expanded, more than the {MAX_EXPANDED_STEPS} allowed"
-            ),
-            hint: Some("flows that use flows many times multiply: use fewer".to_string()),
-        });
-        return None;
-    }
-    Some(summary)
-}
-
-/// Adds the template namespace names of the flows used (a role, a client, a connection) to `references` as
-/// names their `use:` steps read, so that gating and account locks see what the flows will read.
-pub(super) fn merge_flow_names(references: &mut References, resolved: &[(&FlowUse, Arc<Flow>)]) {
-    for (used, flow) in resolved {
-        for name in &flow.references.names {
-            if matches!(name.name, TemplateName::Other { .. }) {
-                continue;
-            }
-            references.names.push(NameUse {
-                name: name.name.clone(),
-                step: used.step,
-                span: used.flow.span,
-                width: used.width,
-            });
-        }
-    }
-}
-
-/// Finds the flow of every `use:` in `references` in the finished `library`, reporting what is wrong.
-pub(super) fn resolve_uses<'r>(
-    references: &'r References,
-    library: &FlowLibrary,
-    report: &mut Report<'_>,
-) -> Vec<(&'r FlowUse, Arc<Flow>)> {
-    let ids = library.ids();
-    let mut resolved = Vec::new();
-    for used in &references.uses {
-        match library.lookup(&used.flow.value, &ids) {
-            Lookup::Unknown(hint) => report.error(unknown_flow(used, hint)),
-            Lookup::Found(id) => {
-                if let Some(flow) = use_entry(library.entries.get(&id), used, report) {
-                    resolved.push((used, flow));
-                }
-            }
-        }
-    }
-    resolved
-}
-
-/// The capabilities the flows a scenario uses need and its `requires:` lacks, each reported once at the
-/// first step that uses such a flow.
-pub(super) fn check_needs(
-    requires: &[Capability],
-    resolved: &[(&FlowUse, Arc<Flow>)],
-    steps: &[Step],
-    report: &mut Report<'_>,
-) {
-    let mut reported: Vec<Capability> = Vec::new();
-    for (used, flow) in resolved {
-        for capability in &flow.linked.needs {
-            if requires.contains(capability) || reported.contains(capability) {
-                continue;
-            }
-            reported.push(*capability);
-            let verb = match capability {
-                Capability::Clock => "moves the clock",
-                _ => "reads the outbox",
-            };
-            let step_name = steps
-                .get(used.step)
-                .map_or_else(String::new, |step| format!(" (`{}`)", step.name));
-            report.error(Finding {
-                span: used.flow.span,
-                width: used.width,
-                message: format!(
-                    "step {}{step_name} uses flow `{}`, which {verb}, but the scenario does not require `{capability}`",
-                    used.step + 1,
-                    flow.name
-                ),
-                hint: Some(format!(
-                    "add `{capability}` to `requires` at the top level so targets without it skip this scenario"
-                )),
-            });
-        }
-    }
 }

@@ -20,6 +20,7 @@ mod absent;
 mod flows;
 mod names;
 mod project;
+mod uses;
 
 use std::path::Path;
 
@@ -62,13 +63,13 @@ pub fn link_and_validate(
     let source = scenario.source.clone();
     let mut report = Report::new(&source.display_path, &source.text);
     let references = scenario.references.clone();
-    let resolved = flows::resolve_uses(&references, &project.flows, &mut report);
-    flows::check_needs(&scenario.requires, &resolved, &scenario.steps, &mut report);
+    let resolved = uses::resolve_uses(&references, &project.flows, &mut report);
+    uses::check_needs(&scenario.requires, &resolved, &scenario.steps, &mut report);
     let first_step = scenario
         .steps
         .first()
         .map_or(Span { line: 1, col: 1 }, |step| step.span);
-    flows::link_steps(
+    uses::link_steps(
         &mut scenario.steps,
         &mut scenario.references,
         &resolved,
@@ -80,7 +81,7 @@ pub fn link_and_validate(
     if let Some(schemas) = &project.schemas {
         absent::check_absent_paths(&scenario.steps, schemas, &mut report);
     }
-    flows::merge_flow_names(&mut scenario.references, &resolved);
+    uses::merge_flow_names(&mut scenario.references, &resolved);
     (scenario, report.finish())
 }
 
@@ -116,7 +117,7 @@ pub fn check_variant(
                 Checks::WithoutCaptures,
                 &mut report,
             );
-            flows::resolve_uses(&partial.references, &project.flows, &mut report);
+            uses::resolve_uses(&partial.references, &project.flows, &mut report);
             let mut diagnostics = partial.diagnostics;
             diagnostics.extend(report.finish().errors);
             return Err(LoadError::invalid(diagnostics));

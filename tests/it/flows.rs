@@ -19,6 +19,8 @@ use passwordless_conformance::{
     SchemaRegistry, SnapshotMode, Suite, TargetConfig, TrialOutcome, discover,
 };
 
+use passwordless_conformance::scenario::MAX_REPORTED;
+
 use super::engine::failure;
 
 /// A project of scenarios and flows in a folder of its own.
@@ -161,6 +163,18 @@ steps:
         report.contains("- step: read twice › first › read discovery"),
         "{report}"
     );
+    // What reports (console, JUnit, HTML, annotations) read: the step sits at the scenario's `use:`,
+    // its problems in the flow's file.
+    let suite = suite(&root, TargetConfig::builtin_mock());
+    let file = discover(&suite.scenarios_dir).unwrap().remove(0);
+    let details = suite.run_file_report(&file).details;
+    let step = details.failed_step.unwrap();
+    assert_eq!(
+        (step.number, step.line, step.name.as_str()),
+        (1, 4, "read twice › second › read discovery")
+    );
+    assert_eq!(details.problems[0].file, "flows/read_discovery.yaml");
+    assert_eq!(details.problems[0].line, 10);
 }
 
 #[test]
@@ -451,4 +465,39 @@ fn a_folder_of_too_many_flows_is_read_up_to_the_cap() {
             MAX_FLOW_FILES + 4
         )]
     );
+}
+
+#[test]
+fn a_flow_with_thousands_of_problems_is_capped_like_any_file() {
+    let mut text = String::from("name: noisy\nsteps:\n");
+    for index in 0..20_000 {
+        text.push_str(&format!("  - nme: s{index}\n"));
+    }
+    let root = project(
+        "noisy",
+        &[(
+            "user.yaml",
+            "name: user\nsteps:\n  - name: go\n    use: noisy\n",
+        )],
+        &[("noisy.yaml", &text)],
+    );
+    let suite = suite(&root, TargetConfig::builtin_mock());
+    let entries: BTreeMap<&str, &FlowEntry> = suite.project.flows.entries().collect();
+    let FlowEntry::Broken {
+        diagnostics,
+        omitted,
+        ..
+    } = entries["noisy.yaml"]
+    else {
+        panic!("the flow should be broken");
+    };
+    assert_eq!(diagnostics.len(), MAX_REPORTED);
+    assert_eq!(diagnostics.len() + omitted, 60_000);
+    let outcomes = run_all(&suite);
+    let report = failure(&outcomes["user.yaml"]);
+    assert!(
+        report.contains("flow `noisy` (flows/noisy.yaml) has 60000 problems"),
+        "{report}"
+    );
+    assert!(report.contains("… and 1 more problem"), "{report}");
 }

@@ -10,9 +10,21 @@ use super::Loader;
 use super::step::StepCtx;
 use super::text::{At, describe};
 use super::tree::{Mark, Yaml};
+use crate::diagnostic::LineIndex;
 use crate::scenario::model::{Binding, Located, Param, Step, UseStep};
 use crate::scenario::references::FlowUse;
 use crate::template;
+
+/// The `name:` at the top of a YAML text, when it is a string: how a flow that does not load is still found
+/// by the steps that use it (which then report its problems rather than an unknown flow).
+pub fn top_level_name(text: &str) -> Option<String> {
+    let lines = LineIndex::new(text);
+    let root = super::read::read_yaml(text, &lines).root?;
+    match &At::root(&root).get("name")?.node.yaml {
+        Yaml::Str(name) => Some(name.clone()),
+        _ => None,
+    }
+}
 
 /// The keys of a flow file.
 pub(crate) const FLOW_KEYS: [&str; 4] = ["name", "description", "params", "steps"];

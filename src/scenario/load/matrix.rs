@@ -13,12 +13,15 @@
 //! the one place the scenario module renders a template, and it renders nothing but the matrix's own values.
 
 use std::collections::HashSet;
+use std::path::Path;
 
 use super::Loader;
 use super::text::{At, describe, one_of_and};
 use super::tree::{Entry, Item, Mark, Node, Problem, Yaml};
+use crate::diagnostic::LineIndex;
 use crate::scenario::TEMPLATE_NAMESPACES;
 use crate::scenario::model::{Combination, Located, Matrix, MatrixAxis, value_text};
+use crate::scenario::references::References;
 use crate::template::{self, TemplateContext};
 
 /// The most trials one matrix may make: 100. A matrix is for a handful of variants (channels, body
@@ -204,6 +207,26 @@ impl Loader<'_> {
         });
         true
     }
+}
+
+/// The matrix of the scenario file at `path`, read without loading the rest of the file: `None` when the file
+/// has no matrix or cannot be read this far (loading it then reports why).
+pub fn read_matrix(path: &Path) -> Option<Matrix> {
+    let bytes = super::read_capped(path, "").ok()?;
+    super::read::check_size(bytes.len()).ok()?;
+    let text = super::read::decode(bytes).ok()?;
+    let lines = LineIndex::new(&text);
+    let outcome = super::read::read_yaml(&text, &lines);
+    let root = outcome.root?;
+    let matrix_at = At::root(&root).get("matrix")?;
+    let mut loader = Loader {
+        file: "",
+        lines,
+        diagnostics: Vec::new(),
+        references: References::default(),
+        step: 0,
+    };
+    loader.matrix(matrix_at)
 }
 
 /// `root` with every string that is a template over matrix names only rendered with `combination`'s values,

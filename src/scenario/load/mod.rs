@@ -33,7 +33,8 @@ use crate::diagnostic::{Diagnostic, LineIndex};
 use text::{At, describe, has_merge_key, one_of_and, suggestion};
 use tree::{Mark, Problem};
 
-pub use matrix::MAX_COMBINATIONS;
+pub use flow::top_level_name;
+pub use matrix::{MAX_COMBINATIONS, read_matrix};
 pub use read::MAX_FILE_BYTES;
 pub use tree::{MAX_DEPTH, MAX_NODES};
 
@@ -102,26 +103,6 @@ pub fn parse_flow(text: &str, display_path: &str) -> Result<Flow, LoadError> {
     build_flow(text, PathBuf::from(display_path), display_path).map_err(Unloaded::into_error)
 }
 
-/// The matrix of the scenario file at `path`, read without loading the rest of the file: `None` when the file
-/// has no matrix or cannot be read this far (loading it then reports why).
-pub fn read_matrix(path: &Path) -> Option<Matrix> {
-    let bytes = read_capped(path, "").ok()?;
-    read::check_size(bytes.len()).ok()?;
-    let text = read::decode(bytes).ok()?;
-    let lines = LineIndex::new(&text);
-    let outcome = read::read_yaml(&text, &lines);
-    let root = outcome.root?;
-    let matrix_at = At::root(&root).get("matrix")?;
-    let mut loader = Loader {
-        file: "",
-        lines,
-        diagnostics: Vec::new(),
-        references: References::default(),
-        step: 0,
-    };
-    loader.matrix(matrix_at)
-}
-
 /// Why a file did not load, keeping what was read of it when it was parsed at all, so that the validation
 /// stage can still check the names it found and report every problem of the file at once.
 #[derive(Debug)]
@@ -150,17 +131,6 @@ impl Unloaded {
             Unloaded::Error(error) => error,
             Unloaded::Partial(partial) => LoadError::invalid(partial.diagnostics),
         }
-    }
-}
-
-/// The `name:` at the top of a YAML text, when it is a string: how a flow that does not load is still found
-/// by the steps that use it (which then report its problems rather than an unknown flow).
-pub(crate) fn top_level_name(text: &str) -> Option<String> {
-    let lines = LineIndex::new(text);
-    let root = read::read_yaml(text, &lines).root?;
-    match &At::root(&root).get("name")?.node.yaml {
-        tree::Yaml::Str(name) => Some(name.clone()),
-        _ => None,
     }
 }
 
