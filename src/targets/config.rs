@@ -318,12 +318,9 @@ impl TargetConfig {
             path: PROFILE_FILE.to_owned(),
             message,
         };
-        let profiles: BTreeMap<String, Value> = match text {
-            None => BTreeMap::new(),
-            Some(text) => {
-                serde_yaml::from_str(text).map_err(|error| file_error(error.to_string()))?
-            }
-        };
+        // The project's profiles, then the built-in ones it does not redefine.
+        let profiles =
+            crate::defaults::profiles(text).map_err(|error| file_error(error.to_string()))?;
         let Some(raw) = profiles.get(name) else {
             if name == "mock" {
                 let mut config = TargetConfig::builtin_mock();
@@ -783,7 +780,9 @@ impl ProfileSpec {
                     None => (None, None, None),
                 };
                 TargetKind::Mock(MockTarget {
-                    tenant_file: self.tenant.map(|path| root.join(path)),
+                    tenant_file: self
+                        .tenant
+                        .and_then(|path| crate::defaults::tenant_file(root, &path)),
                     smtp: self.smtp,
                     rate_limits,
                     latency_ms,

@@ -12,6 +12,7 @@
 //! tree first ([`matrix::fill_in`]), then the tree is walked as usual.
 
 mod capture;
+mod evidence;
 mod expect;
 mod flow;
 mod matcher;
@@ -46,20 +47,22 @@ pub(crate) mod constants {
 
 /// The keys each part of the language accepts, as the loader checks them, by where they are written: the
 /// one list the JSON Schema of the format is tested against, so the two cannot drift apart.
-pub fn accepted_keys() -> Vec<(&'static str, &'static [&'static str])> {
+pub fn accepted_keys() -> Vec<(&'static str, Vec<&'static str>)> {
+    let mut matcher = matcher::MATCHER_KEYS.to_vec();
+    matcher.push(matcher::MATCHER_EVIDENCE_KEY);
     vec![
-        ("scenario", &TOP_KEYS),
-        ("flow", &flow::FLOW_KEYS),
-        ("param", &flow::PARAM_KEYS),
-        ("step", &step::STEP_KEYS),
-        ("request", &request::REQUEST_KEYS),
-        ("expect", &expect::EXPECT_KEYS),
-        ("jwt", &expect::JWT_KEYS),
-        ("matcher", &matcher::MATCHER_KEYS),
-        ("capture", &capture::CAPTURE_KEYS),
-        ("poll", &step::POLL_KEYS),
-        ("otp", &step::OTP_KEYS),
-        ("clock", &step::CLOCK_KEYS),
+        ("scenario", TOP_KEYS.to_vec()),
+        ("flow", flow::FLOW_KEYS.to_vec()),
+        ("param", flow::PARAM_KEYS.to_vec()),
+        ("step", step::STEP_KEYS.to_vec()),
+        ("request", request::REQUEST_KEYS.to_vec()),
+        ("expect", expect::EXPECT_KEYS.to_vec()),
+        ("jwt", expect::JWT_KEYS.to_vec()),
+        ("matcher", matcher),
+        ("capture", capture::CAPTURE_KEYS.to_vec()),
+        ("poll", step::POLL_KEYS.to_vec()),
+        ("otp", step::OTP_KEYS.to_vec()),
+        ("clock", step::CLOCK_KEYS.to_vec()),
     ]
 }
 

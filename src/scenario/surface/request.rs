@@ -105,6 +105,11 @@ pub enum Scalar {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
+    /// The entries of the evidence catalogue (docs/evidence.md) these checks rest on: an id or a list.
+    /// A failure on a real tenant is then classified (the tenant deviates from the evidence, or the
+    /// mock's guess differs). Only in a step's `expect`, not in `poll`'s `until` or `stop_if`.
+    #[serde(default)]
+    pub evidence: Option<EvidenceIds>,
     /// The status code, or a list of allowed codes. Default: any status.
     #[serde(default)]
     pub status: Option<Templated<Status>>,
@@ -174,6 +179,9 @@ fn not_a_mapping(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
 #[serde(deny_unknown_fields)]
 #[schemars(extend("minProperties" = 1))]
 pub struct MatcherRules {
+    /// Not a rule: the evidence catalogue entries this one check rests on (an id or a list).
+    #[serde(default)]
+    pub evidence: Option<EvidenceIds>,
     /// Equals this value (a template in strings).
     #[serde(default)]
     pub equals: Option<serde_json::Value>,
@@ -198,6 +206,40 @@ pub struct MatcherRules {
     /// A string containing this text, or an array containing this element.
     #[serde(default)]
     pub contains: Option<serde_json::Value>,
+}
+
+/// An entry of the evidence catalogue, or several (each once).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum EvidenceIds {
+    /// One entry.
+    One(EvidenceId),
+    /// Several entries.
+    Many(#[schemars(length(min = 1), extend("uniqueItems" = true))] Vec<EvidenceId>),
+}
+
+/// The id of an entry of `evidence.yaml` (docs/evidence.md), e.g. `token.otp.expired`.
+#[derive(Debug, Deserialize)]
+pub struct EvidenceId(pub String);
+
+impl JsonSchema for EvidenceId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "EvidenceId".into()
+    }
+
+    /// The catalogue's ids, each with what it says, so that an editor completes and explains them.
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let entries: Vec<serde_json::Value> = crate::evidence::catalogue()
+            .entries
+            .iter()
+            .map(|entry| serde_json::json!({ "const": entry.id, "description": entry.what }))
+            .collect();
+        schemars::json_schema!({
+            "description": "The id of an entry of the evidence catalogue (evidence.yaml, docs/evidence.md).",
+            "type": "string",
+            "oneOf": entries
+        })
+    }
 }
 
 /// A JSON type, for `type:`.
