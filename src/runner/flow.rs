@@ -167,3 +167,51 @@ pub(super) fn leave(hidden: Hidden, context: &mut TemplateContext) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use serde_json::json;
+
+    use super::*;
+    use crate::scenario::parse_flow;
+
+    fn flow() -> Flow {
+        parse_flow(
+            "name: f\nparams:\n  a:\n  b: { default: \"{{ a }}-b\" }\nsteps:\n  - name: s\n    request: { method: GET, path: \"/{{ a }}/{{ b }}\" }\n",
+            "flows/f.yaml",
+        )
+        .unwrap()
+    }
+
+    fn binding(name: &str, value: serde_json::Value) -> Binding {
+        Binding {
+            name: name.to_owned(),
+            value,
+            span: Span::default(),
+        }
+    }
+
+    #[test]
+    fn params_are_rendered_with_the_callers_names_then_restored() {
+        let mut context = TemplateContext::new();
+        context.insert("a", json!("the caller's a"));
+        context.insert("x", json!("x"));
+        // `with` reads the caller's `a` before the param `a` hides it.
+        let hidden = enter(&flow(), &[binding("a", json!("{{ a }}+{{ x }}"))], &mut context).unwrap();
+        assert_eq!(context.get("a"), Some(&json!("the caller's a+x")));
+        // A default reads the params before it.
+        assert_eq!(context.get("b"), Some(&json!("the caller's a+x-b")));
+        leave(hidden, &mut context);
+        assert_eq!(context.get("a"), Some(&json!("the caller's a")));
+        assert_eq!(context.get("b"), None);
+    }
+
+    #[test]
+    fn a_value_that_cannot_be_rendered_binds_nothing() {
+        let mut context = TemplateContext::new();
+        let entered = enter(&flow(), &[binding("a", json!("{{ nowhere }}"))], &mut context);
+        assert!(entered.is_err());
+        assert_eq!(context.get("a"), None);
+    }
+}
