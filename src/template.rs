@@ -157,6 +157,11 @@ impl TemplateContext {
         self.converted = OnceLock::new();
     }
 
+    /// Removes a top-level name (a flow's param, when the flow ends).
+    pub fn remove(&mut self, name: &str) {
+        self.root.remove(name);
+    }
+
     /// Moves the clock `totp()` reads forward by `seconds`, as the target's was.
     pub fn advance_clock(&mut self, seconds: u64) {
         self.clock_offset_seconds = self.clock_offset_seconds.saturating_add(seconds);

@@ -7,10 +7,12 @@
     reason = "a test crate: a panic is a failed test, and clippy only exempts #[test] functions themselves"
 )]
 
+mod authoring;
 mod canary;
 mod diagnostics;
 mod engine;
 mod evidence_classes;
+mod flows;
 mod hostile;
 mod init_project;
 mod listing;
