@@ -26,6 +26,7 @@ pub mod redact;
 pub mod runner;
 pub mod scenario;
 pub mod schema;
+pub mod sealed;
 pub mod snapshot;
 pub mod suite;
 pub mod targets;

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use passwordless_conformance::mock::{
-    EventSink, MockEvent, ServeOptions, SmtpSettings, Tenant, TlsFiles, serve,
+    EventSink, MockEvent, PhoneProvider, ServeOptions, SmtpSettings, Tenant, TlsFiles, serve,
 };
 use passwordless_conformance::redact::Redactor;
 use passwordless_conformance::{SnapshotMode, Suite, TrialOutcome, discover};
@@ -82,6 +82,10 @@ struct MockArgs {
     /// mail catcher on 127.0.0.1:1025.
     #[arg(long, value_name = "HOST:PORT")]
     smtp: Option<SmtpSettings>,
+    /// POST every text message as JSON `{"recipient", "text"}` to this URL too (like a tenant's
+    /// custom phone provider Action forwarding to a webhook inbox).
+    #[arg(long, value_name = "URL")]
+    sms_webhook: Option<PhoneProvider>,
 }
 
 fn main() -> ExitCode {
@@ -132,8 +136,13 @@ fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // A shard (`CONFORMANCE_SHARD=k/n`) runs every n-th file of the whole list.
+    let shard = suite.target.as_ref().ok().and_then(|target| target.shard);
     let files: Vec<_> = files
         .into_iter()
+        .enumerate()
+        .filter(|(position, _)| shard.is_none_or(|shard| shard.takes(*position)))
+        .map(|(_, file)| file)
         .filter(|file| {
             args.filter
                 .as_ref()
@@ -153,9 +162,12 @@ fn run(args: RunArgs) -> ExitCode {
         }
     }
     say(format_args!(
-        "running {} scenarios against `{}`",
+        "running {} scenarios against `{}`{}",
         files.len(),
-        suite.target_name()
+        suite.target_name(),
+        shard
+            .map(|shard| format!(" (shard {shard})"))
+            .unwrap_or_default()
     ));
 
     let results =
@@ -203,6 +215,12 @@ fn run(args: RunArgs) -> ExitCode {
             waited.as_secs_f64()
         ));
     }
+    let lifetimes = passwordless_conformance::sealed::measured();
+    if !lifetimes.is_empty() {
+        say(format_args!(
+            "\nsealed-token lifetimes (expiry − Date, ±1 s): {lifetimes}"
+        ));
+    }
     say(format_args!(
         "\n{passed} passed, {failed} failed, {skipped} skipped"
     ));
@@ -241,7 +259,7 @@ fn print_event(event: &MockEvent) {
 }
 
 fn mock(args: MockArgs) -> ExitCode {
-    let tenant = match &args.tenant {
+    let mut tenant = match &args.tenant {
         Some(path) => match Tenant::from_yaml_file(path) {
             Ok(tenant) => tenant,
             Err(error) => {
@@ -251,6 +269,9 @@ fn mock(args: MockArgs) -> ExitCode {
         },
         None => Tenant::builtin(),
     };
+    if let Some(provider) = args.sms_webhook {
+        tenant.phone_provider = Some(provider);
+    }
     let tls = match (args.tls_cert, args.tls_key) {
         (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
         _ => None,

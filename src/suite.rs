@@ -11,6 +11,7 @@
 mod discover;
 mod gate;
 mod locks;
+mod settle;
 pub mod trials;
 
 use std::path::{Path, PathBuf};
@@ -138,6 +139,12 @@ impl Suite {
             .unwrap_or("?")
     }
 
+    /// The target's configuration problem (every missing variable at once), when it has one: for
+    /// the harness to print once per run, while each trial fails with one line pointing at it.
+    pub fn configuration_report(&self) -> Option<&str> {
+        self.target.as_ref().err().map(String::as_str)
+    }
+
     /// Runs one scenario file from start to verdict.
     pub fn run_file(&self, file: &ScenarioFile) -> TrialOutcome {
         self.run_file_report(file).outcome
@@ -168,7 +175,7 @@ impl Suite {
         };
         let target = match &self.target {
             Ok(target) => target,
-            Err(error) => return TrialPlan::Broken(error.clone()),
+            Err(error) => return TrialPlan::Broken(unconfigured(error)),
         };
         match self.skip_reason(&checked, target) {
             Some(reason) => TrialPlan::Skip {
@@ -200,7 +207,7 @@ impl Suite {
         };
         let target = match &self.target {
             Ok(target) => target,
-            Err(error) => return TrialOutcome::Failed(error.clone()),
+            Err(error) => return TrialOutcome::Failed(unconfigured(error)),
         };
         if let Some(reason) = self.skip_reason(&checked, target) {
             return TrialOutcome::Ignored(reason);
@@ -236,11 +243,21 @@ impl Suite {
                 session: &session,
                 schemas: self.schemas.as_ref().map_err(String::as_str),
             };
-            Ok::<_, crate::targets::SessionError>(Ok(run_scenario(scenario, &ctx).await))
+            let outcome = run_scenario(scenario, &ctx).await;
+            // Still holding the accounts' locks: a spent recovery code is replaced for the next trial.
+            let settled = settle::after_trial(target, &session, &outcome).await;
+            Ok::<_, crate::targets::SessionError>(Ok((outcome, settled)))
         });
         let outcome = match outcome {
-            Ok(Ok(outcome)) => {
+            Ok(Ok((outcome, settled))) => {
                 *rate_limit_wait = outcome.transcript.rate_limit_wait;
+                if let Err(message) = settled {
+                    return TrialOutcome::Failed(
+                        outcome
+                            .redactor
+                            .redact_message(&format!("{display_path}: {message}")),
+                    );
+                }
                 outcome
             }
             Ok(Err(missing)) => {
@@ -263,7 +280,7 @@ impl Suite {
             let transcript = outcome.redacted_transcript();
             if let Err(message) = check_transcript_snapshot(
                 &self.snapshots_dir,
-                &target.name,
+                &target.snapshots,
                 &file.id,
                 &scenario.name,
                 &transcript,
@@ -340,6 +357,15 @@ fn missing_roles(references: &References, session: &Session) -> Option<String> {
         }
     }
     (!missing.is_empty()).then(|| missing.join(", "))
+}
+
+/// What each trial says when the target's configuration is broken: its first line, and where the
+/// whole report is (printed once per run, not once per trial).
+fn unconfigured(report: &str) -> String {
+    format!(
+        "{}\n(the whole report is printed once, before the results)",
+        report.lines().next().unwrap_or(report)
+    )
 }
 
 /// A failure report followed by the scenario's warnings, which may explain it.

@@ -24,6 +24,10 @@ fn main() {
             std::process::exit(2);
         }
     };
+    // A target that is not configured fails every trial with one line; the report, once, here.
+    if let Some(report) = suite.configuration_report() {
+        eprintln!("error: {report}");
+    }
     let planned = trials(&suite, files);
     for note in listing_notes(&planned, &arguments) {
         eprintln!("{note}");

@@ -13,7 +13,13 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_yaml::Value;
 
+use super::extras::{
+    self, RotationSpec, RotationStore, SnapshotSettings, SnapshotSpec, adjust_budget,
+};
 use super::otp::DEFAULT_CODE_REGEX;
+use super::rotation::RotatingSecret;
+use super::shard::{SHARD_VARIABLE, Shard, ShardError};
+use super::variables::{self, Lookup, MissingVariables};
 use crate::mock::{MfaFactor, Tenant, TenantFeatures};
 use crate::scenario::Capability;
 
@@ -57,6 +63,21 @@ pub struct TargetConfig {
     /// Scenarios needing one declare it (`requires: [customizable_mfa]`, `voice_factor`,
     /// `email_factor`).
     pub features: TenantFeatures,
+    /// The shard this process is (`CONFORMANCE_SHARD=k/n`), if the run is split: its own test
+    /// accounts and its share of every rate budget.
+    pub shard: Option<Shard>,
+    /// Extra certificate authorities the HTTP client trusts besides the system's (`ca_file:`, a
+    /// PEM file relative to the project; the default value is none), e.g. for a tenant behind a
+    /// TLS-inspecting proxy or a rehearsal's self-signed mock. Verification is never turned off.
+    pub ca_file: Option<PathBuf>,
+    /// The certificates read from `ca_file`, for the HTTP client.
+    pub ca_certificates: Vec<reqwest::Certificate>,
+    /// Where the profile's snapshots live and whose it shares (`snapshots:`).
+    pub snapshots: SnapshotSettings,
+    /// Where secrets the tenant replaces on use are kept between runs (`rotated_secrets:`).
+    pub rotation: RotationStore,
+    /// The secrets of the profile's test accounts that the tenant replaces on use (recovery codes).
+    pub rotating: Vec<RotatingSecret>,
 }
 
 /// The two kinds of target.
@@ -215,18 +236,25 @@ pub enum TargetError {
         /// The known profiles, or a suggestion.
         hint: String,
     },
-    /// A `${VARIABLE}` the chosen profile needs is not set.
+    /// `${VARIABLE}`s the chosen profile needs are not set: all of them, in the order of the file.
     #[error(
-        "target `{target}` needs the environment variable `{variable}` (for `{key}`)\nhint: export {variable}=… or put it in .env next to targets.yaml"
+        "target `{target}` needs {count} environment variable{plural} that {verb} not set:\n{missing}\nhint: export them, or put them in .env next to targets.yaml (docs/staging-tenant.md lists every variable)"
     )]
-    MissingVariable {
+    MissingVariables {
         /// The profile.
         target: String,
-        /// The key that refers to it, e.g. `clients.confidential.client_secret`.
-        key: String,
-        /// The variable.
-        variable: String,
+        /// How many are missing.
+        count: usize,
+        /// `s` or nothing.
+        plural: &'static str,
+        /// `are` or `is`.
+        verb: &'static str,
+        /// Each variable with the key that refers to it.
+        missing: MissingVariables,
     },
+    /// `CONFORMANCE_SHARD` is not `k/n`.
+    #[error(transparent)]
+    Shard(#[from] ShardError),
     /// A secret is written into the file instead of referring to the environment.
     #[error(
         "target `{target}` has a literal secret at `{key}`\nhint: secrets only come from the environment: write `{key_leaf}: ${{SOME_VARIABLE}}` and export it"
@@ -268,6 +296,15 @@ impl TargetConfig {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             secrets: Vec::new(),
             features: Tenant::builtin().features,
+            shard: None,
+            ca_file: None,
+            ca_certificates: Vec::new(),
+            snapshots: SnapshotSettings {
+                folder: "mock".to_owned(),
+                shared_with: None,
+            },
+            rotation: RotationStore::default(),
+            rotating: Vec::new(),
         }
     }
 
@@ -318,7 +355,7 @@ impl TargetConfig {
         let Some(raw) = profiles.get(name) else {
             if name == "mock" {
                 let mut config = TargetConfig::builtin_mock();
-                config.secrets = secret_values(&Value::Null, &Value::Null, vars);
+                config.secrets = secret_values(&[], &Value::Null, vars);
                 return Ok(config);
             }
             let known: Vec<&str> = profiles.keys().map(String::as_str).collect();
@@ -349,12 +386,37 @@ impl TargetConfig {
             ));
         }
         check_secrets_are_references(name, raw, "")?;
-        let raw = drop_unavailable_optional_entries(name, raw, vars)?;
-        let resolved = interpolate(name, &raw, "", vars)?;
-        let secrets = secret_values(&raw, &resolved, vars);
+        let shard = match vars
+            .get(SHARD_VARIABLE)
+            .filter(|value| !value.trim().is_empty())
+        {
+            Some(value) => Some(value.parse::<Shard>()?),
+            None => None,
+        };
+        let lookup = Lookup { vars, shard };
+        let resolved =
+            variables::resolve(raw, &lookup).map_err(|message| invalid(name, &message))?;
+        if !resolved.missing.is_empty() {
+            let count = resolved.missing.len();
+            return Err(TargetError::MissingVariables {
+                target: name.to_owned(),
+                count,
+                plural: if count == 1 { "" } else { "s" },
+                verb: if count == 1 { "is" } else { "are" },
+                missing: MissingVariables(resolved.missing),
+            });
+        }
+        let used = resolved.used;
+        let resolved = resolved.value;
+        let secrets = secret_values(&used, &resolved, vars);
         let spec: ProfileSpec = serde_yaml::from_value(resolved)
             .map_err(|error| invalid(name, &redact_secrets(&error.to_string(), &secrets)))?;
-        let mut config = spec.resolve(name, root)?;
+        let extra = ProfileExtras {
+            shard,
+            rate_scale: rate_scale(name, vars)?,
+            used: &used,
+        };
+        let mut config = spec.resolve(name, root, &extra)?;
         config.secrets = secrets;
         Ok(config)
     }
@@ -362,7 +424,11 @@ impl TargetConfig {
     /// What this target offers beyond plain HTTP.
     pub fn capabilities(&self) -> Vec<Capability> {
         let mut capabilities = match self.kind {
-            TargetKind::Mock(_) => vec![Capability::Clock, Capability::PushControl],
+            TargetKind::Mock(_) => vec![
+                Capability::Clock,
+                Capability::PushControl,
+                Capability::FailureLimitProbe,
+            ],
             TargetKind::Remote(_) => Vec::new(),
         };
         if self.otp_sources.email.is_some() || self.otp_sources.sms.is_some() {
@@ -407,15 +473,18 @@ fn is_valid_target_name(name: &str) -> bool {
 /// its variable is called, never a list of variable names: `headers.authorization: ${ANYTHING}`
 /// makes `ANYTHING` secret, and so does the name `QA_INBOX_AUTHORIZATION` wherever it is used.
 fn secret_values(
-    raw: &Value,
+    used: &[(String, String)],
     resolved: &Value,
     vars: &BTreeMap<String, String>,
 ) -> Vec<(String, String)> {
     let mut secrets = Vec::new();
-    let mut referenced = Vec::new();
-    secret_references(raw, "", &mut referenced);
+    let referenced: Vec<&str> = used
+        .iter()
+        .filter(|(key, _)| is_secret_key(&format!(".{key}")))
+        .map(|(_, variable)| variable.as_str())
+        .collect();
     for (name, value) in vars {
-        let by_use = referenced.contains(name) && !value.trim().is_empty();
+        let by_use = referenced.contains(&name.as_str()) && !value.trim().is_empty();
         let by_name = crate::redact::is_credential_name(name) && value.chars().count() >= 8;
         if by_use || by_name {
             secrets.push((value.clone(), format!("[env.{name}]")));
@@ -436,30 +505,6 @@ fn secret_values(
         }
     }
     secrets
-}
-
-/// The variables named by `${…}` references at secret keys.
-fn secret_references(value: &Value, key: &str, found: &mut Vec<String>) {
-    match value {
-        Value::Mapping(map) => {
-            for (name, item) in map {
-                let child = format!("{key}.{}", name.as_str().unwrap_or_default());
-                secret_references(item, &child, found);
-            }
-        }
-        Value::String(text) if is_secret_key(key) => {
-            let mut rest = text.as_str();
-            while let Some(start) = rest.find("${") {
-                let after = &rest[start + 2..];
-                let Some(end) = after.find('}') else { break };
-                let expression = &after[..end];
-                let variable = expression.split_once(":-").map_or(expression, |(v, _)| v);
-                found.push(variable.trim().to_owned());
-                rest = &after[end + 1..];
-            }
-        }
-        _ => {}
-    }
 }
 
 fn collect_strings(value: &Value, found: &mut Vec<String>) {
@@ -525,121 +570,6 @@ fn check_secrets_are_references(target: &str, value: &Value, key: &str) -> Resul
     }
 }
 
-/// Entries of `clients`, `users` and `otp_sources` marked `optional: true` are dropped when a
-/// variable they need is not set (their role is then absent, and scenarios that use it are
-/// reported as ignored); the `optional` key itself is removed. Other missing variables stay errors.
-fn drop_unavailable_optional_entries(
-    target: &str,
-    raw: &Value,
-    vars: &BTreeMap<String, String>,
-) -> Result<Value, TargetError> {
-    let mut profile = raw.clone();
-    let Value::Mapping(sections) = &mut profile else {
-        return Ok(profile);
-    };
-    for section in ["clients", "users", "otp_sources"] {
-        let Some(Value::Mapping(entries)) = sections.get_mut(section) else {
-            continue;
-        };
-        let mut dropped = Vec::new();
-        for (role, entry) in entries.iter_mut() {
-            let Value::Mapping(fields) = entry else {
-                continue;
-            };
-            let optional = match fields.remove("optional") {
-                None => false,
-                Some(Value::Bool(optional)) => optional,
-                Some(_) => {
-                    return Err(invalid(
-                        target,
-                        &format!(
-                            "`{section}.{}.optional` must be true or false",
-                            role.as_str().unwrap_or_default()
-                        ),
-                    ));
-                }
-            };
-            let key = format!(".{section}.{}", role.as_str().unwrap_or_default());
-            if optional && interpolate(target, &Value::Mapping(fields.clone()), &key, vars).is_err()
-            {
-                dropped.push(role.clone());
-            }
-        }
-        for role in dropped {
-            entries.remove(&role);
-        }
-    }
-    Ok(profile)
-}
-
-/// Replaces `${VAR}` and `${VAR:-default}` in every string of `value`.
-fn interpolate(
-    target: &str,
-    value: &Value,
-    key: &str,
-    vars: &BTreeMap<String, String>,
-) -> Result<Value, TargetError> {
-    Ok(match value {
-        Value::Mapping(map) => {
-            let mut resolved = serde_yaml::Mapping::new();
-            for (name, item) in map {
-                let child = format!("{key}.{}", name.as_str().unwrap_or_default());
-                resolved.insert(name.clone(), interpolate(target, item, &child, vars)?);
-            }
-            Value::Mapping(resolved)
-        }
-        Value::Sequence(items) => Value::Sequence(
-            items
-                .iter()
-                .enumerate()
-                .map(|(index, item)| interpolate(target, item, &format!("{key}[{index}]"), vars))
-                .collect::<Result<_, _>>()?,
-        ),
-        Value::String(text) => Value::String(interpolate_str(target, text, key, vars)?),
-        other => other.clone(),
-    })
-}
-
-fn interpolate_str(
-    target: &str,
-    text: &str,
-    key: &str,
-    vars: &BTreeMap<String, String>,
-) -> Result<String, TargetError> {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else {
-            out.push_str(&rest[start..]);
-            return Ok(out);
-        };
-        let expression = &after[..end];
-        let (variable, default) = match expression.split_once(":-") {
-            Some((variable, default)) => (variable.trim(), Some(default)),
-            None => (expression.trim(), None),
-        };
-        match (
-            vars.get(variable).filter(|value| !value.is_empty()),
-            default,
-        ) {
-            (Some(value), _) => out.push_str(value),
-            (None, Some(default)) => out.push_str(default),
-            (None, None) => {
-                return Err(TargetError::MissingVariable {
-                    target: target.to_owned(),
-                    key: key.trim_start_matches('.').to_owned(),
-                    variable: variable.to_owned(),
-                });
-            }
-        }
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
 // ----- The file's shape. Unknown keys are errors.
 
 #[derive(Debug, Deserialize)]
@@ -669,6 +599,17 @@ struct ProfileSpec {
     #[serde(default)]
     capabilities: Vec<Capability>,
     features: Option<TenantFeatures>,
+    ca_file: Option<String>,
+    snapshots: Option<SnapshotSpec>,
+    rotated_secrets: Option<RotationSpec>,
+}
+
+/// What resolving a profile needs besides its own keys.
+struct ProfileExtras<'a> {
+    shard: Option<Shard>,
+    rate_scale: f64,
+    /// `(key, variable)` for every variable a key read.
+    used: &'a [(String, String)],
 }
 
 /// What a `mock` profile asks the mock to emulate on top of its fixture.
@@ -754,7 +695,12 @@ struct BudgetSpec {
 }
 
 impl ProfileSpec {
-    fn resolve(self, name: &str, root: &Path) -> Result<TargetConfig, TargetError> {
+    fn resolve(
+        self,
+        name: &str,
+        root: &Path,
+        extra: &ProfileExtras<'_>,
+    ) -> Result<TargetConfig, TargetError> {
         let kind = match self.kind {
             KindSpec::Mock => {
                 if self.base_url.is_some() || !self.clients.is_empty() {
@@ -881,13 +827,35 @@ impl ProfileSpec {
         };
         let mut rate_limits = Vec::new();
         for (endpoint, budget) in self.rate_limits {
-            rate_limits.push(RateBudget {
+            let budget = RateBudget {
                 per_second: parse_rate(&budget.rate)
                     .ok_or_else(|| invalid(name, &format!("rate `{}` of `{endpoint}` is not like `50/hour`, `30/second` or `300/minute`", budget.rate)))?,
                 burst: budget.burst.max(1),
                 endpoint,
-            });
+            };
+            rate_limits.push(adjust_budget(budget, extra.rate_scale, extra.shard));
         }
+        let (ca_file, ca_certificates) = match self.ca_file.filter(|file| !file.trim().is_empty()) {
+            Some(file) => {
+                let (path, certificates) =
+                    extras::read_ca_file(&file, root).map_err(|message| invalid(name, &message))?;
+                (Some(path), certificates)
+            }
+            None => (None, Vec::new()),
+        };
+        let snapshots = extras::snapshot_settings(name, self.snapshots)
+            .map_err(|message| invalid(name, &message))?;
+        let rotating = rotating_secrets(&kind, extra.used);
+        let rotation = match &kind {
+            TargetKind::Remote(_) => extras::rotation_store(self.rotated_secrets, root, timeout),
+            TargetKind::Mock(_) if self.rotated_secrets.is_some() => {
+                return Err(invalid(
+                    name,
+                    "`rotated_secrets` applies to `remote` profiles (the mock's tenant starts afresh every trial)",
+                ));
+            }
+            TargetKind::Mock(_) => RotationStore::default(),
+        };
         let features = match &kind {
             TargetKind::Mock(mock) => mock.features.clone().unwrap_or_else(|| {
                 // A fixture that does not load is reported when its session opens; here it
@@ -917,8 +885,44 @@ impl ProfileSpec {
                 .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             secrets: Vec::new(),
             features,
+            shard: extra.shard,
+            ca_file,
+            ca_certificates,
+            snapshots,
+            rotation,
+            rotating,
         })
     }
+}
+
+/// The recovery codes of a remote profile's test accounts, with the variables they come from.
+fn rotating_secrets(kind: &TargetKind, used: &[(String, String)]) -> Vec<RotatingSecret> {
+    let TargetKind::Remote(remote) = kind else {
+        return Vec::new();
+    };
+    let mut rotating = Vec::new();
+    for (role, identity) in &remote.users {
+        if !identity.secrets.contains_key("recovery_code") {
+            continue;
+        }
+        let key = format!("users.{role}.recovery_code");
+        let variable = used
+            .iter()
+            .find(|(used_key, _)| *used_key == key)
+            .map(|(_, variable)| variable.clone())
+            .unwrap_or_default();
+        rotating.push(RotatingSecret {
+            role: role.clone(),
+            field: "recovery_code".to_owned(),
+            variable,
+        });
+    }
+    rotating
+}
+
+/// `CONFORMANCE_RATE_SCALE`, or why it is unusable.
+fn rate_scale(name: &str, vars: &BTreeMap<String, String>) -> Result<f64, TargetError> {
+    extras::rate_scale(vars).map_err(|message| invalid(name, &message))
 }
 
 fn resolve_source(
@@ -994,7 +998,12 @@ fn resolve_source(
             }
             OtpSource::HttpInbox(HttpInbox {
                 url: inbox.url,
-                headers: inbox.headers.into_iter().collect(),
+                // `${TOKEN:-}` left empty means "no such header" (an inbox without authentication).
+                headers: inbox
+                    .headers
+                    .into_iter()
+                    .filter(|(_, value)| !value.trim().is_empty())
+                    .collect(),
                 messages: inbox.messages.unwrap_or_else(|| "$[*]".to_owned()),
                 recipient: inbox.recipient,
                 body: inbox.body,

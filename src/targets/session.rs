@@ -116,11 +116,21 @@ impl Session {
                 let roster = TargetRoster::from_mock(&description.roster);
                 (base_url, roster, Some(mock))
             }
-            TargetKind::Remote(remote) => (
-                remote.base_url.clone(),
-                TargetRoster::from_remote(remote),
-                None,
-            ),
+            TargetKind::Remote(remote) => {
+                let mut roster = TargetRoster::from_remote(remote);
+                // A recovery code spent by an earlier run: the one the tenant gave instead.
+                for secret in &config.rotating {
+                    if let Some(value) = roster
+                        .users
+                        .get_mut(&secret.role)
+                        .and_then(|user| user.secrets.get_mut(&secret.field))
+                    {
+                        *value = super::rotation::current(config, secret, value)
+                            .map_err(|error| SessionError::Tenant(error.to_string()))?;
+                    }
+                }
+                (remote.base_url.clone(), roster, None)
+            }
         };
         let (context, redactor) = template_values(config, &base_url, &roster, trial_tag);
         Ok(Session {
@@ -262,6 +272,8 @@ fn http_client(config: &TargetConfig) -> Result<reqwest::Client, SessionError> {
         .timeout(config.timeout)
         .connect_timeout(config.timeout)
         .redirect(reqwest::redirect::Policy::none())
+        // The profile's `ca_file`: trusted besides the system's roots, never instead of checking.
+        .tls_certs_merge(config.ca_certificates.iter().cloned())
         .build()
         .map_err(|error| SessionError::Client(error.to_string()))
 }
@@ -469,6 +481,14 @@ fn template_values(
                 phone.clone()
             };
             redactor.add_volatile(&phone, &format!("[users.{role}.phone_number]"));
+            if identity.unique_phone {
+                // The MFA API names a phone by its last four digits (`XXXXXXXX0177`): a per-trial
+                // number makes that name per-trial too.
+                redactor.add_volatile(
+                    &masked_phone(&phone),
+                    &format!("[users.{role}.phone_number masked]"),
+                );
+            }
             user.insert("phone_number".to_owned(), json!(phone));
         }
         for (field, secret) in &identity.secrets {
@@ -508,6 +528,17 @@ fn looks_secret(name: &str) -> bool {
     .any(|marker| name.contains(marker))
 }
 
+/// How Auth0 names a phone authenticator: every character but the last four replaced by `X`
+/// (`+15555550177` → `XXXXXXXX0177`; evidence `mfa.list.mask_phone`).
+fn masked_phone(phone: &str) -> String {
+    let count = phone.chars().count();
+    phone
+        .chars()
+        .enumerate()
+        .map(|(index, c)| if index + 4 < count { 'X' } else { c })
+        .collect()
+}
+
 /// `qa@example.com` + `k3x9` → `qa+k3x9@example.com` (an existing `+tag` is kept before ours).
 pub(crate) fn unique_email(base: &str, tag: &str) -> String {
     match base.rsplit_once('@') {
@@ -541,6 +572,12 @@ mod tests {
             unique_email("qa+ci@example.com", "ab12"),
             "qa+ci+ab12@example.com"
         );
+    }
+
+    #[test]
+    fn a_masked_phone_keeps_its_last_four_characters() {
+        assert_eq!(masked_phone("+15555550177"), "XXXXXXXX0177");
+        assert_eq!(masked_phone("123"), "123");
     }
 
     #[test]
