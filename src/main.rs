@@ -98,7 +98,14 @@ fn main() -> ExitCode {
 
 fn compare(args: CompareArgs) -> ExitCode {
     let root = args.project.join("snapshots");
-    match passwordless_conformance::compare::compare_targets(&root, &args.left, &args.right) {
+    // Which folder keeps only the snapshots that differ from another's (`snapshots.shared_with`).
+    let shares = passwordless_conformance::TargetConfig::snapshot_sharing(&args.project);
+    match passwordless_conformance::compare::compare_targets(
+        &root,
+        &args.left,
+        &args.right,
+        &shares,
+    ) {
         Ok(comparison) => {
             println!("{comparison}");
             if comparison.is_empty() {

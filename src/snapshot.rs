@@ -16,8 +16,6 @@ use std::time::SystemTime;
 use insta::TextSnapshotKind;
 use insta::internals::TextSnapshotContents;
 
-use crate::targets::SnapshotSettings;
-
 /// How many lines of a snapshot diff a failure report shows.
 const MAX_DIFF_LINES: usize = 60;
 
@@ -38,32 +36,19 @@ pub fn snapshot_name(scenario_id: &str) -> String {
 /// lines that differ).
 pub fn check_transcript_snapshot(
     snapshot_root: &Path,
-    folders: &SnapshotSettings,
+    folder: &str,
+    shared_with: Option<&str>,
     scenario_id: &str,
     description: &str,
     transcript: &str,
 ) -> Result<(), String> {
     let name = snapshot_name(scenario_id);
-    let own = snapshot_root
-        .join(&folders.folder)
-        .join(format!("{name}.snap"));
-    let Some(shared_folder) = &folders.shared_with else {
-        return check_in_folder(
-            snapshot_root,
-            &folders.folder,
-            scenario_id,
-            description,
-            transcript,
-        );
+    let own = snapshot_root.join(folder).join(format!("{name}.snap"));
+    let Some(shared_folder) = shared_with else {
+        return check_in_folder(snapshot_root, folder, scenario_id, description, transcript);
     };
     if own.exists() {
-        return check_in_folder(
-            snapshot_root,
-            &folders.folder,
-            scenario_id,
-            description,
-            transcript,
-        );
+        return check_in_folder(snapshot_root, folder, scenario_id, description, transcript);
     }
     let shared = snapshot_root
         .join(shared_folder)
@@ -72,13 +57,7 @@ pub fn check_transcript_snapshot(
         .ok()
         .and_then(|snapshot| snapshot.as_text().map(ToString::to_string))
     else {
-        return check_in_folder(
-            snapshot_root,
-            &folders.folder,
-            scenario_id,
-            description,
-            transcript,
-        );
+        return check_in_folder(snapshot_root, folder, scenario_id, description, transcript);
     };
     let new = TextSnapshotContents::new(transcript.to_owned(), TextSnapshotKind::File);
     let shared_contents = TextSnapshotContents::new(shared_text.clone(), TextSnapshotKind::File);
@@ -86,7 +65,7 @@ pub fn check_transcript_snapshot(
         return Ok(());
     }
     // This target answers otherwise than the one it shares with: it needs a snapshot of its own.
-    check_in_folder(snapshot_root, &folders.folder, scenario_id, description, transcript).map_err(
+    check_in_folder(snapshot_root, folder, scenario_id, description, transcript).map_err(
         |message| {
             format!(
                 "{message}\nthe transcript also differs from the shared snapshot {} (this profile shares `{shared_folder}`'s where it has none of its own):\n{}",

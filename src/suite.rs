@@ -280,7 +280,8 @@ impl Suite {
             let transcript = outcome.redacted_transcript();
             if let Err(message) = check_transcript_snapshot(
                 &self.snapshots_dir,
-                &target.snapshots,
+                target.snapshot_folder(),
+                target.snapshots.shared_with.as_deref(),
                 &file.id,
                 &scenario.name,
                 &transcript,

@@ -300,7 +300,7 @@ impl TargetConfig {
             ca_file: None,
             ca_certificates: Vec::new(),
             snapshots: SnapshotSettings {
-                folder: "mock".to_owned(),
+                folder: None,
                 shared_with: None,
             },
             rotation: RotationStore::default(),
@@ -311,12 +311,7 @@ impl TargetConfig {
     /// Reads the profile `CONFORMANCE_TARGET` names (default `mock`) from `root/targets.yaml`,
     /// with the process environment and `root/.env` (which never overrides the environment).
     pub fn load(root: &Path) -> Result<TargetConfig, TargetError> {
-        let mut vars: BTreeMap<String, String> = std::env::vars().collect();
-        if let Ok(entries) = dotenvy::from_path_iter(root.join(".env")) {
-            for (name, value) in entries.flatten() {
-                vars.entry(name).or_insert(value);
-            }
-        }
+        let vars = environment(root);
         let text = match std::fs::read_to_string(root.join(PROFILE_FILE)) {
             Ok(text) => Some(text),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
@@ -333,6 +328,42 @@ impl TargetConfig {
             .cloned()
             .unwrap_or_else(|| "mock".to_owned());
         TargetConfig::from_profiles(text.as_deref(), &name, &vars, root)
+    }
+
+    /// Reads every profile's `snapshots:` key from `root/targets.yaml`: the folder each profile
+    /// keeps its own snapshots in, mapped to the folder it shares (`snapshots.shared_with`), with
+    /// the environment and `root/.env` filling in variables (a missing one leaves its default).
+    /// For `compare`, which names folders, not profiles.
+    pub fn snapshot_sharing(root: &Path) -> BTreeMap<String, String> {
+        let vars = environment(root);
+        let Ok(text) = std::fs::read_to_string(root.join(PROFILE_FILE)) else {
+            return BTreeMap::new();
+        };
+        let Ok(profiles) = serde_yaml::from_str::<BTreeMap<String, Value>>(&text) else {
+            return BTreeMap::new();
+        };
+        let lookup = Lookup {
+            vars: &vars,
+            shard: None,
+        };
+        let mut sharing = BTreeMap::new();
+        for (name, profile) in &profiles {
+            let Some(snapshots) = profile.get("snapshots") else {
+                continue;
+            };
+            let mut only = serde_yaml::Mapping::new();
+            only.insert(Value::from("snapshots"), snapshots.clone());
+            let Ok(resolved) = variables::resolve(&Value::Mapping(only), &lookup) else {
+                continue;
+            };
+            let spec = serde_yaml::from_value::<SnapshotSpec>(resolved.value["snapshots"].clone());
+            if let Ok(settings) = extras::snapshot_settings(name, spec.ok())
+                && let Some(shared_with) = settings.shared_with
+            {
+                sharing.insert(settings.folder.unwrap_or_else(|| name.clone()), shared_with);
+            }
+        }
+        sharing
     }
 
     /// Resolves profile `name` from the text of a profile file (`None`: there is none).
@@ -421,6 +452,12 @@ impl TargetConfig {
         Ok(config)
     }
 
+    /// The folder under `snapshots/` that holds this profile's own snapshots: `snapshots.folder`,
+    /// else the profile's name.
+    pub fn snapshot_folder(&self) -> &str {
+        self.snapshots.folder.as_deref().unwrap_or(&self.name)
+    }
+
     /// What this target offers beyond plain HTTP.
     pub fn capabilities(&self) -> Vec<Capability> {
         let mut capabilities = match self.kind {
@@ -451,6 +488,17 @@ impl TargetConfig {
         }
         capabilities
     }
+}
+
+/// The process environment, then `root/.env` (which never overrides it).
+fn environment(root: &Path) -> BTreeMap<String, String> {
+    let mut vars: BTreeMap<String, String> = std::env::vars().collect();
+    if let Ok(entries) = dotenvy::from_path_iter(root.join(".env")) {
+        for (name, value) in entries.flatten() {
+            vars.entry(name).or_insert(value);
+        }
+    }
+    vars
 }
 
 fn invalid(target: &str, message: &str) -> TargetError {
@@ -1251,6 +1299,75 @@ staging:
         assert_eq!(timeout(&config.otp_sources.email), Duration::from_secs(7));
         assert_eq!(timeout(&config.otp_sources.sms), Duration::from_secs(3));
         assert_eq!(config.max_response_bytes, DEFAULT_MAX_RESPONSE_BYTES);
+    }
+
+    #[test]
+    fn shards_and_the_rate_scale_change_the_budgets_and_the_accounts() {
+        let mut env = FULL_ENV.to_vec();
+        env.extend([
+            ("CONFORMANCE_SHARD", "2/2"),
+            ("CONFORMANCE_RATE_SCALE", "3600"),
+            ("TOTP_SECRET_2", "SHARDTWOSECRET22"),
+        ]);
+        let config = load("staging", &env).unwrap();
+        assert_eq!(config.shard, Some(Shard { index: 2, count: 2 }));
+        assert_eq!(config.rate_limits[0].burst, 25);
+        assert!((config.rate_limits[0].per_second - 25.0).abs() < 1e-9);
+        let TargetKind::Remote(remote) = &config.kind else {
+            panic!("remote")
+        };
+        assert_eq!(
+            remote.users["totp_enrolled"].secrets["totp_secret"],
+            "SHARDTWOSECRET22"
+        );
+        let mut env = FULL_ENV.to_vec();
+        env.push(("CONFORMANCE_SHARD", "3/2"));
+        let error = load("staging", &env).unwrap_err().to_string();
+        assert!(error.contains("`CONFORMANCE_SHARD` is `3/2`"), "{error}");
+    }
+
+    #[test]
+    fn snapshot_folders_ca_files_rotation_stores_and_empty_headers() {
+        let text = "s:\n  kind: remote\n  base_url: https://qa.test\n  snapshots: { folder: \"${FOLDER:-s}\", shared_with: mock }\n  users:\n    r: { email: r@x.test, recovery_code: \"${CODE}\" }\n  otp_sources:\n    email:\n      http_inbox: { url: \"http://x.test\", recipient: $.to, body: $.text, headers: { authorization: \"${TOKEN:-}\" } }\n";
+        let root = Path::new("/project");
+        let env = vars(&[("CODE", "RECOVERY1"), ("FOLDER", "s-rehearsal")]);
+        let config = TargetConfig::from_profiles(Some(text), "s", &env, root).unwrap();
+        assert_eq!(config.snapshot_folder(), "s-rehearsal");
+        assert_eq!(config.snapshots.shared_with.as_deref(), Some("mock"));
+        assert_eq!(
+            config.rotation.file.as_deref(),
+            Some(Path::new("/project/.conformance/rotated-secrets.json"))
+        );
+        assert_eq!(config.rotating.len(), 1);
+        assert_eq!(config.rotating[0].variable, "CODE");
+        let Some(OtpSource::HttpInbox(inbox)) = &config.otp_sources.email else {
+            panic!("an inbox")
+        };
+        assert!(inbox.headers.is_empty(), "an empty header is no header");
+        assert_eq!(
+            TargetConfig::from_profiles(Some(text), "s", &vars(&[("CODE", "x")]), root)
+                .unwrap()
+                .snapshot_folder(),
+            "s"
+        );
+
+        let with_ca =
+            "s:\n  kind: remote\n  base_url: https://qa.test\n  ca_file: /no/such/ca.pem\n";
+        let error = TargetConfig::from_profiles(Some(with_ca), "s", &vars(&[]), root)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("cannot read `ca_file` `/no/such/ca.pem`"),
+            "{error}"
+        );
+        let mock = "m:\n  kind: mock\n  rotated_secrets: { file: x.json }\n";
+        let error = TargetConfig::from_profiles(Some(mock), "m", &vars(&[]), root)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("`rotated_secrets` applies to `remote`"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -24,8 +24,10 @@ pub const RATE_SCALE_VARIABLE: &str = "CONFORMANCE_RATE_SCALE";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SnapshotSettings {
     /// `snapshots/<folder>/` holds the profile's own snapshots (`snapshots.folder`; the default
-    /// value is the profile's name).
-    pub folder: String,
+    /// value, `None`, is the profile's name: see [`TargetConfig::snapshot_folder`]).
+    ///
+    /// [`TargetConfig::snapshot_folder`]: super::TargetConfig::snapshot_folder
+    pub folder: Option<String>,
     /// Where the own folder has no snapshot of a scenario, the transcript must equal this
     /// folder's (`snapshots.shared_with`; the default value is none). So a profile whose
     /// transcripts equal the mock's commits only the ones that differ.
@@ -81,13 +83,10 @@ pub(super) fn snapshot_settings(
     spec: Option<SnapshotSpec>,
 ) -> Result<SnapshotSettings, String> {
     let spec = spec.unwrap_or_default();
-    let folder = spec
-        .folder
-        .filter(|folder| !folder.trim().is_empty())
-        .unwrap_or_else(|| name.to_owned());
+    let folder = spec.folder.filter(|folder| !folder.trim().is_empty());
     let shared_with = spec.shared_with.filter(|other| !other.trim().is_empty());
     for (key, value) in [
-        ("folder", Some(&folder)),
+        ("folder", folder.as_ref()),
         ("shared_with", shared_with.as_ref()),
     ] {
         if let Some(value) = value
@@ -98,9 +97,10 @@ pub(super) fn snapshot_settings(
             ));
         }
     }
-    if shared_with.as_ref() == Some(&folder) {
+    let own = folder.as_deref().unwrap_or(name);
+    if shared_with.as_deref() == Some(own) {
         return Err(format!(
-            "`snapshots.shared_with` names the profile's own folder `{folder}`"
+            "`snapshots.shared_with` names the profile's own folder `{own}`"
         ));
     }
     Ok(SnapshotSettings {
@@ -196,14 +196,14 @@ mod tests {
     #[test]
     fn snapshots_default_to_the_profile_s_own_folder() {
         let settings = snapshot_settings("staging", None).unwrap();
-        assert_eq!(settings.folder, "staging");
+        assert_eq!(settings.folder, None);
         assert_eq!(settings.shared_with, None);
         let spec = SnapshotSpec {
             folder: Some("staging-rehearsal".to_owned()),
             shared_with: Some("mock".to_owned()),
         };
         let settings = snapshot_settings("staging", Some(spec)).unwrap();
-        assert_eq!(settings.folder, "staging-rehearsal");
+        assert_eq!(settings.folder.as_deref(), Some("staging-rehearsal"));
         assert_eq!(settings.shared_with.as_deref(), Some("mock"));
         let spec = SnapshotSpec {
             folder: Some("../elsewhere".to_owned()),
