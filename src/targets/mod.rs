@@ -12,6 +12,7 @@ mod config;
 mod extras;
 pub mod identities;
 mod otp;
+mod profile;
 pub mod rotation;
 mod session;
 mod shard;
