@@ -10,7 +10,9 @@
 //!    [`TargetConfig`]'s target — by default the embedded [`mock`] tenant, fresh per trial;
 //! 3. [`runner`] sends each step over HTTP with [`template`]d values, checks status, matchers and
 //!    [`schema`]s, and records a transcript;
-//! 4. [`snapshot`] compares the [`redact`]ed transcript with `snapshots/<target>/`.
+//! 4. [`snapshot`] compares the [`redact`]ed transcript with `snapshots/<target>/`;
+//! 5. [`report`] renders the finished run: `run`'s lines, JUnit XML, one HTML file, GitHub
+//!    annotations.
 //!
 //! The CLI (`passwordless-conformance run | mock`) and `tests/scenarios.rs` are thin layers over
 //! [`Suite`]. Beside the pipeline, [`evidence`] is the catalogue of Auth0 behaviours the mock
@@ -23,6 +25,7 @@ pub mod evidence;
 pub mod guard;
 pub mod mock;
 pub mod redact;
+pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod schema;
@@ -36,5 +39,5 @@ pub mod validate;
 pub use runner::{RunCtx, ScenarioOutcome, run_scenario};
 pub use scenario::{Scenario, load_scenario_file, parse_scenario};
 pub use schema::SchemaRegistry;
-pub use suite::{ScenarioFile, SnapshotMode, Suite, TrialOutcome, discover};
+pub use suite::{ScenarioFile, Selection, SnapshotMode, Suite, TagFilter, TrialOutcome, discover};
 pub use targets::{Session, TargetConfig};

@@ -1,17 +1,20 @@
 //! `passwordless-conformance`: run the scenarios, or serve the mock tenant.
 
 use std::fmt::Display;
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Instant, SystemTime};
 
 use clap::{Parser, Subcommand};
 use passwordless_conformance::mock::{
     EventSink, MockEvent, PhoneProvider, ServeOptions, SmtpSettings, Tenant, TlsFiles, serve,
 };
 use passwordless_conformance::redact::Redactor;
-use passwordless_conformance::{SnapshotMode, Suite, TrialOutcome, discover};
+use passwordless_conformance::report::console::Console;
+use passwordless_conformance::report::{self, FinishedTrial, RunReport, annotations};
+use passwordless_conformance::{ScenarioFile, Selection, SnapshotMode, Suite, TagFilter, discover};
 
 #[derive(Parser)]
 #[command(
@@ -25,7 +28,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run every scenario against the target chosen by CONFORMANCE_TARGET (default: the embedded mock).
+    /// Run the scenarios against a target (--target, else CONFORMANCE_TARGET, else the embedded
+    /// mock), one line each, then the failed files again and a summary.
     Run(RunArgs),
     /// Serve the mock tenant for apps, SDKs and other tools.
     Mock(MockArgs),
@@ -47,17 +51,37 @@ struct CompareArgs {
 
 #[derive(clap::Args)]
 struct RunArgs {
-    /// Only scenarios whose path under scenarios/ contains this text.
-    filter: Option<String>,
+    /// Only scenarios whose path under scenarios/ contains one of these texts (any matches).
+    filters: Vec<String>,
+    /// Only scenarios with this tag; repeat for several (any matches). Without --tag and
+    /// --skip-tag, CONFORMANCE_TAGS selects (`mfa,!slow`).
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
+    /// Leave out scenarios with this tag, whatever else they have; repeatable.
+    #[arg(long = "skip-tag", value_name = "TAG")]
+    skip_tags: Vec<String>,
+    /// The profile of targets.yaml to run against (overrides CONFORMANCE_TARGET; default: mock).
+    #[arg(long, value_name = "NAME")]
+    target: Option<String>,
     /// The project folder holding scenarios/, schemas/ and snapshots/.
     #[arg(long, default_value = ".")]
     project: PathBuf,
     /// Don't compare transcripts with snapshots/.
     #[arg(long)]
     no_snapshots: bool,
+    /// Accept new and changed snapshots: each becomes the committed .snap (read them before
+    /// committing). Refused when CI is set.
+    #[arg(long, conflicts_with = "no_snapshots")]
+    accept: bool,
     /// How many scenarios run at once (default: the number of CPUs).
     #[arg(long)]
     jobs: Option<usize>,
+    /// Also write the results as JUnit XML to FILE (for CI test reports).
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Also write the results as one self-contained HTML page to FILE.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -122,11 +146,29 @@ fn compare(args: CompareArgs) -> ExitCode {
 }
 
 fn run(args: RunArgs) -> ExitCode {
+    let started = (SystemTime::now(), Instant::now());
     // The secrets the environment names, for what is printed before (or outside) a trial.
     let environment = Redactor::from_environment();
-    let mut suite = Suite::from_project_dir(&args.project);
+    if let Some(refusal) = accept_refusal().filter(|_| args.accept) {
+        eprintln!("error: {refusal}");
+        return ExitCode::from(2);
+    }
+    let tags = match TagFilter::from_arguments(&args.tags, &args.skip_tags) {
+        Ok(tags) => tags,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let selection = Selection {
+        filters: args.filters.clone(),
+        tags,
+    };
+    let mut suite = Suite::for_target(&args.project, args.target.as_deref());
     if args.no_snapshots {
         suite.snapshots = SnapshotMode::Skip;
+    } else if args.accept {
+        suite.snapshots = SnapshotMode::Accept;
     }
     if let Err(error) = &suite.target {
         // Every scenario would fail the same way: say it once.
@@ -145,16 +187,20 @@ fn run(args: RunArgs) -> ExitCode {
     };
     // A shard (`CONFORMANCE_SHARD=k/n`) runs every n-th file of the whole list.
     let shard = suite.target.as_ref().ok().and_then(|target| target.shard);
-    let files: Vec<_> = files
+    if let Some(shard) = shard {
+        let position = |turn: u32| shard.index + turn * shard.count;
+        say(format_args!(
+            "shard {shard}: scenario files {}, {}, {}, … of the whole list",
+            position(0),
+            position(1),
+            position(2)
+        ));
+    }
+    let files: Vec<ScenarioFile> = files
         .into_iter()
         .enumerate()
         .filter(|(position, _)| shard.is_none_or(|shard| shard.takes(*position)))
         .map(|(_, file)| file)
-        .filter(|file| {
-            args.filter
-                .as_ref()
-                .is_none_or(|filter| file.id.contains(filter.as_str()))
-        })
         .collect();
     let jobs = args
         .jobs
@@ -163,79 +209,95 @@ fn run(args: RunArgs) -> ExitCode {
         .max(1);
     // Listing: what can be known before anything runs. Skips are decided again per trial (same
     // answer); warnings (checks that can never fail) are shown here, once.
-    for file in &files {
-        for warning in suite.plan(file).warnings() {
-            say(format_args!("{warning}\n"));
-        }
+    let selected = suite.select(files, &selection);
+    for line in report::console::listing_lines(&selected, suite.target_name()) {
+        say(line);
     }
-    say(format_args!(
-        "running {} scenarios against `{}`{}",
-        files.len(),
-        suite.target_name(),
-        shard
-            .map(|shard| format!(" (shard {shard})"))
-            .unwrap_or_default()
-    ));
+    let selected: Vec<ScenarioFile> = selected.files.into_iter().map(|(file, _)| file).collect();
 
+    let interactive = std::io::stdout().is_terminal();
+    let console = Console::new(
+        selected.len(),
+        interactive,
+        Box::new(|text: &str| say(text)),
+    );
     let results =
-        passwordless_conformance::suite::run_parallel(&suite, &files, jobs, |file, trial| {
-            let millis = trial.elapsed.as_millis();
-            let waited = if trial.rate_limit_wait.is_zero() {
-                String::new()
-            } else {
-                format!(
-                    ", {:.1} s waiting on rate limits",
-                    trial.rate_limit_wait.as_secs_f64()
-                )
-            };
-            match &trial.outcome {
-                TrialOutcome::Passed => say(format_args!("PASS {} ({millis} ms{waited})", file.id)),
-                TrialOutcome::Ignored(reason) => say(format_args!(
-                    "SKIP {} ({})",
-                    file.id,
-                    environment.redact_message(reason)
-                )),
-                TrialOutcome::Failed(report) => {
-                    say(format_args!("FAIL {} ({millis} ms{waited})", file.id));
-                    // Reports are redacted by their trial; this second pass, with the secrets
-                    // the environment names, also covers what failed before a trial knew its
-                    // target (a configuration or start-up error).
-                    for line in environment.redact_message(report).lines() {
-                        say(format_args!("     {line}"));
-                    }
-                }
-            }
+        passwordless_conformance::suite::run_parallel(&suite, &selected, jobs, |file, trial| {
+            console.trial_finished(&FinishedTrial::new(file, trial.clone(), &environment));
         });
-    let passed = results
-        .iter()
-        .filter(|trial| matches!(trial.outcome, TrialOutcome::Passed))
-        .count();
-    let failed = results
-        .iter()
-        .filter(|trial| matches!(trial.outcome, TrialOutcome::Failed(_)))
-        .count();
-    let skipped = results.len() - passed - failed;
-    let waited: std::time::Duration = results.iter().map(|trial| trial.rate_limit_wait).sum();
-    if !waited.is_zero() {
-        say(format_args!(
-            "\nwaited {:.1} s in all on rate limits",
-            waited.as_secs_f64()
-        ));
+    console.finish();
+    let run = RunReport {
+        target: suite.target_name().to_owned(),
+        started: started.0,
+        elapsed: started.1.elapsed(),
+        hostname: report::hostname(),
+        trials: selected
+            .iter()
+            .zip(results)
+            .map(|(file, trial)| FinishedTrial::new(file, trial, &environment))
+            .collect(),
+    };
+    let written = write_reports(&run, &args);
+    if annotations::in_github_actions() {
+        for line in annotations::github_annotations(&run, &args.project) {
+            say(line);
+        }
     }
     let lifetimes = passwordless_conformance::sealed::measured();
     if !lifetimes.is_empty() {
         say(format_args!(
-            "\nsealed-token lifetimes (expiry − Date, ±1 s): {lifetimes}"
+            "sealed-token lifetimes (expiry − Date, ±1 s): {lifetimes}"
         ));
     }
-    say(format_args!(
-        "\n{passed} passed, {failed} failed, {skipped} skipped"
-    ));
-    if failed > 0 {
+    for line in report::console::summary_lines(&run) {
+        say(line);
+    }
+    if !written {
+        ExitCode::from(2)
+    } else if run.counts().failed > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Writes the `--junit` and `--html` reports asked for; `false` when one could not be written
+/// (said on stderr).
+fn write_reports(run: &RunReport, args: &RunArgs) -> bool {
+    type Render = fn(&RunReport) -> Result<String, String>;
+    let mut written = true;
+    let reports: [(&Option<PathBuf>, Render); 2] = [
+        (&args.junit, report::junit::to_junit),
+        (&args.html, report::html::to_html),
+    ];
+    for (path, render) in reports {
+        let Some(path) = path else { continue };
+        let result = render(run).and_then(|text| {
+            report::write_report(path, &text)
+                .map_err(|error| format!("cannot write `{}`: {error}", path.display()))
+        });
+        if let Err(error) = result {
+            eprintln!("error: {error}");
+            written = false;
+        }
+    }
+    written
+}
+
+/// Why `run --accept` must not write here, if it must not: in CI nothing is ever written, and
+/// `INSTA_UPDATE=no` says the same outside it.
+fn accept_refusal() -> Option<String> {
+    if passwordless_conformance::snapshot::is_ci() {
+        return Some(
+            "`--accept` is refused when CI is set: snapshots are never written in CI\nhint: accept on your own machine, read the new `.snap` files and commit them".to_owned(),
+        );
+    }
+    if std::env::var("INSTA_UPDATE").is_ok_and(|update| update == "no") {
+        return Some(
+            "`--accept` and INSTA_UPDATE=no disagree: one accepts, the other writes nothing\nhint: unset INSTA_UPDATE to accept".to_owned(),
+        );
+    }
+    None
 }
 
 /// The exit status when the reader of our output went away (`run | head`): what a process killed

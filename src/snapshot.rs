@@ -9,8 +9,13 @@
 //! line — "new snapshot written for review: <path>", "snapshot missing: <path>", or how the
 //! transcript differs — never as insta's panic text and backtrace. The repository's
 //! `.config/insta.yaml` keeps insta from printing its own summary beside ours.
+//!
+//! [`SnapshotUpdate::Accept`] (`run --accept`) promotes the `.snap.new` insta wrote to the
+//! `.snap`, as `cargo insta accept` does, so no tool needs installing. In CI (insta's own rule:
+//! `CI` set to anything but `false`, `0` or empty, or `TF_BUILD` set) nothing is ever written,
+//! whatever `INSTA_UPDATE` says: insta is not even asked, a difference is only reported.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use insta::TextSnapshotKind;
@@ -28,12 +33,42 @@ pub fn snapshot_name(scenario_id: &str) -> String {
     stem.replace('/', "__")
 }
 
+/// What to do with a transcript that does not match its snapshot (outside CI).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotUpdate {
+    /// Whatever insta decides (`INSTA_UPDATE`; by default a `.snap.new` for review).
+    Review,
+    /// Accept it: the new transcript becomes the `.snap` (`run --accept`).
+    Accept,
+}
+
+/// A snapshot check that passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SnapshotVerdict {
+    /// The transcript matches the committed snapshot.
+    Matched,
+    /// The transcript was new or different and is now the snapshot at this path
+    /// (`run --accept`, or `INSTA_UPDATE=always` outside CI).
+    Accepted(PathBuf),
+}
+
+/// Whether insta counts this as a CI run, where it writes nothing by default (its own rule, so
+/// that both agree).
+pub fn is_ci() -> bool {
+    match std::env::var("CI").ok().as_deref() {
+        Some("false" | "0" | "") => false,
+        None => std::env::var_os("TF_BUILD").is_some(),
+        Some(_) => true,
+    }
+}
+
 /// Compares `transcript` with the committed snapshot of `scenario_id` in the profile's folders
 /// under `snapshot_root`: its own (`snapshots/<folder>/`) when it has one, else the one it shares
 /// (`snapshots/<shared_with>/`), so a profile whose transcripts equal another's commits only the
 /// ones that differ. `Err` says, starting with one line naming the file, that the snapshot is new
 /// (and where it was written for review: always the own folder), missing, or different (with the
-/// lines that differ).
+/// lines that differ). With [`SnapshotUpdate::Accept`] outside CI, a new or different transcript
+/// is accepted, into the own folder.
 pub fn check_transcript_snapshot(
     snapshot_root: &Path,
     folder: &str,
@@ -41,14 +76,28 @@ pub fn check_transcript_snapshot(
     scenario_id: &str,
     description: &str,
     transcript: &str,
-) -> Result<(), String> {
-    let name = snapshot_name(scenario_id);
-    let own = snapshot_root.join(folder).join(format!("{name}.snap"));
-    let Some(shared_folder) = shared_with else {
-        return check_in_folder(snapshot_root, folder, scenario_id, description, transcript);
+    update: SnapshotUpdate,
+) -> Result<SnapshotVerdict, String> {
+    let own_check = || {
+        check_in_folder(
+            snapshot_root,
+            folder,
+            scenario_id,
+            description,
+            transcript,
+            update,
+        )
     };
-    if own.exists() {
-        return check_in_folder(snapshot_root, folder, scenario_id, description, transcript);
+    let name = snapshot_name(scenario_id);
+    let Some(shared_folder) = shared_with else {
+        return own_check();
+    };
+    if snapshot_root
+        .join(folder)
+        .join(format!("{name}.snap"))
+        .exists()
+    {
+        return own_check();
     }
     let shared = snapshot_root
         .join(shared_folder)
@@ -57,34 +106,32 @@ pub fn check_transcript_snapshot(
         .ok()
         .and_then(|snapshot| snapshot.as_text().map(ToString::to_string))
     else {
-        return check_in_folder(snapshot_root, folder, scenario_id, description, transcript);
+        return own_check();
     };
     let new = TextSnapshotContents::new(transcript.to_owned(), TextSnapshotKind::File);
     let shared_contents = TextSnapshotContents::new(shared_text.clone(), TextSnapshotKind::File);
     if shared_contents.matches_latest(&new) {
-        return Ok(());
+        return Ok(SnapshotVerdict::Matched);
     }
     // This target answers otherwise than the one it shares with: it needs a snapshot of its own.
-    check_in_folder(snapshot_root, folder, scenario_id, description, transcript).map_err(
-        |message| {
-            format!(
-                "{message}\nthe transcript also differs from the shared snapshot {} (this profile shares `{shared_folder}`'s where it has none of its own):\n{}",
-                shared.display(),
-                line_diff(&shared_text, &new.to_string())
-            )
-        },
-    )
+    own_check().map_err(|message| {
+        format!(
+            "{message}\nthe transcript also differs from the shared snapshot {} (this profile shares `{shared_folder}`'s where it has none of its own):\n{}",
+            shared.display(),
+            line_diff(&shared_text, &new.to_string())
+        )
+    })
 }
 
-/// Compares `transcript` with `snapshots/<folder>/<name>.snap` alone.
+/// Compares `transcript` with `snapshots/<target>/<name>.snap` alone.
 fn check_in_folder(
     snapshot_root: &Path,
-    folder: &str,
+    target: &str,
     scenario_id: &str,
     description: &str,
     transcript: &str,
-) -> Result<(), String> {
-    let target = folder;
+    update: SnapshotUpdate,
+) -> Result<SnapshotVerdict, String> {
     let name = snapshot_name(scenario_id);
     let file = snapshot_root.join(target).join(format!("{name}.snap"));
     let old = insta::Snapshot::from_file(&file).ok();
@@ -93,14 +140,37 @@ fn check_in_folder(
         .and_then(insta::Snapshot::as_text)
         .map(ToString::to_string);
     let new = TextSnapshotContents::new(transcript.to_owned(), TextSnapshotKind::File);
-    let forced = std::env::var("INSTA_UPDATE").is_ok_and(|update| update == "force");
-    if !forced
-        && old
-            .as_ref()
-            .and_then(insta::Snapshot::as_text)
-            .is_some_and(|old| old.matches_latest(&new))
-    {
-        return Ok(());
+    let insta_update = std::env::var("INSTA_UPDATE").unwrap_or_default();
+    let in_ci = is_ci();
+    let forced = insta_update == "force" && !in_ci;
+    let old_contents = old.as_ref().and_then(insta::Snapshot::as_text);
+    if !forced && old_contents.is_some_and(|old| old.matches_latest(&new)) {
+        return Ok(SnapshotVerdict::Matched);
+    }
+    if in_ci {
+        // insta would write under `INSTA_UPDATE=always`, `new` or `force`, even in CI: it is not
+        // asked. A snapshot in an older format that still matches passes, as insta would let it.
+        if old_contents.is_some_and(|old| old.matches_legacy(&new)) {
+            return Ok(SnapshotVerdict::Matched);
+        }
+        let ignored = if insta_update.is_empty() || insta_update == "auto" || insta_update == "no" {
+            String::new()
+        } else {
+            format!(
+                "\nnote: INSTA_UPDATE={insta_update} is ignored when CI is set: snapshots are never written in CI"
+            )
+        };
+        return Err(match old_text {
+            None => format!(
+                "snapshot missing: {}{ignored}\nhint: nothing is written when CI is set; run the scenario outside CI, review the new snapshot and commit it",
+                file.display()
+            ),
+            Some(old_text) => format!(
+                "the transcript differs from the snapshot {}{ignored}\n{}\nhint: if the change is right, accept it outside CI (`passwordless-conformance run --accept` or `cargo insta review`) and commit it, else fix the target or the scenario",
+                file.display(),
+                line_diff(&old_text, &new.to_string())
+            ),
+        });
     }
 
     let mut settings = insta::Settings::clone_current();
@@ -111,14 +181,16 @@ fn check_in_folder(
     settings.set_input_file(format!("scenarios/{scenario_id}"));
     let pending_path = file.with_extension("snap.new");
     let pending_before = modified(&pending_path);
+    let file_before = modified(&file);
     // insta reports a mismatch by panicking; it is caught on this same thread, where the
     // settings are bound.
     let asserted = crate::guard::catch(|| {
         settings.bind(|| insta::assert_snapshot!(name.as_str(), transcript));
     });
     let caught = match asserted {
-        // insta accepted it: `INSTA_UPDATE=always`, or a snapshot in an older format that matches.
-        Ok(()) => return Ok(()),
+        // insta accepted it (`INSTA_UPDATE=always`), or a snapshot in an older format matches.
+        Ok(()) if modified(&file) != file_before => return Ok(SnapshotVerdict::Accepted(file)),
+        Ok(()) => return Ok(SnapshotVerdict::Matched),
         Err(caught) => caught,
     };
     if !caught.message.starts_with("snapshot assertion for") {
@@ -134,9 +206,18 @@ fn check_in_folder(
     let pending_after = modified(&pending_path);
     let pending =
         (pending_after.is_some() && pending_after != pending_before).then_some(pending_path);
+    if update == SnapshotUpdate::Accept {
+        return match pending {
+            Some(pending) => accept(&pending, &file).map(|()| SnapshotVerdict::Accepted(file)),
+            None => Err(format!(
+                "cannot accept the snapshot {}: insta wrote no new version (INSTA_UPDATE={insta_update})\nhint: unset INSTA_UPDATE, or set it to `auto`, when accepting",
+                file.display()
+            )),
+        };
+    }
     Err(match (old_text, pending) {
         (None, Some(pending)) => format!(
-            "new snapshot written for review: {}\nhint: read it, then accept it with `cargo insta review` (or run again with INSTA_UPDATE=always)",
+            "new snapshot written for review: {}\nhint: read it, then accept it with `passwordless-conformance run --accept` or `cargo insta review` (or run again with INSTA_UPDATE=always)",
             pending.display()
         ),
         (None, None) => format!(
@@ -151,12 +232,28 @@ fn check_in_folder(
                 None => String::new(),
             };
             format!(
-                "the transcript differs from the snapshot {}{written}\n{}\nhint: if the change is right, accept it with `cargo insta review` (outside CI), else fix the target or the scenario",
+                "the transcript differs from the snapshot {}{written}\n{}\nhint: if the change is right, accept it with `passwordless-conformance run --accept` or `cargo insta review` (outside CI), else fix the target or the scenario",
                 file.display(),
                 line_diff(&old_text, &new.to_string())
             )
         }
     })
+}
+
+/// Makes the `.snap.new` insta wrote the snapshot, as `cargo insta accept` does: read back and
+/// saved in the committed form (insta's `save` drops what only a pending file carries, such as
+/// the assertion's line), then the pending file removed.
+fn accept(pending: &Path, file: &Path) -> Result<(), String> {
+    let cannot = |error: &dyn std::fmt::Display| {
+        format!(
+            "cannot accept the snapshot {}: {error}\nhint: check that the folder is writable",
+            file.display()
+        )
+    };
+    let snapshot = insta::Snapshot::from_file(pending).map_err(|error| cannot(&error))?;
+    // `save` is public but hidden from insta's documentation; cargo-insta accepts with it too.
+    snapshot.save(file).map_err(|error| cannot(&error))?;
+    std::fs::remove_file(pending).map_err(|error| cannot(&error))
 }
 
 /// When `path` was last written, if it exists.

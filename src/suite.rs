@@ -8,9 +8,11 @@
 //! `tests/scenarios.rs` are thin loops over these, so both run exactly the same engine. Nothing
 //! here prints.
 
+mod details;
 mod discover;
 mod gate;
 mod locks;
+pub mod select;
 mod settle;
 pub mod trials;
 
@@ -19,13 +21,16 @@ use std::time::{Duration, Instant};
 
 use crate::diagnostic::Diagnostic;
 use crate::runner::{RunCtx, run_scenario};
+use crate::scenario::LoadError;
 use crate::scenario::References;
 use crate::schema::SchemaRegistry;
-use crate::snapshot::check_transcript_snapshot;
+use crate::snapshot::{SnapshotUpdate, SnapshotVerdict, check_transcript_snapshot};
 use crate::targets::{Session, TargetConfig};
 use crate::validate::{Checked, ProjectContext, check_file};
 
+pub use details::{FailedStep, LocatedProblem, StepRecord, TrialDetails, failure_text};
 pub use discover::discover;
+pub use select::{Selection, TagFilter};
 
 /// A scenario file found under `scenarios/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +81,15 @@ impl TrialPlan {
     }
 }
 
+/// What listing knows about a scenario file.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    /// Broken, skipped on this target, or to be run.
+    pub plan: TrialPlan,
+    /// The scenario's tags; `None` when the file does not load (its tags are unknown).
+    pub tags: Option<Vec<String>>,
+}
+
 /// A verdict with the time it took.
 #[derive(Debug, Clone)]
 pub struct TrialReport {
@@ -85,6 +99,9 @@ pub struct TrialReport {
     pub elapsed: Duration,
     /// Of which spent waiting on rate budgets and `429` answers.
     pub rate_limit_wait: Duration,
+    /// What reports show beyond the verdict (redacted): the scenario's name and tags, each
+    /// step's exchange, where it failed, a reproducer, the snapshot's verdict.
+    pub details: TrialDetails,
 }
 
 /// Whether to compare transcripts with committed snapshots.
@@ -92,6 +109,8 @@ pub struct TrialReport {
 pub enum SnapshotMode {
     /// Compare (and, outside CI, let insta write `.snap.new` files for review).
     Check,
+    /// Compare, and outside CI accept what is new or different (`run --accept`).
+    Accept,
     /// Don't.
     Skip,
 }
@@ -118,12 +137,18 @@ impl Suite {
     /// A suite over the project folder `root` (holding `scenarios/`, `schemas/`, `snapshots/`),
     /// with the target taken from the environment.
     pub fn from_project_dir(root: &Path) -> Suite {
+        Suite::for_target(root, None)
+    }
+
+    /// As [`Suite::from_project_dir`], against profile `target` of `targets.yaml` when one is
+    /// given (`run --target`) rather than the one `CONFORMANCE_TARGET` names.
+    pub fn for_target(root: &Path, target: Option<&str>) -> Suite {
         // insta resolves a relative snapshot path against the source file that asserts; anchor it.
         let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
         Suite {
             scenarios_dir: root.join("scenarios"),
             snapshots_dir: root.join("snapshots"),
-            target: TargetConfig::load(&root).map_err(|error| error.to_string()),
+            target: TargetConfig::load_profile(&root, target).map_err(|error| error.to_string()),
             schemas: SchemaRegistry::load(&root.join("schemas")).map_err(|error| error.to_string()),
             snapshots: SnapshotMode::Check,
             run_id: new_run_id(),
@@ -154,30 +179,50 @@ impl Suite {
     pub fn run_file_report(&self, file: &ScenarioFile) -> TrialReport {
         let started = Instant::now();
         let mut rate_limit_wait = Duration::ZERO;
+        let mut details = TrialDetails::default();
         // A panic anywhere inside the trial fails this trial only, quietly.
-        let outcome = crate::guard::catch(|| self.verdict(file, &mut rate_limit_wait))
-            .unwrap_or_else(|caught| {
-                TrialOutcome::Failed(caught.trial_report(&format!("scenarios/{}", file.id)))
-            });
+        let outcome =
+            crate::guard::catch(|| self.verdict(file, &mut rate_limit_wait, &mut details))
+                .unwrap_or_else(|caught| {
+                    TrialOutcome::Failed(caught.trial_report(&format!("scenarios/{}", file.id)))
+                });
         TrialReport {
             outcome,
             elapsed: started.elapsed(),
             rate_limit_wait,
+            details,
         }
     }
 
     /// Decides, before anything runs, whether `file` is broken, skipped on this target, or to be run.
     /// Listing (`tests/scenarios.rs`, `run`) calls this so that every runner reports a skip as a skip.
     pub fn plan(&self, file: &ScenarioFile) -> TrialPlan {
+        self.list(file).plan
+    }
+
+    /// What listing knows about `file`: its [`TrialPlan`] and, when it loads, its scenario's
+    /// tags (which [`Selection`] reads).
+    pub fn list(&self, file: &ScenarioFile) -> Listing {
         let checked = match self.check(file) {
             Ok(checked) => checked,
-            Err(report) => return TrialPlan::Broken(report),
+            Err(error) => {
+                return Listing {
+                    plan: TrialPlan::Broken(error.to_string()),
+                    tags: None,
+                };
+            }
         };
+        let tags = Some(checked.scenario.tags.clone());
         let target = match &self.target {
             Ok(target) => target,
-            Err(error) => return TrialPlan::Broken(unconfigured(error)),
+            Err(error) => {
+                return Listing {
+                    plan: TrialPlan::Broken(unconfigured(error)),
+                    tags,
+                };
+            }
         };
-        match self.skip_reason(&checked, target) {
+        let plan = match self.skip_reason(&checked, target) {
             Some(reason) => TrialPlan::Skip {
                 reason,
                 warnings: checked.warnings,
@@ -185,13 +230,14 @@ impl Suite {
             None => TrialPlan::Run {
                 warnings: checked.warnings,
             },
-        }
+        };
+        Listing { plan, tags }
     }
 
-    /// Loads and validates `file`; the rendered diagnostics when it is broken.
-    fn check(&self, file: &ScenarioFile) -> Result<Checked, String> {
+    /// Loads and validates `file`.
+    fn check(&self, file: &ScenarioFile) -> Result<Checked, LoadError> {
         let display_path = format!("scenarios/{}", file.id);
-        check_file(&file.path, &display_path, &self.project).map_err(|error| error.to_string())
+        check_file(&file.path, &display_path, &self.project)
     }
 
     fn skip_reason(&self, checked: &Checked, target: &TargetConfig) -> Option<String> {
@@ -199,12 +245,21 @@ impl Suite {
         gate::skip_reason(&checked.scenario, target, roster.as_ref())
     }
 
-    fn verdict(&self, file: &ScenarioFile, rate_limit_wait: &mut Duration) -> TrialOutcome {
+    fn verdict(
+        &self,
+        file: &ScenarioFile,
+        rate_limit_wait: &mut Duration,
+        details: &mut TrialDetails,
+    ) -> TrialOutcome {
         let display_path = format!("scenarios/{}", file.id);
         let checked = match self.check(file) {
             Ok(checked) => checked,
-            Err(report) => return TrialOutcome::Failed(report),
+            Err(error) => {
+                details.record_broken(&error);
+                return TrialOutcome::Failed(error.to_string());
+            }
         };
+        details.describe(&checked.scenario);
         let target = match &self.target {
             Ok(target) => target,
             Err(error) => return TrialOutcome::Failed(unconfigured(error)),
@@ -251,6 +306,7 @@ impl Suite {
         let outcome = match outcome {
             Ok(Ok((outcome, settled))) => {
                 *rate_limit_wait = outcome.transcript.rate_limit_wait;
+                details.record_run(scenario, &outcome);
                 if let Err(message) = settled {
                     return TrialOutcome::Failed(
                         outcome
@@ -276,17 +332,30 @@ impl Suite {
         if let Some(reason) = &outcome.ignored {
             return TrialOutcome::Ignored(format!("{reason} (in {display_path})"));
         }
-        if self.snapshots == SnapshotMode::Check {
+        if self.snapshots != SnapshotMode::Skip {
+            let update = match self.snapshots {
+                SnapshotMode::Accept => SnapshotUpdate::Accept,
+                _ => SnapshotUpdate::Review,
+            };
             let transcript = outcome.redacted_transcript();
-            if let Err(message) = check_transcript_snapshot(
+            match check_transcript_snapshot(
                 &self.snapshots_dir,
                 target.snapshot_folder(),
                 target.snapshots.shared_with.as_deref(),
                 &file.id,
                 &scenario.name,
                 &transcript,
+                update,
             ) {
-                return TrialOutcome::Failed(with_warnings(outcome.redactor.redact_str(&message)));
+                Ok(SnapshotVerdict::Matched) => {}
+                Ok(SnapshotVerdict::Accepted(path)) => {
+                    details.snapshot = Some(format!("snapshot accepted: {}", path.display()));
+                }
+                Err(message) => {
+                    let message = outcome.redactor.redact_str(&message);
+                    details.snapshot = Some(message.clone());
+                    return TrialOutcome::Failed(with_warnings(message));
+                }
             }
         }
         TrialOutcome::Passed
@@ -316,6 +385,7 @@ pub fn run_parallel(
                             ),
                             elapsed: Duration::ZERO,
                             rate_limit_wait: Duration::ZERO,
+                            details: TrialDetails::default(),
                         },
                     );
                     // The lock also serialises `report`, so lines never interleave.
@@ -337,6 +407,7 @@ pub fn run_parallel(
                 outcome: TrialOutcome::Failed("the scenario did not run".to_owned()),
                 elapsed: Duration::ZERO,
                 rate_limit_wait: Duration::ZERO,
+                details: TrialDetails::default(),
             })
         })
         .collect()

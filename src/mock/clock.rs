@@ -1,4 +1,8 @@
-//! The injected clock: real time plus an offset that tests (and the control API) move forward.
+//! The injected clock: a start time plus an offset that tests (and the control API) move forward.
+//! The start is either real time, read afresh on every call (the standalone mock, which apps and
+//! SDKs compare with their own clocks), or one instant frozen when the clock was made (the mock a
+//! trial or a test starts), so that only `advance` moves it and a check placed one second before
+//! an expiry can never be overtaken by a slow machine.
 //!
 //! Every expiry in the mock (codes, authorization codes, token `iat`/`exp`, outbox timestamps)
 //! reads this clock, so a scenario can let a code expire without sleeping. This module knows
@@ -16,6 +20,8 @@ pub const MAX_OFFSET_SECONDS: u64 = 100 * 365 * 24 * 60 * 60;
 #[derive(Debug, Default)]
 pub struct Clock {
     offset_seconds: AtomicU64,
+    /// `None`: real time; `Some(start)`: time stands still at `start` (whole seconds) until moved.
+    frozen_at: Option<SystemTime>,
 }
 
 impl Clock {
@@ -24,11 +30,28 @@ impl Clock {
         Clock::default()
     }
 
+    /// A clock that stands still at the current whole second and moves only by [`Clock::advance`].
+    pub fn frozen() -> Clock {
+        let now = SystemTime::now();
+        let whole = now.duration_since(UNIX_EPOCH).map_or(now, |since| {
+            UNIX_EPOCH + Duration::from_secs(since.as_secs())
+        });
+        Clock {
+            offset_seconds: AtomicU64::new(0),
+            frozen_at: Some(whole),
+        }
+    }
+
+    /// Whether time stands still between calls to [`Clock::advance`].
+    pub fn is_frozen(&self) -> bool {
+        self.frozen_at.is_some()
+    }
+
     /// The current mock time.
     pub fn now(&self) -> SystemTime {
         let offset = Duration::from_secs(self.offset_seconds.load(Ordering::SeqCst));
-        let real = SystemTime::now();
-        real.checked_add(offset).unwrap_or(real)
+        let start = self.frozen_at.unwrap_or_else(SystemTime::now);
+        start.checked_add(offset).unwrap_or(start)
     }
 
     /// The current mock time in whole seconds since the Unix epoch.
@@ -90,6 +113,15 @@ mod tests {
             (181..=183).contains(&(after - before)),
             "{before} -> {after}"
         );
+    }
+
+    #[test]
+    fn a_frozen_clock_moves_only_when_advanced() {
+        let clock = Clock::frozen();
+        let start = clock.unix_now();
+        assert_eq!(clock.unix_now(), start);
+        clock.advance(299);
+        assert_eq!(clock.unix_now(), start + 299);
     }
 
     #[test]

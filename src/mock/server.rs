@@ -18,6 +18,7 @@ use std::time::Duration;
 use axum_server::Handle;
 use tokio::task::JoinHandle;
 
+use super::clock::Clock;
 use super::events::{EventSink, MockEvent};
 use super::router::router;
 use super::smtp::SmtpSettings;
@@ -47,11 +48,13 @@ pub struct MockServer {
 }
 
 impl MockServer {
-    /// Binds `127.0.0.1:0` and serves `tenant` on the current tokio runtime.
+    /// Binds `127.0.0.1:0` and serves `tenant` on the current tokio runtime, on a frozen clock
+    /// (a trial's mock: time moves only when the trial moves it, so expiry checks never race the
+    /// machine's speed).
     pub async fn start(tenant: Tenant) -> io::Result<MockServer> {
         let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
         let base_url = format!("http://{}", listener.local_addr()?);
-        let state = AppState::new(tenant, &base_url);
+        let state = AppState::with_clock(tenant, &base_url, EventSink::ignore(), Clock::frozen());
         let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let handle = Handle::new();
         let server = axum_server::from_tcp(listener)?.handle(handle.clone());

@@ -49,6 +49,16 @@ impl AppState {
 
     /// Like [`AppState::new`], reporting events (such as failed SMTP deliveries) to `events`.
     pub fn with_events(tenant: Tenant, public_url: &str, events: EventSink) -> AppState {
+        AppState::with_clock(tenant, public_url, events, Clock::new())
+    }
+
+    /// Like [`AppState::with_events`], on `clock` (e.g. [`Clock::frozen`] for a test's mock).
+    pub fn with_clock(
+        tenant: Tenant,
+        public_url: &str,
+        events: EventSink,
+        clock: Clock,
+    ) -> AppState {
         let users = UserDirectory::seeded(&tenant);
         let mfa = MfaStore::seeded(&tenant);
         AppState {
@@ -56,7 +66,7 @@ impl AppState {
                 tenant,
                 public_url: public_url.trim_end_matches('/').to_owned(),
                 events,
-                clock: Clock::new(),
+                clock,
                 otp: OtpStore::default(),
                 outbox: Outbox::default(),
                 users,

@@ -266,13 +266,32 @@ impl Redactor {
 
     /// Replaces every secret and per-run value inside `text` (for transcripts and snapshots).
     pub fn redact_str(&self, text: &str) -> String {
-        self.redact(text, Mode::Everything, BASE64_DEPTH)
+        self.redact(text, Mode::Everything, BASE64_DEPTH, &placeholder_text)
     }
 
     /// Replaces every secret inside `text`, keeping hosts and test identities (for messages to
     /// people, after the message is complete).
     pub fn redact_message(&self, text: &str) -> String {
-        self.redact(text, Mode::Secrets, BASE64_DEPTH)
+        self.redact(text, Mode::Secrets, BASE64_DEPTH, &placeholder_text)
+    }
+
+    /// As [`Redactor::redact_message`], but each hidden value is shown as `shown` says: for text
+    /// that must stay usable, such as a shell command where a secret becomes `${VARIABLE}`.
+    ///
+    /// ```
+    /// use passwordless_conformance::redact::{Hidden, Redactor};
+    ///
+    /// let mut redactor = Redactor::new();
+    /// redactor.add("s3cret-value", "[capture:mfa_token]");
+    /// let shown = redactor.redact_message_with("mfa_token=s3cret-value", &|hidden| match hidden {
+    ///     Hidden::Value(placeholder) => format!("<{placeholder}>"),
+    ///     Hidden::Base64(text) => format!("b64<{text}>"),
+    ///     Hidden::Opaque => "<opaque>".to_owned(),
+    /// });
+    /// assert_eq!(shown, "mfa_token=<[capture:mfa_token]>");
+    /// ```
+    pub fn redact_message_with(&self, text: &str, shown: &dyn Fn(Hidden<'_>) -> String) -> String {
+        self.redact(text, Mode::Secrets, BASE64_DEPTH, shown)
     }
 
     /// `text` for a message: secrets replaced first, then shortened to `max_chars` characters, so
@@ -302,21 +321,32 @@ impl Redactor {
         }))
     }
 
-    fn redact(&self, text: &str, mode: Mode, depth: usize) -> String {
+    fn redact(
+        &self,
+        text: &str,
+        mode: Mode,
+        depth: usize,
+        shown: &dyn Fn(Hidden<'_>) -> String,
+    ) -> String {
         let matcher = self.matcher(mode);
         let mut replacements = Vec::new();
         if depth > 0 {
             for run in encodings::base64_runs(text.as_bytes()) {
-                if let Some(replacement) = self.base64_replacement(&run, &matcher, mode, depth) {
+                if let Some(replacement) =
+                    self.base64_replacement(&run, &matcher, mode, depth, shown)
+                {
                     replacements.push(replacement);
                 }
             }
         }
-        replacements.extend(matcher.find(text));
+        let value = |(range, placeholder): (Range<usize>, String)| {
+            (range, shown(Hidden::Value(&placeholder)))
+        };
+        replacements.extend(matcher.find(text).into_iter().map(value));
         replacements.extend(
             rules::find(text)
                 .into_iter()
-                .map(|found| (found.range, found.placeholder)),
+                .map(|found| value((found.range, found.placeholder))),
         );
         splice(text, replacements)
     }
@@ -329,6 +359,7 @@ impl Redactor {
         matcher: &Matcher,
         mode: Mode,
         depth: usize,
+        shown: &dyn Fn(Hidden<'_>) -> String,
     ) -> Option<(Range<usize>, String)> {
         let holds = |offset: usize| {
             run.decode_at(offset)
@@ -349,8 +380,13 @@ impl Redactor {
             }
         }
         let shown = match text_at(start) {
-            Some(decoded) => format!("base64({})", self.redact(&decoded, mode, depth - 1)),
-            None => "[base64 holding a secret]".to_owned(),
+            Some(decoded) => shown(Hidden::Base64(self.redact(
+                &decoded,
+                mode,
+                depth - 1,
+                shown,
+            ))),
+            None => shown(Hidden::Opaque),
         };
         Some((run.position(start)..run.range.end, shown))
     }
@@ -366,9 +402,31 @@ impl Redactor {
             return true;
         }
         depth > 0
-            && encodings::base64_runs(bytes)
-                .iter()
-                .any(|run| self.base64_replacement(run, matcher, mode, depth).is_some())
+            && encodings::base64_runs(bytes).iter().any(|run| {
+                self.base64_replacement(run, matcher, mode, depth, &placeholder_text)
+                    .is_some()
+            })
+    }
+}
+
+/// A hidden value, as [`Redactor::redact_message_with`] asks its caller to show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hidden<'a> {
+    /// A value in place of which a placeholder such as `[otp:code]` is shown.
+    Value(&'a str),
+    /// A run of base64 whose decoded text holds a hidden value: that text, already redacted
+    /// (shown by default as `base64(<text>)`).
+    Base64(String),
+    /// A run of base64 holding a hidden value that does not decode to text.
+    Opaque,
+}
+
+/// How [`Redactor::redact_str`] and [`Redactor::redact_message`] show a hidden value.
+fn placeholder_text(hidden: Hidden<'_>) -> String {
+    match hidden {
+        Hidden::Value(placeholder) => placeholder.to_owned(),
+        Hidden::Base64(text) => format!("base64({text})"),
+        Hidden::Opaque => "[base64 holding a secret]".to_owned(),
     }
 }
 

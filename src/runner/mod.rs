@@ -11,6 +11,7 @@ mod capture;
 mod check;
 mod jwt;
 mod matcher;
+mod reproducer;
 mod request;
 pub mod transcript;
 
@@ -93,7 +94,10 @@ pub async fn run_scenario(scenario: &Scenario, ctx: &RunCtx<'_>) -> ScenarioOutc
         ignored: None,
         context: ctx.session.context.clone(),
         redactor: ctx.session.redactor.clone(),
-        transcript: Transcript::default(),
+        transcript: Transcript {
+            base_url: ctx.session.base_url.clone(),
+            ..Transcript::default()
+        },
         notes: Vec::new(),
     };
     let mut failure = None;

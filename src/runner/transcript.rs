@@ -31,6 +31,9 @@ pub struct Transcript {
     pub target_time: std::time::Duration,
     /// Time spent waiting on rate budgets and `429` answers (part of `target_time`).
     pub rate_limit_wait: std::time::Duration,
+    /// The target's base URL, for reproducers (see `runner/reproducer.rs`). Never part of a
+    /// snapshot.
+    pub base_url: String,
 }
 
 /// What one step did.

@@ -78,7 +78,9 @@ pub(crate) fn lock_shared_accounts(
             .write(true)
             .open(folder.join(format!("{scope}--{role}.lock")))?;
         file.lock()?;
-        let spends_totp = reads_field(references, role, "totp_secret");
+        // A mock starts afresh every trial: only a shared tenant remembers which codes were spent.
+        let spends_totp = matches!(target.kind, TargetKind::Remote(_))
+            && reads_field(references, role, "totp_secret");
         if spends_totp {
             wait_for_unspent_totp(&mut file)?;
         }

@@ -2,9 +2,10 @@
 //!
 //! Takes the target, the trial's session and its outcome. A recovery code of an existing test
 //! account that a grant spent is followed to the one the tenant gave instead, and kept
-//! ([`crate::targets::rotation`]) while the trial still holds the account's lock; the lifetime of
-//! every `mfa_token` and `oob_code` the target sent is added to the process's tally
-//! ([`crate::sealed`]), up to the first step that moved the target's clock. Nothing here prints.
+//! ([`crate::targets::rotation`]) while the trial still holds the account's lock; on a remote
+//! target, the lifetime of every `mfa_token` and `oob_code` it sent is added to the process's
+//! tally ([`crate::sealed`]), up to the first step that moved the target's clock. Nothing here
+//! prints.
 
 use serde_json::{Map, Value};
 
@@ -21,10 +22,11 @@ pub(super) async fn after_trial(
     session: &Session,
     outcome: &ScenarioOutcome,
 ) -> Result<(), String> {
-    measure_sealed_tokens(outcome);
     let TargetKind::Remote(remote) = &target.kind else {
+        // A trial's own mock runs on a frozen clock: its expiries say nothing about lifetimes.
         return Ok(());
     };
+    measure_sealed_tokens(outcome);
     let collected: Vec<(Map<String, Value>, u16, Option<&Value>)> = exchanges(outcome).collect();
     let seen: Vec<Exchange<'_>> = collected
         .iter()

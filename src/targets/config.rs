@@ -308,6 +308,12 @@ impl TargetConfig {
     /// Reads the profile `CONFORMANCE_TARGET` names (default `mock`) from `root/targets.yaml`,
     /// with the process environment and `root/.env` (which never overrides the environment).
     pub fn load(root: &Path) -> Result<TargetConfig, TargetError> {
+        TargetConfig::load_profile(root, None)
+    }
+
+    /// As [`TargetConfig::load`], but profile `name` when one is given (`run --target`), whatever
+    /// `CONFORMANCE_TARGET` says.
+    pub fn load_profile(root: &Path, name: Option<&str>) -> Result<TargetConfig, TargetError> {
         let vars = environment(root);
         let text = match std::fs::read_to_string(root.join(PROFILE_FILE)) {
             Ok(text) => Some(text),
@@ -319,10 +325,13 @@ impl TargetConfig {
                 });
             }
         };
-        let name = vars
-            .get("CONFORMANCE_TARGET")
-            .filter(|name| !name.is_empty())
-            .cloned()
+        let name = name
+            .map(str::to_owned)
+            .or_else(|| {
+                vars.get("CONFORMANCE_TARGET")
+                    .filter(|name| !name.is_empty())
+                    .cloned()
+            })
             .unwrap_or_else(|| "mock".to_owned());
         TargetConfig::from_profiles(text.as_deref(), &name, &vars, root)
     }
@@ -393,7 +402,7 @@ impl TargetConfig {
                     "create `{PROFILE_FILE}` with a `{name}:` profile (see targets.yaml in the repository for an example)"
                 ),
                 None => format!(
-                    "the profiles are {}; set CONFORMANCE_TARGET to one of them",
+                    "the profiles are {}; choose one with CONFORMANCE_TARGET or `run --target`",
                     known
                         .iter()
                         .map(|k| format!("`{k}`"))

@@ -3,11 +3,12 @@
 //! URI, recovery codes, one-time code and link, inbox credentials — and echoes back whatever it
 //! is sent, in whatever encoding. The main job runs scenarios that pass, that fail on checks
 //! quoting those values, and that run for the first time (new snapshots), outside CI, in CI and
-//! accepting snapshots; then every channel — stdout, stderr, failure reports, `.snap` and
-//! `.snap.new` files — is searched for every secret in every encoding a request or a message
-//! might carry it in: raw, percent-encoded (form, strict, `/` kept, lower-case hex), JSON- and
-//! HTML-escaped, base64 and base64url, the composite `base64(id:secret)`, and the first hundred
-//! characters of long tokens (a token cut short is still a live one).
+//! accepting snapshots, each also writing JUnit and HTML reports; then every channel — stdout,
+//! stderr, failure reports with their curl reproducers, `.snap` and `.snap.new` files, the JUnit
+//! and HTML files — is searched for every secret in every encoding a request or a message might
+//! carry it in: raw, percent-encoded (form, strict, `/` kept, lower-case hex), JSON-escaped,
+//! base64 and base64url, the composite `base64(id:secret)`, the first hundred characters of long
+//! tokens (a token cut short is still a live one), and each of those as HTML and XML escape it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -199,6 +200,22 @@ fn forms(secret: &str) -> Vec<String> {
     if secret.len() > 100 {
         forms.push(secret[..100].to_owned());
     }
+    // As the HTML report (minijinja) and the JUnit file (quick-xml) escape text.
+    let escaped: Vec<String> = forms
+        .iter()
+        .flat_map(|form| {
+            let amp = form.replace('&', "&amp;");
+            let markup = amp.replace('<', "&lt;").replace('>', "&gt;");
+            [
+                markup
+                    .replace('"', "&quot;")
+                    .replace('\'', "&#x27;")
+                    .replace('/', "&#x2f;"),
+                markup.replace('"', "&quot;").replace('\'', "&apos;"),
+            ]
+        })
+        .collect();
+    forms.extend(escaped);
     forms.sort();
     forms.dedup();
     forms
@@ -399,6 +416,28 @@ steps:
 "#,
     ),
     (
+        "failing/bearer.yaml",
+        r#"
+name: a failing request carries the mfa_token as a header and in its body
+steps:
+  - name: MFA is required
+    request: { method: POST, path: /mfa-required, json: {} }
+    expect:
+      status: 403
+    capture:
+      mfa_token: $.mfa_token
+  - name: challenge with the token
+    request:
+      method: POST
+      path: /mfa/challenge
+      headers:
+        authorization: "Bearer {{ mfa_token }}"
+      json: { mfa_token: "{{ mfa_token }}", challenge_type: oob }
+    expect:
+      status: 418
+"#,
+    ),
+    (
         "failing/oob_code.yaml",
         r#"
 name: checks quote the oob_code
@@ -494,10 +533,18 @@ struct Run {
 }
 
 fn run_main_job(root: &Path, target: &str, base_url: &str, configure: &[(&str, &str)]) -> Run {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    let reports = root.join("reports");
+    let run = RUNS.fetch_add(1, Ordering::SeqCst);
     let mut command = Command::new(env!("CARGO_BIN_EXE_passwordless-conformance"));
     command
         .args(["run", "--jobs", "2", "--project"])
         .arg(root)
+        .arg("--junit")
+        .arg(reports.join(format!("junit-{run}.xml")))
+        .arg("--html")
+        .arg(reports.join(format!("report-{run}.html")))
         .env("CONFORMANCE_TARGET", target)
         .env("CANARY_CLIENT_SECRET", CLIENT_SECRET)
         .env("CANARY_API_TOKEN", API_TOKEN)
@@ -591,6 +638,30 @@ fn no_secret_of_any_class_reaches_any_channel_in_any_encoding() {
             accept.stdout.contains(expected),
             "expected `{expected}` in:\n{}",
             accept.stdout
+        );
+    }
+    // Failing requests come with a reproducer whose secrets are variables, in every report.
+    for expected in [
+        "reproduce the failing request:",
+        r#"'"${CLIENTS_CONFIDENTIAL_CLIENT_SECRET}"'"#,
+        r#""${OTP_CODE}""#,
+        r#""${MFA_TOKEN}""#,
+        &format!("BASE_URL='{base_url}'"),
+    ] {
+        assert!(
+            accept.stdout.contains(expected),
+            "expected `{expected}` in:\n{}",
+            accept.stdout
+        );
+    }
+    let report_files: Vec<PathBuf> = files_below(&root.join("reports"));
+    assert_eq!(report_files.len(), 2 * runs.len(), "{report_files:?}");
+    for file in &report_files {
+        let text = std::fs::read_to_string(file).unwrap();
+        assert!(
+            text.contains("CLIENTS_CONFIDENTIAL_CLIENT_SECRET"),
+            "{}",
+            file.display()
         );
     }
     // Hosts are not secret: an inbox that cannot be reached is named by its base URL.

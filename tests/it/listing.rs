@@ -10,12 +10,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use libtest_mimic::Arguments;
-use passwordless_conformance::suite::trials::{listing_notes, trials};
+use passwordless_conformance::suite::trials::{listing_notes, selected_trials, trials};
 use passwordless_conformance::targets::{
     HttpInbox, IdentityTemplate, OtpSource, OtpSources, RemoteTarget, TargetKind,
 };
 use passwordless_conformance::validate::ProjectContext;
-use passwordless_conformance::{SnapshotMode, Suite, TargetConfig, discover};
+use passwordless_conformance::{SnapshotMode, Suite, TagFilter, TargetConfig, discover};
 
 const NEEDS_CLOCK: &str = "
 name: needs the clock
@@ -257,4 +257,95 @@ steps:
         "{stdout}"
     );
     assert!(stdout.contains("--> scenarios/keys.yaml:10:9"), "{stdout}");
+}
+
+#[test]
+fn tags_leave_scenarios_out_of_the_list_rather_than_reporting_them_as_skipped() {
+    let root = project("tags");
+    for (name, tags) in [("fast.yaml", "[smoke]"), ("slow.yaml", "[smoke, slow]")] {
+        std::fs::write(
+            root.join("scenarios").join(name),
+            format!(
+                "name: {name}\ntags: {tags}\n{}",
+                RUNS.trim_start().trim_start_matches("name: runs\n")
+            ),
+        )
+        .unwrap();
+    }
+    let suite = suite(&root);
+    let files = discover(&suite.scenarios_dir).unwrap();
+    let selected = selected_trials(
+        &suite,
+        files,
+        &TagFilter::parse("CONFORMANCE_TAGS", "smoke,!slow").unwrap(),
+    );
+    let names: Vec<&str> = selected
+        .planned
+        .iter()
+        .map(|planned| planned.trial.name())
+        .collect();
+    // A file that does not load has unknown tags: it stays, and fails.
+    assert_eq!(names, ["broken.yaml", "fast.yaml"]);
+    assert_eq!(
+        selected.notes,
+        [
+            "CONFORMANCE_TAGS=smoke,!slow selects 2 scenario files and leaves out 5 (not listed, not run)"
+        ]
+    );
+
+    // What is left out is neither passed nor ignored: libtest never hears of it.
+    let log = root.join("tags-log.txt");
+    let arguments = Arguments::from_iter([
+        "scenarios",
+        "--test-threads",
+        "1",
+        "--logfile",
+        log.to_str().unwrap(),
+    ]);
+    let conclusion = libtest_mimic::run(
+        &arguments,
+        selected
+            .planned
+            .into_iter()
+            .map(|planned| planned.trial)
+            .collect(),
+    );
+    let log = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(
+        (
+            conclusion.num_passed,
+            conclusion.num_ignored,
+            conclusion.num_failed
+        ),
+        (0, 0, 2),
+        "{log}"
+    );
+    assert!(
+        !log.contains("slow.yaml") && !log.contains("clock.yaml"),
+        "{log}"
+    );
+}
+
+#[test]
+fn a_misspelt_tag_in_conformance_tags_is_named() {
+    let root = project("misspelt");
+    std::fs::write(
+        root.join("scenarios/tagged.yaml"),
+        "name: tagged\ntags: [smoke]\nsteps:\n  - name: ping\n    request: { method: GET, path: / }\n",
+    )
+    .unwrap();
+    let suite = suite(&root);
+    let selected = selected_trials(
+        &suite,
+        discover(&suite.scenarios_dir).unwrap(),
+        &TagFilter::parse("CONFORMANCE_TAGS", "smok").unwrap(),
+    );
+    assert!(
+        selected.notes.contains(
+            &"warning: no scenario has the tag `smok` named in CONFORMANCE_TAGS (did you mean `smoke`?)"
+                .to_owned()
+        ),
+        "{:?}",
+        selected.notes
+    );
 }

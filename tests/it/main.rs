@@ -27,5 +27,7 @@ mod mock_shutdown;
 mod mock_smtp;
 mod mock_token;
 mod run_output;
+mod run_reports;
+mod snapshot_accept;
 mod staging_profile;
 mod support;

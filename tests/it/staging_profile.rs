@@ -233,7 +233,9 @@ tenant:
         let text = texts(output);
         assert!(
             text.contains(&format!(
-                "running 2 scenarios against `tenant` (shard {index}/2)"
+                "shard {index}/2: scenario files {index}, {}, {}, … of the whole list",
+                index + 2,
+                index + 4
             )),
             "{text}"
         );

@@ -19,7 +19,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, header};
 use http_body_util::BodyExt;
 use passwordless_conformance::evidence;
-use passwordless_conformance::mock::{AppState, EventSink, Factor, Tenant, router};
+use passwordless_conformance::mock::{AppState, Clock, EventSink, Factor, Tenant, router};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -82,9 +82,9 @@ impl Mock {
         Mock::with_events(tenant, EventSink::ignore())
     }
 
-    /// A mock whose events go to `events`.
+    /// A mock whose events go to `events`, on a frozen clock (time moves only by `advance`).
     pub fn with_events(tenant: Tenant, events: EventSink) -> Mock {
-        let state = AppState::with_events(tenant, PUBLIC_URL, events);
+        let state = AppState::with_clock(tenant, PUBLIC_URL, events, Clock::frozen());
         Mock {
             app: router(state.clone()),
             state,
