@@ -434,9 +434,10 @@ fn missing_roles(references: &References, session: &Session) -> Option<String> {
 /// What each trial says when the target's configuration is broken: its first line, and where the
 /// whole report is (printed once per run, not once per trial).
 fn unconfigured(report: &str) -> String {
+    let first = report.lines().next().unwrap_or(report);
     format!(
-        "{}\n(the whole report is printed once, before the results)",
-        report.lines().next().unwrap_or(report)
+        "{} (the whole report is printed once, before the results)",
+        first.trim_end_matches(':')
     )
 }
 
