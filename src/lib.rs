@@ -20,9 +20,13 @@
 
 pub mod budget;
 pub mod compare;
+pub mod coverage;
+pub mod defaults;
 pub mod diagnostic;
 pub mod evidence;
 pub mod guard;
+pub mod harness;
+pub mod init;
 pub mod mock;
 pub mod redact;
 pub mod report;

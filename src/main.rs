@@ -33,6 +33,10 @@ enum Command {
     Run(RunArgs),
     /// Serve the mock tenant for apps, SDKs and other tools.
     Mock(MockArgs),
+    /// Write a new project folder (an example scenario with its snapshot, a targets.yaml starter, a
+    /// GitHub Actions workflow) that `run --project DIR` runs green against the embedded mock.
+    /// Never overwrites a file.
+    Init(InitArgs),
     /// Compare the committed transcripts of two targets (e.g. `mock staging`) by shape: statuses,
     /// error codes and texts, fields present or missing, field types. Exits 1 when they differ.
     Compare(CompareArgs),
@@ -50,6 +54,12 @@ struct CompareArgs {
 }
 
 #[derive(clap::Args)]
+struct InitArgs {
+    /// The folder to write (created when missing).
+    dir: PathBuf,
+}
+
+#[derive(clap::Args)]
 struct RunArgs {
     /// Only scenarios whose path under scenarios/ contains one of these texts (any matches).
     filters: Vec<String>,
@@ -63,7 +73,8 @@ struct RunArgs {
     /// The profile of targets.yaml to run against (overrides CONFORMANCE_TARGET; default: mock).
     #[arg(long, value_name = "NAME")]
     target: Option<String>,
-    /// The project folder holding scenarios/, schemas/ and snapshots/.
+    /// The project folder: scenarios/, and optionally schemas/, targets.yaml, mock/tenant.yaml and
+    /// snapshots/ (the built-in schemas, profiles and tenant stand in for what it lacks).
     #[arg(long, default_value = ".")]
     project: PathBuf,
     /// Don't compare transcripts with snapshots/.
@@ -117,6 +128,30 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Mock(args) => mock(args),
         Command::Compare(args) => compare(args),
+        Command::Init(args) => init(args),
+    }
+}
+
+fn init(args: InitArgs) -> ExitCode {
+    match passwordless_conformance::init::init(&args.dir) {
+        Ok(written) => {
+            say(format_args!(
+                "wrote a new project in `{}`:",
+                args.dir.display()
+            ));
+            for name in written {
+                say(format_args!("  {name}"));
+            }
+            say(format_args!(
+                "\nrun it against the embedded mock: passwordless-conformance run --project {}",
+                args.dir.display()
+            ));
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(2)
+        }
     }
 }
 

@@ -3,7 +3,9 @@
 //! Takes a folder of JSON Schema (2020-12) files, registers every file under its `$id` so that
 //! cross-file `$ref`s resolve offline, and compiles one validator per file. Gives
 //! [`SchemaRegistry::check`], which answers a scenario's `schema: FILE` with the list of
-//! violations. It knows nothing of scenarios or HTTP.
+//! violations. [`SchemaRegistry::load_with_defaults`] starts from the built-in schemas
+//! ([`crate::defaults`]), which a project's files replace or join by name. It knows nothing of
+//! scenarios or HTTP.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -97,18 +99,43 @@ impl SchemaRegistry {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn load(dir: &Path) -> Result<SchemaRegistry, SchemaError> {
+        SchemaRegistry::compile(dir, read_folder(dir)?)
+    }
+
+    /// The built-in schemas ([`crate::defaults::SCHEMAS`]) with the files below `dir` added,
+    /// each replacing the built-in schema of the same name; only the built-in ones when `dir`
+    /// does not exist. This is how a project folder holding only `scenarios/` has schemas.
+    pub fn load_with_defaults(dir: &Path) -> Result<SchemaRegistry, SchemaError> {
+        let mut files: BTreeMap<String, (PathBuf, String)> = crate::defaults::SCHEMAS
+            .iter()
+            .map(|(name, text)| {
+                let path = crate::defaults::builtin_path(&format!("schemas/{name}"));
+                ((*name).to_owned(), (path, (*text).to_owned()))
+            })
+            .collect();
+        if dir.is_dir() {
+            for (name, path, text) in read_folder(dir)? {
+                files.insert(name, (path, text));
+            }
+        }
+        let files = files
+            .into_iter()
+            .map(|(name, (path, text))| (name, path, text));
+        SchemaRegistry::compile(dir, files)
+    }
+
+    /// Parses and compiles `(name, path, text)` files, cross-file references resolved by `$id`.
+    fn compile(
+        dir: &Path,
+        files: impl IntoIterator<Item = (String, PathBuf, String)>,
+    ) -> Result<SchemaRegistry, SchemaError> {
         let mut documents: Vec<(String, PathBuf, String, Value)> = Vec::new();
-        for path in json_files(dir)? {
-            let text = std::fs::read_to_string(&path).map_err(|source| SchemaError::Read {
-                path: path.clone(),
-                source,
-            })?;
+        for (name, path, text) in files {
             let value: Value =
                 serde_json::from_str(&text).map_err(|source| SchemaError::Parse {
                     path: path.clone(),
                     source,
                 })?;
-            let name = relative_name(dir, &path);
             let Some(id) = value.get("$id").and_then(Value::as_str).map(str::to_owned) else {
                 return Err(SchemaError::MissingId { path, name });
             };
@@ -178,6 +205,19 @@ impl SchemaRegistry {
             })
             .collect())
     }
+}
+
+/// Every `*.json` file below `dir`: its name relative to `dir`, its path and its text.
+fn read_folder(dir: &Path) -> Result<Vec<(String, PathBuf, String)>, SchemaError> {
+    let mut files = Vec::new();
+    for path in json_files(dir)? {
+        let text = std::fs::read_to_string(&path).map_err(|source| SchemaError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        files.push((relative_name(dir, &path), path, text));
+    }
+    Ok(files)
 }
 
 fn json_files(dir: &Path) -> Result<Vec<PathBuf>, SchemaError> {
@@ -265,6 +305,37 @@ mod tests {
         let schemas = SchemaRegistry::load(&dir).unwrap();
         let error = schemas.check("b.json", &json!({})).unwrap_err();
         assert!(error.to_string().contains("known: `a.json`"), "{error}");
+    }
+
+    #[test]
+    fn project_schemas_replace_built_in_ones_by_name_and_add_the_others() {
+        let ours = json!({"$id": "https://passwordless-conformance.test/schemas/oauth-error.json",
+                          "type": "object", "required": ["ours"]});
+        let extra = json!({"$id": "https://t.test/extra.json", "type": "string"});
+        let dir = folder_with(&[("oauth-error.json", ours), ("extra.json", extra)]);
+        let schemas = SchemaRegistry::load_with_defaults(&dir).unwrap();
+        assert_eq!(
+            schemas
+                .check("oauth-error.json", &json!({"error": "x"}))
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(schemas.check("extra.json", &json!("x")).unwrap().is_empty());
+        assert!(schemas.check("token-success.json", &json!({})).is_ok());
+
+        let nowhere = dir.join("missing");
+        let built_in = SchemaRegistry::load_with_defaults(&nowhere).unwrap();
+        assert_eq!(built_in.names().count(), crate::defaults::SCHEMAS.len());
+        assert!(
+            built_in
+                .check(
+                    "oauth-error.json",
+                    &json!({"error": "invalid_grant", "error_description": "x"})
+                )
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

@@ -6,9 +6,11 @@
 //! costs nothing more. Otherwise insta is asked to assert, because it alone decides what to write
 //! (`.snap.new` for `cargo insta review`, the `.snap` itself under `INSTA_UPDATE=always`, nothing
 //! in CI); its panic is caught quietly ([`crate::guard`]) and the outcome comes back as one clear
-//! line — "new snapshot written for review: <path>", "snapshot missing: <path>", or how the
-//! transcript differs — never as insta's panic text and backtrace. The repository's
-//! `.config/insta.yaml` keeps insta from printing its own summary beside ours.
+//! line — `new snapshot written for review: <path>`, `snapshot missing: <path>`, or how the
+//! transcript differs — never as insta's panic text and backtrace. insta's settings come from
+//! the project's `.config/insta.yaml` (the repository's keeps insta from printing its own
+//! summary beside ours), or from a quiet one of ours when the project has none, so that an
+//! installed binary behaves the same.
 //!
 //! [`SnapshotUpdate::Accept`] (`run --accept`) promotes the `.snap.new` insta wrote to the
 //! `.snap`, as `cargo insta accept` does, so no tool needs installing. In CI (insta's own rule:
@@ -16,6 +18,7 @@
 //! whatever `INSTA_UPDATE` says: insta is not even asked, a difference is only reported.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::SystemTime;
 
 use insta::TextSnapshotKind;
@@ -182,15 +185,37 @@ fn check_in_folder(
     let pending_path = file.with_extension("snap.new");
     let pending_before = modified(&pending_path);
     let file_before = modified(&file);
+    let workspace = insta_workspace(snapshot_root);
     // insta reports a mismatch by panicking; it is caught on this same thread, where the
-    // settings are bound.
+    // settings are bound. This is the function `assert_snapshot!` calls, given the workspace
+    // the macro would otherwise find from the folder this crate was built in (see
+    // `insta_workspace`).
     let asserted = crate::guard::catch(|| {
-        settings.bind(|| insta::assert_snapshot!(name.as_str(), transcript));
+        settings.bind(|| {
+            insta::_macro_support::assert_snapshot(
+                (name.as_str(), transcript).into(),
+                &workspace,
+                "check_transcript_snapshot",
+                module_path!(),
+                file!(),
+                line!(),
+                "transcript",
+            )
+            .map_err(|error| error.to_string())
+        })
     });
     let caught = match asserted {
         // insta accepted it (`INSTA_UPDATE=always`), or a snapshot in an older format matches.
-        Ok(()) if modified(&file) != file_before => return Ok(SnapshotVerdict::Accepted(file)),
-        Ok(()) => return Ok(SnapshotVerdict::Matched),
+        Ok(Ok(())) if modified(&file) != file_before => {
+            return Ok(SnapshotVerdict::Accepted(file));
+        }
+        Ok(Ok(())) => return Ok(SnapshotVerdict::Matched),
+        Ok(Err(error)) => {
+            return Err(format!(
+                "cannot check the snapshot {}: insta failed: {error}\nhint: check that the folder is writable",
+                file.display()
+            ));
+        }
         Err(caught) => caught,
     };
     if !caught.message.starts_with("snapshot assertion for") {
@@ -238,6 +263,63 @@ fn check_in_folder(
             )
         }
     })
+}
+
+/// The files insta reads its settings from, in a workspace.
+const INSTA_CONFIG_FILES: [&str; 3] = [".config/insta.yaml", "insta.yaml", ".insta.yaml"];
+
+/// The settings of the workspace this module falls back to: insta prints nothing, since the
+/// failure report says what happened in one line.
+const QUIET_CONFIG: &str = "behavior:\n  output: none\n";
+
+/// The workspace insta is given: where it reads its settings (`.config/insta.yaml`) and against
+/// which it names the scenario a snapshot came from (`input_file`). That is the project folder
+/// (above `snapshots/`) when it has an insta settings file — the repository's and an `init`ed
+/// project's keep insta quiet — else a folder of this user's under the temporary folder holding
+/// only [`QUIET_CONFIG`]. insta's macro would instead use the folder this crate was built in,
+/// found by running `cargo metadata`: an installed binary may have neither, and insta would then
+/// print its own report (and cargo's complaint) beside ours.
+fn insta_workspace(snapshot_root: &Path) -> PathBuf {
+    let project = snapshot_root.parent().unwrap_or(snapshot_root);
+    if INSTA_CONFIG_FILES
+        .iter()
+        .any(|file| project.join(file).is_file())
+    {
+        return project.to_path_buf();
+    }
+    quiet_workspace().unwrap_or_else(|| project.to_path_buf())
+}
+
+/// A folder whose `.config/insta.yaml` is [`QUIET_CONFIG`], written once per process (atomically,
+/// as parallel processes may write it at once) and read back before it is trusted.
+fn quiet_workspace() -> Option<PathBuf> {
+    static QUIET: OnceLock<Option<PathBuf>> = OnceLock::new();
+    QUIET
+        .get_or_init(|| {
+            let dir =
+                std::env::temp_dir().join(format!("passwordless-conformance-insta-{}", user_tag()));
+            let config = dir.join(".config");
+            std::fs::create_dir_all(&config).ok()?;
+            let file = config.join("insta.yaml");
+            if std::fs::read_to_string(&file).ok().as_deref() != Some(QUIET_CONFIG) {
+                let written = config.join(format!("insta.yaml.{}", std::process::id()));
+                std::fs::write(&written, QUIET_CONFIG).ok()?;
+                std::fs::rename(&written, &file).ok()?;
+            }
+            (std::fs::read_to_string(&file).ok()? == QUIET_CONFIG).then_some(dir)
+        })
+        .clone()
+}
+
+/// Tells users of one machine apart, so that nobody writes the settings another user reads.
+#[cfg(unix)]
+fn user_tag() -> String {
+    rustix::process::getuid().as_raw().to_string()
+}
+
+#[cfg(not(unix))]
+fn user_tag() -> String {
+    std::env::var("USERNAME").unwrap_or_else(|_| "user".to_owned())
 }
 
 /// Makes the `.snap.new` insta wrote the snapshot, as `cargo insta accept` does: read back and

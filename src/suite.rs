@@ -25,7 +25,7 @@ use crate::scenario::LoadError;
 use crate::scenario::References;
 use crate::schema::SchemaRegistry;
 use crate::snapshot::{SnapshotUpdate, SnapshotVerdict, check_transcript_snapshot};
-use crate::targets::{Session, TargetConfig};
+use crate::targets::{Session, TargetConfig, TargetKind};
 use crate::validate::{Checked, ProjectContext, check_file};
 
 pub use details::{FailedStep, LocatedProblem, StepRecord, TrialDetails, failure_text};
@@ -149,7 +149,8 @@ impl Suite {
             scenarios_dir: root.join("scenarios"),
             snapshots_dir: root.join("snapshots"),
             target: TargetConfig::load_profile(&root, target).map_err(|error| error.to_string()),
-            schemas: SchemaRegistry::load(&root.join("schemas")).map_err(|error| error.to_string()),
+            schemas: SchemaRegistry::load_with_defaults(&root.join("schemas"))
+                .map_err(|error| error.to_string()),
             snapshots: SnapshotMode::Check,
             run_id: new_run_id(),
             project: ProjectContext::load(&root),
@@ -326,7 +327,17 @@ impl Suite {
                 return TrialOutcome::Failed(with_warnings(format!("{display_path}: {error}")));
             }
         };
-        if let Some(report) = outcome.failure_report(scenario) {
+        // On a real tenant a failure is read against the evidence: deviation or guess.
+        let report = match target.kind {
+            TargetKind::Remote(_) => outcome
+                .classified_failure_report(scenario)
+                .map(|(report, class)| (report, Some(class))),
+            TargetKind::Mock(_) => outcome
+                .failure_report(scenario)
+                .map(|report| (report, None)),
+        };
+        if let Some((report, class)) = report {
+            details.failure_class = class;
             return TrialOutcome::Failed(with_warnings(report));
         }
         if let Some(reason) = &outcome.ignored {

@@ -13,6 +13,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{FinishedTrial, RunReport};
+use crate::runner::FailureClass;
 use crate::suite::TrialOutcome;
 use crate::suite::select::Selected;
 
@@ -135,7 +136,13 @@ pub fn trial_lines(trial: &FinishedTrial) -> Vec<String> {
         }
         TrialOutcome::Ignored(reason) => lines.push(format!("SKIP {} ({reason})", trial.id)),
         TrialOutcome::Failed(_) => {
-            lines.push(format!("FAIL {} ({millis} ms{waited})", trial.id));
+            // On a real tenant: deviation or guess (see `runner/classify.rs`).
+            let class = trial
+                .details
+                .failure_class
+                .map(|class| format!(": {class}"))
+                .unwrap_or_default();
+            lines.push(format!("FAIL {} ({millis} ms{waited}){class}", trial.id));
             lines.extend(
                 trial
                     .failure_text()
@@ -191,5 +198,35 @@ pub fn summary_lines(run: &RunReport) -> Vec<String> {
         "{} passed, {} failed, {} skipped",
         counts.passed, counts.failed, counts.skipped
     ));
+    lines.extend(failure_classes(run));
     lines
+}
+
+/// The failures counted by what they say against the evidence (`of the failures: 1 the tenant
+/// deviates …, 2 the mock's guess differs: calibrate, 0 unclassified …`), when any failure was
+/// classified (a run against a real tenant).
+fn failure_classes(run: &RunReport) -> Option<String> {
+    let classes: Vec<FailureClass> = run
+        .failed()
+        .map(|trial| {
+            trial
+                .details
+                .failure_class
+                .unwrap_or(FailureClass::Unclassified)
+        })
+        .collect();
+    if !run
+        .failed()
+        .any(|trial| trial.details.failure_class.is_some())
+    {
+        return None;
+    }
+    let counts: Vec<String> = FailureClass::ALL
+        .iter()
+        .map(|class| {
+            let count = classes.iter().filter(|found| *found == class).count();
+            format!("{count} {class}")
+        })
+        .collect();
+    Some(format!("of the failures: {}", counts.join(", ")))
 }

@@ -31,7 +31,8 @@ pub fn check_response(
             .collect::<Vec<_>>()
             .join(" or ");
         problems.push(Problem::new(format!(
-            "status: expected {expected}, got {}",
+            "{}{expected}, got {}",
+            super::classify::STATUS_PROBLEM,
             response.status
         )));
     }

@@ -214,7 +214,10 @@ mod tests {
     use serde_json::json;
 
     fn matcher(rules: Vec<MatchRule>) -> Matcher {
-        Matcher { rules }
+        Matcher {
+            rules,
+            evidence: Vec::new(),
+        }
     }
 
     fn check(rules: Vec<MatchRule>, values: &[Value]) -> Result<(), String> {

@@ -9,6 +9,7 @@
 
 mod capture;
 mod check;
+mod classify;
 mod jwt;
 mod matcher;
 mod reproducer;
@@ -18,6 +19,8 @@ pub mod transcript;
 use std::fmt;
 
 use serde_json::Value;
+
+pub use classify::{Classification, FailureClass};
 
 use crate::redact::Redactor;
 use crate::scenario::{Channel, OtpField, OtpStep, Scenario, Span, Step, StepKind};
@@ -563,10 +566,35 @@ impl ScenarioOutcome {
                     scenario,
                     failure,
                     transcript: self.redacted_transcript(),
+                    evidence: None,
                 }
                 .to_string(),
             ),
         )
+    }
+
+    /// [`failure_report`](Self::failure_report) for a real tenant: the failure is also read
+    /// against the evidence its step's checks name (`evidence:`), telling a tenant that deviates
+    /// from documented behaviour from a guess of the mock's to calibrate. `None` when it passed.
+    pub fn classified_failure_report(&self, scenario: &Scenario) -> Option<(String, FailureClass)> {
+        let failure = self.failure.as_ref()?;
+        let step = scenario.steps.get(failure.step_number.wrapping_sub(1))?;
+        let classification = match &step.kind {
+            StepKind::Http(http) => classify::classify(
+                &http.expect,
+                &failure.problems,
+                self.transcript.last_response(&step.name),
+            ),
+            _ => classify::classify(&crate::scenario::Expect::default(), &[], None),
+        };
+        let class = classification.class;
+        let report = FailureReport {
+            scenario,
+            failure,
+            transcript: self.redacted_transcript(),
+            evidence: Some(classification),
+        };
+        Some((self.redactor.redact_message(&report.to_string()), class))
     }
 }
 
@@ -574,6 +602,8 @@ struct FailureReport<'a> {
     scenario: &'a Scenario,
     failure: &'a StepFailure,
     transcript: String,
+    /// What the failure says against the evidence (on a real tenant).
+    evidence: Option<Classification>,
 }
 
 impl fmt::Display for FailureReport<'_> {
@@ -600,6 +630,9 @@ impl fmt::Display for FailureReport<'_> {
             for line in lines {
                 writeln!(f, "    {line}")?;
             }
+        }
+        if let Some(evidence) = &self.evidence {
+            write!(f, "\n{evidence}")?;
         }
         writeln!(f, "\nexchange so far (redacted):")?;
         for line in self.transcript.lines() {

@@ -194,6 +194,18 @@ impl RecordedResponse {
 }
 
 impl Transcript {
+    /// The answer the last exchange of step `step` got, if it got one.
+    pub fn last_response(&self, step: &str) -> Option<&RecordedResponse> {
+        self.entries
+            .iter()
+            .rev()
+            .filter(|entry| entry.step == step)
+            .find_map(|entry| match &entry.action {
+                Action::Http { response, .. } => response.as_ref(),
+                _ => None,
+            })
+    }
+
     /// The transcript as JSON with every secret and per-run value replaced.
     pub fn to_redacted(&self, redactor: &Redactor) -> Value {
         Value::Array(

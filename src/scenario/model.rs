@@ -212,6 +212,10 @@ pub struct Expect {
     pub headers: Vec<HeaderCheck>,
     /// Checks on JWTs found in the body, in the order written.
     pub jwt: Vec<JwtCheck>,
+    /// The evidence catalogue entries (`evidence.yaml` ids) these checks rest on (`evidence:`, a
+    /// known id or a list of them; default none): a failure on a real tenant is told apart by
+    /// their grades, a guess to calibrate or a deviation from documented behaviour.
+    pub evidence: Vec<Located<String>>,
 }
 
 /// A check on a JWT taken from the response body: its signature and its header and claims.
@@ -258,6 +262,9 @@ pub struct HeaderCheck {
 pub struct Matcher {
     /// The rules, in the order written (never empty).
     pub rules: Vec<MatchRule>,
+    /// The evidence catalogue entries this one check rests on (`evidence:` beside the rules;
+    /// default none, and then the check rests on its `expect`'s).
+    pub evidence: Vec<Located<String>>,
 }
 
 /// One rule of a matcher. Values are raw templates, rendered by the runner.

@@ -434,3 +434,56 @@ fn a_template_syntax_error_is_a_load_error_at_the_value() {
             .starts_with("invalid template in `path`")
     );
 }
+
+#[test]
+fn an_expect_names_its_evidence_as_one_id_or_a_list_with_where_each_was_written() {
+    let scenario = parse_scenario(
+        "name: n\nsteps:\n  - name: one\n    request: { method: GET, path: /a }\n    expect:\n      evidence: token.otp.expired\n  - name: two\n    request: { method: GET, path: /b }\n    expect:\n      evidence: [token.missing_client_id, token.missing_parameter]\n  - name: none\n    request: { method: GET, path: /c }\n",
+        "s.yaml",
+    )
+    .unwrap();
+    let evidence: Vec<Vec<(String, usize, usize)>> = scenario
+        .steps
+        .iter()
+        .map(|step| match &step.kind {
+            StepKind::Http(http) => http
+                .expect
+                .evidence
+                .iter()
+                .map(|id| (id.value.clone(), id.span.line, id.span.col))
+                .collect(),
+            _ => unreachable!(),
+        })
+        .collect();
+    assert_eq!(
+        evidence,
+        vec![
+            vec![("token.otp.expired".to_owned(), 6, 17)],
+            vec![
+                ("token.missing_client_id".to_owned(), 10, 18),
+                ("token.missing_parameter".to_owned(), 10, 43)
+            ],
+            vec![],
+        ]
+    );
+}
+
+#[test]
+fn a_matcher_may_name_the_evidence_of_its_one_check_beside_its_rules() {
+    let scenario = parse_scenario(
+        "name: n\nsteps:\n  - name: one\n    request: { method: GET, path: /a }\n    expect:\n      headers:\n        pragma: { equals: no-cache, evidence: wire.token_cache_headers }\n      body:\n        $.a: 1\n",
+        "s.yaml",
+    )
+    .unwrap();
+    let StepKind::Http(http) = &scenario.steps[0].kind else {
+        unreachable!()
+    };
+    let pragma = &http.expect.headers[0].matcher;
+    assert_eq!(pragma.rules, vec![MatchRule::Equals(json!("no-cache"))]);
+    assert_eq!(pragma.evidence[0].value, "wire.token_cache_headers");
+    assert_eq!(
+        (pragma.evidence[0].span.line, pragma.evidence[0].span.col),
+        (7, 47)
+    );
+    assert!(http.expect.body[0].matcher.evidence.is_empty());
+}

@@ -32,6 +32,9 @@ pub struct TrialDetails {
     /// Why the snapshot did not simply match — new, missing, different (with the lines that
     /// differ) — or that it was accepted; `None` when it matched or was not checked.
     pub snapshot: Option<String>,
+    /// For a failed step on a real tenant: what it says against the evidence its checks name
+    /// (the tenant deviates, or the mock's guess differs); `None` on the mock.
+    pub failure_class: Option<crate::runner::FailureClass>,
 }
 
 /// One step as it ran.

@@ -336,16 +336,15 @@ impl TargetConfig {
         TargetConfig::from_profiles(text.as_deref(), &name, &vars, root)
     }
 
-    /// Reads every profile's `snapshots:` key from `root/targets.yaml`: the folder each profile
+    /// Reads every profile's `snapshots:` key from `root/targets.yaml` (and the built-in profiles it
+    /// does not redefine): the folder each profile
     /// keeps its own snapshots in, mapped to the folder it shares (`snapshots.shared_with`), with
     /// the environment and `root/.env` filling in variables (a missing one leaves its default).
     /// For `compare`, which names folders, not profiles.
     pub fn snapshot_sharing(root: &Path) -> BTreeMap<String, String> {
         let vars = environment(root);
-        let Ok(text) = std::fs::read_to_string(root.join(PROFILE_FILE)) else {
-            return BTreeMap::new();
-        };
-        let Ok(profiles) = serde_yaml::from_str::<BTreeMap<String, Value>>(&text) else {
+        let text = std::fs::read_to_string(root.join(PROFILE_FILE)).ok();
+        let Ok(profiles) = crate::defaults::profiles(text.as_deref()) else {
             return BTreeMap::new();
         };
         let lookup = Lookup {
@@ -383,12 +382,9 @@ impl TargetConfig {
             path: PROFILE_FILE.to_owned(),
             message,
         };
-        let profiles: BTreeMap<String, Value> = match text {
-            None => BTreeMap::new(),
-            Some(text) => {
-                serde_yaml::from_str(text).map_err(|error| file_error(error.to_string()))?
-            }
-        };
+        // The project's profiles, then the built-in ones it does not redefine.
+        let profiles =
+            crate::defaults::profiles(text).map_err(|error| file_error(error.to_string()))?;
         let Some(raw) = profiles.get(name) else {
             if name == "mock" {
                 let mut config = TargetConfig::builtin_mock();

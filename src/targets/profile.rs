@@ -175,7 +175,9 @@ impl ProfileSpec {
                     None => (None, None, None),
                 };
                 TargetKind::Mock(MockTarget {
-                    tenant_file: self.tenant.map(|path| root.join(path)),
+                    tenant_file: self
+                        .tenant
+                        .and_then(|path| crate::defaults::tenant_file(root, &path)),
                     smtp: self.smtp,
                     rate_limits,
                     latency_ms,

@@ -120,8 +120,16 @@ impl ProjectContext {
 }
 
 fn read_schemas(dir: &Path) -> Option<BTreeMap<String, Option<serde_json::Value>>> {
-    let entries = std::fs::read_dir(dir).ok()?;
-    let mut schemas = BTreeMap::new();
+    // The built-in schemas, replaced or joined by the project's own (as `SchemaRegistry` does).
+    let mut schemas: BTreeMap<String, Option<serde_json::Value>> = crate::defaults::SCHEMAS
+        .iter()
+        .map(|(name, text)| ((*name).to_owned(), serde_json::from_str(text).ok()))
+        .collect();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Some(schemas),
+        Err(_) => return None,
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.extension().is_none_or(|ext| ext != "json") || !path.is_file() {
@@ -146,12 +154,11 @@ fn project_roster(root: &Path) -> Result<Roster, String> {
     let mut roster = Roster::of_fixture(&Tenant::builtin());
     roster.merge(Roster::of_session_identities());
     let text = match std::fs::read_to_string(root.join(PROFILE_FILE)) {
-        Ok(text) => text,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(roster),
+        Ok(text) => Some(text),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
         Err(error) => return Err(error.to_string()),
     };
-    let profiles: BTreeMap<String, Value> =
-        serde_yaml::from_str(&text).map_err(|error| error.to_string())?;
+    let profiles = crate::defaults::profiles(text.as_deref()).map_err(|error| error.to_string())?;
     for profile in profiles.values() {
         roster.merge(profile_roster(profile, root)?);
     }
@@ -163,9 +170,12 @@ fn project_roster(root: &Path) -> Result<Roster, String> {
 fn profile_roster(profile: &Value, root: &Path) -> Result<Roster, String> {
     if profile.get("kind").and_then(Value::as_str) == Some("mock") {
         let mut roster = match profile.get("tenant").and_then(Value::as_str) {
-            Some(file) => Tenant::from_yaml_file(&root.join(file))
-                .map(|tenant| Roster::of_fixture(&tenant))
-                .map_err(|error| error.to_string())?,
+            Some(file) => match crate::defaults::tenant_file(root, Path::new(file)) {
+                Some(path) => Tenant::from_yaml_file(&path)
+                    .map(|tenant| Roster::of_fixture(&tenant))
+                    .map_err(|error| error.to_string())?,
+                None => Roster::of_fixture(&Tenant::builtin()),
+            },
             None => Roster::of_fixture(&Tenant::builtin()),
         };
         roster.merge(Roster::of_session_identities());

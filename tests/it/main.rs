@@ -10,7 +10,9 @@
 mod canary;
 mod diagnostics;
 mod engine;
+mod evidence_classes;
 mod hostile;
+mod init_project;
 mod listing;
 mod loader_properties;
 mod mock_calibration;

@@ -179,3 +179,26 @@ fn run_into_a_closed_pipe_exits_quietly() {
     assert_eq!(output.status.code(), Some(141), "{stderr}");
     assert!(stderr.is_empty(), "{stderr}");
 }
+
+#[test]
+fn snapshots_stay_quiet_without_cargo_or_an_insta_settings_file_like_an_installed_binary() {
+    // A project of its own (no `.config/insta.yaml`), no cargo to find the folder the binary was
+    // built in: insta must still print nothing beside the harness's one line.
+    let root = project(&[("discovery.yaml", DISCOVERY)]);
+    let output = run(&root, |command| {
+        command
+            .env("PATH", "")
+            .env("CARGO", "/nonexistent/cargo")
+            .env_remove("INSTA_WORKSPACE_ROOT");
+    });
+    let (stdout, stderr) = texts(&output);
+    assert!(
+        stdout.contains("new snapshot written for review"),
+        "{stdout}"
+    );
+    assert!(!stderr.contains("cargo metadata"), "{stderr}");
+    assert!(stderr.trim().is_empty(), "{stderr}");
+    assert_no_panic_noise(&stdout, &stderr);
+    let pending = std::fs::read_to_string(root.join("snapshots/mock/discovery.snap.new")).unwrap();
+    assert!(pending.contains("openid-configuration"), "{pending}");
+}

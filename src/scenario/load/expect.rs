@@ -11,7 +11,7 @@ use crate::diagnostic::Span;
 use crate::scenario::model::{BodyCheck, Expect, HeaderCheck, JwtCheck, Located};
 use crate::scenario::references::SchemaUse;
 
-const EXPECT_KEYS: [&str; 5] = ["status", "schema", "body", "headers", "jwt"];
+const EXPECT_KEYS: [&str; 6] = ["evidence", "status", "schema", "body", "headers", "jwt"];
 const JWT_KEYS: [&str; 4] = ["verify_signature", "not_expired", "header", "claims"];
 
 impl Loader<'_> {
@@ -58,13 +58,19 @@ impl Loader<'_> {
             None => Some(Vec::new()),
             Some(value) => self.jwt_checks(value, ctx),
         };
-        Some(Expect {
+        let evidence = self.evidence_of(at, ctx, what);
+        let expect = Expect {
             status: status?,
             schema: schema?,
             body: body?,
             headers: headers?,
             jwt: jwt?,
-        })
+            evidence: evidence?,
+        };
+        if what != "`expect`" {
+            self.no_evidence_in(&expect, what, ctx);
+        }
+        Some(expect)
     }
 
     fn jwt_checks(&mut self, value: At<'_>, ctx: &StepCtx<'_>) -> Option<Vec<JwtCheck>> {

@@ -34,14 +34,24 @@ impl Loader<'_> {
                 let json = self.json_value(at, subject)?;
                 return Some(Matcher {
                     rules: vec![MatchRule::Equals(json)],
+                    evidence: Vec::new(),
                 });
             }
         }
         let mut rules = Vec::new();
+        let mut evidence = Vec::new();
         let mut ok = true;
         for (key, rule_at) in self.entries(at) {
             let what = format!("`{key}` of {subject}");
             let rule = match key.as_str() {
+                // Not a rule: the catalogue entries this one check rests on.
+                "evidence" => {
+                    match self.evidence_ids(rule_at, &format!("for {subject}")) {
+                        Some(ids) => evidence = ids,
+                        None => ok = false,
+                    }
+                    continue;
+                }
                 "equals" => self.json_value(rule_at, &what).map(MatchRule::Equals),
                 "not_equals" => self.json_value(rule_at, &what).map(MatchRule::NotEquals),
                 "contains" => self.json_value(rule_at, &what).map(MatchRule::Contains),
@@ -70,7 +80,15 @@ impl Loader<'_> {
                 None => ok = false,
             }
         }
-        (ok && !rules.is_empty()).then_some(Matcher { rules })
+        if ok && rules.is_empty() {
+            self.report(
+                at.value_mark(),
+                format!("matcher for {subject} has `evidence` but no rule"),
+                Some("add the rule the evidence is about, e.g. `equals:`".to_string()),
+            );
+            return None;
+        }
+        ok.then_some(Matcher { rules, evidence })
     }
 
     fn json_type(&mut self, at: At<'_>, subject: &str) -> Option<JsonType> {

@@ -8,6 +8,7 @@
 //! the generic readers in [`text`], templates in [`names`]. Everything is linear in the size of the file.
 
 mod capture;
+mod evidence;
 mod expect;
 mod matcher;
 mod names;
