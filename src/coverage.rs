@@ -15,8 +15,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::evidence::{CATALOGUE_PATH, Catalogue, Entry, Grade};
-use crate::scenario::{Expect, Located, Scenario, StepKind, load_scenario_file};
+use crate::scenario::{Expect, Located, Scenario, Step, StepKind, UseStep};
 use crate::suite::discover;
+use crate::validate::{ProjectContext, check_variant};
 
 /// Where the generated table lives, relative to the repository.
 pub const DOC_PATH: &str = "docs/coverage.md";
@@ -85,7 +86,8 @@ impl<'c> Coverage<'c> {
             .map(|entry| (entry.id.as_str(), Vec::new()))
             .collect();
         for (scenario_id, scenario) in scenarios {
-            for step in &scenario.steps {
+            // The steps of the flows a step uses too, named as reports name them (`log in › …`).
+            for (name, step) in named_steps(&scenario.steps, "") {
                 let StepKind::Http(http) = &step.kind else {
                     continue;
                 };
@@ -93,7 +95,7 @@ impl<'c> Coverage<'c> {
                     if let Some(found) = uses.get_mut(id.value.as_str()) {
                         found.push(Use {
                             scenario: scenario_id.to_owned(),
-                            step: step.name.clone(),
+                            step: name.clone(),
                         });
                     }
                 }
@@ -158,8 +160,10 @@ impl<'c> Coverage<'c> {
                     uses => uses
                         .iter()
                         .map(|found| {
+                            // A combination of a matrix links to its file.
+                            let file = crate::scenario::split_trial_id(&found.scenario).0;
                             format!(
-                                "[{0}](../scenarios/{0}) ({1})",
+                                "[{}](../scenarios/{file}) ({})",
                                 found.scenario,
                                 cell(&found.step)
                             )
@@ -245,17 +249,38 @@ impl<'c> Coverage<'c> {
     }
 }
 
-/// Every scenario under `scenarios_dir` that loads, with its path there; files that do not load
-/// are left out (their own trials fail with the reason).
+/// Every trial under `scenarios_dir` that loads and validates (each combination of a matrix, its flows
+/// linked), with its name; files that do not load are left out (their own trials fail with the reason).
+/// The project is the folder holding `scenarios_dir`.
 pub fn load_scenarios(scenarios_dir: &Path) -> std::io::Result<Vec<(String, Scenario)>> {
+    let project = ProjectContext::load(scenarios_dir.parent().unwrap_or(scenarios_dir));
     let mut scenarios = Vec::new();
     for file in discover(scenarios_dir)? {
-        let display_path = format!("scenarios/{}", file.id);
-        if let Ok(scenario) = load_scenario_file(&file.path, &display_path) {
-            scenarios.push((file.id, scenario));
+        if let Ok(checked) =
+            check_variant(&file.path, &file.display_path(), file.variant(), &project)
+        {
+            scenarios.push((file.id, checked.scenario));
         }
     }
     Ok(scenarios)
+}
+
+/// The steps of `steps` and, in place, of the flows they use, each with its full name.
+fn named_steps<'s>(steps: &'s [Step], prefix: &str) -> Vec<(String, &'s Step)> {
+    let mut named = Vec::new();
+    for step in steps {
+        let name = format!("{prefix}{}", step.name);
+        if let StepKind::Use(UseStep {
+            resolved: Some(flow),
+            ..
+        }) = &step.kind
+        {
+            named.extend(named_steps(&flow.steps, &format!("{name} › ")));
+        } else {
+            named.push((name, step));
+        }
+    }
+    named
 }
 
 /// The ids an `expect` names, for all its checks and for single ones.

@@ -131,6 +131,25 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// Sorts `diagnostics` by file, in the order each file first appears (a scenario's own problems come first,
+/// then those of the flows it uses), then by position; drops repeats.
+pub fn sort_by_file_then_position(diagnostics: &mut Vec<Diagnostic>) {
+    let mut files: Vec<String> = Vec::new();
+    for diagnostic in diagnostics.iter() {
+        if !files.contains(&diagnostic.file) {
+            files.push(diagnostic.file.clone());
+        }
+    }
+    diagnostics.sort_by_key(|diagnostic| {
+        let rank = files
+            .iter()
+            .position(|file| *file == diagnostic.file)
+            .unwrap_or(usize::MAX);
+        (rank, diagnostic.span)
+    });
+    diagnostics.dedup();
+}
+
 /// The lines of a text, found once, so that looking one up costs nothing (1-based numbers).
 #[derive(Debug, Clone)]
 pub struct LineIndex<'t> {

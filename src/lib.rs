@@ -2,9 +2,10 @@
 //!
 //! A scenario (`scenarios/**/*.yaml`) travels this pipeline:
 //!
-//! 1. [`scenario`] loads the YAML into a [`Scenario`] with the names it references, or into
-//!    diagnostics that point at `file:line:col`; [`validate`] checks those names, schemas and
-//!    captures against the project before anything is sent;
+//! 1. [`scenario`] loads the YAML (one [`Scenario`] per combination of its matrix) with the names it
+//!    references, or into diagnostics that point at `file:line:col`; [`validate`] links the flows
+//!    its steps use and checks names, schemas and captures against the project before anything is
+//!    sent;
 //! 2. [`suite`] discovers the files, decides at listing time which ones the target cannot run
 //!    (skipped, with the reason), and turns each into a verdict, opening a [`Session`] on the
 //!    [`TargetConfig`]'s target — by default the embedded [`mock`] tenant, fresh per trial;
@@ -14,10 +15,11 @@
 //! 5. [`report`] renders the finished run: `run`'s lines, JUnit XML, one HTML file, GitHub
 //!    annotations.
 //!
-//! The CLI (`passwordless-conformance run | mock`) and `tests/scenarios.rs` are thin layers over
-//! [`Suite`]. Beside the pipeline, [`evidence`] is the catalogue of Auth0 behaviours the mock
+//! The CLI (`passwordless-conformance run | mock | check | new | schema`) and `tests/scenarios.rs`
+//! are thin layers over [`Suite`] and [`authoring`]. Beside the pipeline, [`evidence`] is the catalogue of Auth0 behaviours the mock
 //! imitates, each with its source and grade.
 
+pub mod authoring;
 pub mod budget;
 pub mod compare;
 pub mod coverage;

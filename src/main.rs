@@ -40,6 +40,42 @@ enum Command {
     /// Compare the committed transcripts of two targets (e.g. `mock staging`) by shape: statuses,
     /// error codes and texts, fields present or missing, field types. Exits 1 when they differ.
     Compare(CompareArgs),
+    /// Load and validate every scenario, flow and profile without sending a request: every problem
+    /// with file:line:col, and what each profile of targets.yaml would skip. Exits 1 on problems.
+    Check(CheckArgs),
+    /// Write a commented starting scenario (or flow, under flows/) at PATH; never overwrites.
+    New(NewArgs),
+    /// Print the JSON Schema of the scenario format (or of the flow format, with --flow).
+    Schema(SchemaArgs),
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Only scenarios whose trial name (path under scenarios/) contains one of these texts.
+    filters: Vec<String>,
+    /// The project folder holding scenarios/, flows/, schemas/ and targets.yaml.
+    #[arg(long, default_value = ".")]
+    project: PathBuf,
+}
+
+#[derive(clap::Args)]
+struct NewArgs {
+    /// Where to write, relative to the project: under scenarios/ (the default) or flows/.
+    path: PathBuf,
+    /// Start from a copy of this scenario (its path under scenarios/) or flow (its name or path
+    /// under flows/); a scenario started from a flow uses it.
+    #[arg(long, value_name = "SCENARIO_OR_FLOW")]
+    from: Option<String>,
+    /// The project folder.
+    #[arg(long, default_value = ".")]
+    project: PathBuf,
+}
+
+#[derive(clap::Args)]
+struct SchemaArgs {
+    /// The flow format's schema instead of the scenario format's.
+    #[arg(long)]
+    flow: bool,
 }
 
 #[derive(clap::Args)]
@@ -128,6 +164,9 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Mock(args) => mock(args),
         Command::Compare(args) => compare(args),
+        Command::Check(args) => check(args),
+        Command::New(args) => new(args),
+        Command::Schema(args) => schema(args),
         Command::Init(args) => init(args),
     }
 }
@@ -153,6 +192,46 @@ fn init(args: InitArgs) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn check(args: CheckArgs) -> ExitCode {
+    let report =
+        passwordless_conformance::authoring::check::check_project(&args.project, &args.filters);
+    say(format_args!("{report}"));
+    if report.has_errors() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn new(args: NewArgs) -> ExitCode {
+    match passwordless_conformance::authoring::new::new_file(
+        &args.project,
+        &args.path,
+        args.from.as_deref(),
+    ) {
+        Ok(written) => {
+            say(format_args!(
+                "wrote {written}\ncheck it with `passwordless-conformance check`"
+            ));
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn schema(args: SchemaArgs) -> ExitCode {
+    let schema = if args.flow {
+        passwordless_conformance::authoring::schema::flow_schema()
+    } else {
+        passwordless_conformance::authoring::schema::scenario_schema()
+    };
+    say(schema);
+    ExitCode::SUCCESS
 }
 
 fn compare(args: CompareArgs) -> ExitCode {

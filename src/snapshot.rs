@@ -27,13 +27,44 @@ use insta::internals::TextSnapshotContents;
 /// How many lines of a snapshot diff a failure report shows.
 const MAX_DIFF_LINES: usize = 60;
 
-/// The snapshot name of a scenario id: `passwordless/email_code.yaml` → `passwordless__email_code`.
+/// The snapshot name of a scenario id: `passwordless/email_code.yaml` → `passwordless__email_code`; a
+/// combination of a matrix keeps its brackets, with every character a file name may not safely hold
+/// percent-encoded (`login.yaml[aud=https://x]` → `login[aud=https%3A%2F%2Fx]`).
 pub fn snapshot_name(scenario_id: &str) -> String {
-    let stem = scenario_id
+    let (file_id, variant) = crate::scenario::split_trial_id(scenario_id);
+    let stem = file_id
         .strip_suffix(".yaml")
-        .or_else(|| scenario_id.strip_suffix(".yml"))
-        .unwrap_or(scenario_id);
-    stem.replace('/', "__")
+        .or_else(|| file_id.strip_suffix(".yml"))
+        .unwrap_or(file_id);
+    let mut name = stem.replace('/', "__");
+    if let Some(variant) = variant {
+        name.push('[');
+        name.push_str(&file_safe(variant));
+        name.push(']');
+    }
+    name
+}
+
+/// `text` with every character but ASCII letters, digits and `_ - . , = + @` percent-encoded (so `/`, `:`,
+/// `\`, `*`, spaces and the rest cannot make a path or break on any file system); past 120 characters,
+/// the first 100 and a hash of the whole, so that a name stays well under the 255 bytes a file name may have.
+fn file_safe(text: &str) -> String {
+    let mut safe = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"_-.,=+@".contains(&byte) {
+            safe.push(char::from(byte));
+        } else {
+            safe.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    if safe.len() <= 120 {
+        return safe;
+    }
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{}~{hash:016x}", &safe[..100])
 }
 
 /// What to do with a transcript that does not match its snapshot (outside CI).
@@ -181,7 +212,10 @@ fn check_in_folder(
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
     settings.set_description(description);
-    settings.set_input_file(format!("scenarios/{scenario_id}"));
+    settings.set_input_file(format!(
+        "scenarios/{}",
+        crate::scenario::split_trial_id(scenario_id).0
+    ));
     let pending_path = file.with_extension("snap.new");
     let pending_before = modified(&pending_path);
     let file_before = modified(&file);
@@ -376,6 +410,25 @@ mod tests {
             "passwordless__email_code"
         );
         assert_eq!(snapshot_name("top.yml"), "top");
+    }
+
+    #[test]
+    fn a_combination_keeps_its_brackets_and_only_safe_characters() {
+        assert_eq!(
+            snapshot_name("passwordless/login.yaml[channel=sms,encoding=form]"),
+            "passwordless__login[channel=sms,encoding=form]"
+        );
+        assert_eq!(
+            snapshot_name("a.yaml[aud=https://x/y?z,n=a b]"),
+            "a[aud=https%3A%2F%2Fx%2Fy%3Fz,n=a%20b]"
+        );
+        let long = format!("a.yaml[v={}]", "x".repeat(500));
+        let name = snapshot_name(&long);
+        assert!(name.len() < 140, "{name}");
+        assert_ne!(
+            name,
+            snapshot_name(&format!("a.yaml[v={}y]", "x".repeat(499)))
+        );
     }
 
     #[test]

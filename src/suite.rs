@@ -10,7 +10,7 @@
 
 mod details;
 mod discover;
-mod gate;
+pub(crate) mod gate;
 mod locks;
 pub mod select;
 mod settle;
@@ -26,19 +26,37 @@ use crate::scenario::References;
 use crate::schema::SchemaRegistry;
 use crate::snapshot::{SnapshotUpdate, SnapshotVerdict, check_transcript_snapshot};
 use crate::targets::{Session, TargetConfig, TargetKind};
-use crate::validate::{Checked, ProjectContext, check_file};
+use crate::validate::{Checked, ProjectContext, check_variant};
 
 pub use details::{FailedStep, LocatedProblem, StepRecord, TrialDetails, failure_text};
-pub use discover::discover;
+pub use discover::{discover, discover_files};
 pub use select::{Selection, TagFilter};
 
-/// A scenario file found under `scenarios/`.
+/// A trial found under `scenarios/`: a scenario file, or one combination of a file's matrix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioFile {
-    /// The path under `scenarios/` with `/` separators: the trial's name.
+    /// The trial's name: the path under `scenarios/` with `/` separators, followed for a combination of a
+    /// matrix by its values in brackets (`passwordless/login.yaml[channel=sms]`).
     pub id: String,
     /// The file on disk.
     pub path: PathBuf,
+}
+
+impl ScenarioFile {
+    /// The file's path under `scenarios/` (the id without its combination).
+    pub fn file_id(&self) -> &str {
+        crate::scenario::split_trial_id(&self.id).0
+    }
+
+    /// The combination of the file's matrix this trial runs (`channel=sms`), if any.
+    pub fn variant(&self) -> Option<&str> {
+        crate::scenario::split_trial_id(&self.id).1
+    }
+
+    /// The file as shown to people: `scenarios/<path>`.
+    pub fn display_path(&self) -> String {
+        format!("scenarios/{}", self.file_id())
+    }
 }
 
 /// The verdict on one scenario file.
@@ -131,6 +149,34 @@ pub struct Suite {
     pub run_id: String,
     /// What the project defines (schemas, roles of every profile and fixture), to validate against.
     pub project: ProjectContext,
+    /// Scenarios that listing loaded and validated, each handed to its trial once.
+    pub prepared: Prepared,
+}
+
+/// The scenarios [`Suite::plan`] loaded and validated, kept until their trial runs so that a file
+/// is read and validated once per run, not once when listed and again when run. A trial takes
+/// its scenario out (a trial that was never listed loads its file itself), so what stays is at
+/// most one scenario per listed file that did not run.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    /// Keyed by trial id: a matrix makes several trials, each with its own values, of one file.
+    checked: std::sync::Mutex<std::collections::HashMap<String, Checked>>,
+}
+
+impl Prepared {
+    fn keep(&self, trial: &str, checked: Checked) {
+        self.lock().insert(trial.to_owned(), checked);
+    }
+
+    fn take(&self, trial: &str) -> Option<Checked> {
+        self.lock().remove(trial)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Checked>> {
+        self.checked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 impl Suite {
@@ -154,6 +200,7 @@ impl Suite {
             snapshots: SnapshotMode::Check,
             run_id: new_run_id(),
             project: ProjectContext::load(&root),
+            prepared: Prepared::default(),
         }
     }
 
@@ -228,17 +275,23 @@ impl Suite {
                 reason,
                 warnings: checked.warnings,
             },
-            None => TrialPlan::Run {
-                warnings: checked.warnings,
-            },
+            None => {
+                let warnings = checked.warnings.clone();
+                self.prepared.keep(&file.id, checked);
+                TrialPlan::Run { warnings }
+            }
         };
         Listing { plan, tags }
     }
 
-    /// Loads and validates `file`.
+    /// Loads and validates `file` (for a combination of a matrix, with its values).
     fn check(&self, file: &ScenarioFile) -> Result<Checked, LoadError> {
-        let display_path = format!("scenarios/{}", file.id);
-        check_file(&file.path, &display_path, &self.project)
+        check_variant(
+            &file.path,
+            &file.display_path(),
+            file.variant(),
+            &self.project,
+        )
     }
 
     fn skip_reason(&self, checked: &Checked, target: &TargetConfig) -> Option<String> {
@@ -252,8 +305,11 @@ impl Suite {
         rate_limit_wait: &mut Duration,
         details: &mut TrialDetails,
     ) -> TrialOutcome {
-        let display_path = format!("scenarios/{}", file.id);
-        let checked = match self.check(file) {
+        let display_path = file.display_path();
+        // A trial listing prepared was already found runnable on this target.
+        let prepared = self.prepared.take(&file.id);
+        let gated = prepared.is_some();
+        let checked = match prepared.map_or_else(|| self.check(file), Ok) {
             Ok(checked) => checked,
             Err(error) => {
                 details.record_broken(&error);
@@ -265,7 +321,7 @@ impl Suite {
             Ok(target) => target,
             Err(error) => return TrialOutcome::Failed(unconfigured(error)),
         };
-        if let Some(reason) = self.skip_reason(&checked, target) {
+        if !gated && let Some(reason) = self.skip_reason(&checked, target) {
             return TrialOutcome::Ignored(reason);
         }
         let with_warnings = |report: String| append_warnings(report, &checked.warnings);
@@ -307,7 +363,7 @@ impl Suite {
         let outcome = match outcome {
             Ok(Ok((outcome, settled))) => {
                 *rate_limit_wait = outcome.transcript.rate_limit_wait;
-                details.record_run(scenario, &outcome);
+                details.record_run(&outcome);
                 if let Err(message) = settled {
                     return TrialOutcome::Failed(
                         outcome

@@ -8,6 +8,8 @@
 //! It also lets the scenario loader read a template without rendering it ([`referenced_names`]):
 //! minijinja's parser checks the syntax and lists the names the template reads.
 
+use std::sync::{Arc, LazyLock, OnceLock};
+
 use minijinja::{Environment, UndefinedBehavior};
 use serde_json::{Map, Value};
 
@@ -48,6 +50,12 @@ pub fn referenced_names(template: &str) -> Result<Vec<String>, TemplateSyntaxErr
             .map(|(name, _)| name.to_owned())
             .collect()
     });
+    if let Some(mut names) = plain_names(template) {
+        names.retain(|name| !GLOBALS.iter().any(|global| global == name_root(name)));
+        names.sort();
+        names.dedup();
+        return Ok(names);
+    }
     // Parsing needs no filters, tests or functions: an empty environment is much cheaper to make.
     let env = Environment::empty();
     let compiled = env.template_from_str(template).map_err(|error| {
@@ -62,23 +70,67 @@ pub fn referenced_names(template: &str) -> Result<Vec<String>, TemplateSyntaxErr
     let mut names: Vec<String> = compiled
         .undeclared_variables(true)
         .into_iter()
-        .filter(|name| {
-            let root = name.split('.').next().unwrap_or(name);
-            !GLOBALS.iter().any(|global| global == root)
-        })
+        .filter(|name| !GLOBALS.iter().any(|global| global == name_root(name)))
         .collect();
     names.sort();
     Ok(names)
+}
+
+fn name_root(dotted: &str) -> &str {
+    dotted.split('.').next().unwrap_or(dotted)
+}
+
+/// The names of a template whose blocks all hold a plain name (`{{ users.a.email }}`), in the
+/// order written, found without minijinja's parser (which showed in the profile of loading);
+/// `None` for anything else (statements, comments, filters, an unclosed block), which the parser
+/// then reads.
+fn plain_names(template: &str) -> Option<Vec<String>> {
+    if template.contains("{%") || template.contains("{#") {
+        return None;
+    }
+    let mut names = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let end = after.find("}}")?;
+        let name = after[..end].trim();
+        if !is_plain_name(name) {
+            return None;
+        }
+        names.push(name.to_owned());
+        rest = &after[end + 2..];
+    }
+    Some(names)
+}
+
+/// Whether `dotted` is a name minijinja looks up key by key (`users.a.email`): identifiers
+/// joined by dots, the first not a literal or an operator.
+fn is_plain_name(dotted: &str) -> bool {
+    // Literals and operators are not names, whatever the context holds.
+    const RESERVED: [&str; 11] = [
+        "true", "false", "none", "True", "False", "None", "and", "or", "not", "in", "is",
+    ];
+    let is_identifier = |part: &str| {
+        part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    !RESERVED.contains(&name_root(dotted)) && dotted.split('.').all(is_identifier)
 }
 
 /// Everything a template can refer to.
 #[derive(Debug, Clone, Default)]
 pub struct TemplateContext {
     root: Map<String, Value>,
+    /// `root` as minijinja sees it, converted on the first render that needs minijinja after a
+    /// change: converting the whole context (the environment's variables included) on every
+    /// render was most of a step's own cost.
+    converted: OnceLock<minijinja::Value>,
     /// How far the target's clock is ahead of ours, in seconds (moved by `clock` steps and by
     /// polling on a target with a controllable clock), so `totp()` computes the code the target
     /// expects now.
     clock_offset_seconds: u64,
+    /// The rendering environment for this clock offset, made on first use and shared by clones.
+    environment: OnceLock<Arc<Environment<'static>>>,
 }
 
 /// A template that could not be rendered.
@@ -102,11 +154,18 @@ impl TemplateContext {
     /// Sets a top-level name (a namespace such as `clients`, or a capture).
     pub fn insert(&mut self, name: impl Into<String>, value: Value) {
         self.root.insert(name.into(), value);
+        self.converted = OnceLock::new();
+    }
+
+    /// Removes a top-level name (a flow's param, when the flow ends).
+    pub fn remove(&mut self, name: &str) {
+        self.root.remove(name);
     }
 
     /// Moves the clock `totp()` reads forward by `seconds`, as the target's was.
     pub fn advance_clock(&mut self, seconds: u64) {
         self.clock_offset_seconds = self.clock_offset_seconds.saturating_add(seconds);
+        self.environment = OnceLock::new();
     }
 
     /// The target's time now, in Unix seconds, as far as this context knows.
@@ -145,8 +204,20 @@ impl TemplateContext {
         if !is_template(template) {
             return Ok(Value::String(template.to_owned()));
         }
-        let env = environment(self.clock_offset_seconds);
-        let context = minijinja::Value::from_serialize(&self.root);
+        match self.render_names(template) {
+            Some(value) => Ok(value),
+            None => self.render_minijinja(template),
+        }
+    }
+
+    fn render_minijinja(&self, template: &str) -> Result<Value, TemplateError> {
+        let env = self
+            .environment
+            .get_or_init(|| shared_environment(self.clock_offset_seconds));
+        let context = self
+            .converted
+            .get_or_init(|| minijinja::Value::from_serialize(&self.root))
+            .clone();
         if let Some(expression) = sole_expression(template) {
             let compiled = env
                 .compile_expression(expression)
@@ -163,6 +234,50 @@ impl TemplateContext {
         env.render_str(template, &context)
             .map(Value::String)
             .map_err(|error| self.error(template, &error))
+    }
+
+    /// The common case without minijinja: a template whose blocks are all plain names
+    /// (`{{ clients.native.client_id }}`, `Bearer {{ access_token }}`), each found in the
+    /// context, gives what minijinja would (the value itself for a lone block, else the text with
+    /// each string put in place) without compiling anything. `None` sends the template to
+    /// minijinja: statements, comments, filters, calls, a name that is not there (for
+    /// minijinja's error), a value that is not a string inside text (for minijinja's formatting),
+    /// and a trailing newline (which minijinja drops).
+    fn render_names(&self, template: &str) -> Option<Value> {
+        if let Some(expression) = sole_expression(template) {
+            return self.lookup(expression).cloned();
+        }
+        if template.contains("{%") || template.contains("{#") || template.ends_with('\n') {
+            return None;
+        }
+        let mut rendered = String::with_capacity(template.len());
+        let mut rest = template;
+        while let Some(start) = rest.find("{{") {
+            rendered.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let end = after.find("}}")?;
+            match self.lookup(after[..end].trim())? {
+                Value::String(text) => rendered.push_str(text),
+                _ => return None,
+            }
+            rest = &after[end + 2..];
+        }
+        rendered.push_str(rest);
+        Some(Value::String(rendered))
+    }
+
+    /// The value at a dotted name (`users.email_user.email`) when every part is an identifier
+    /// minijinja would look up as a key and the value is there.
+    fn lookup(&self, dotted: &str) -> Option<&Value> {
+        if !is_plain_name(dotted) {
+            return None;
+        }
+        let mut parts = dotted.split('.');
+        let mut value = self.root.get(parts.next()?)?;
+        for part in parts {
+            value = value.as_object()?.get(part)?;
+        }
+        Some(value)
     }
 
     /// Renders a template that must give a string (paths, header values, addresses).
@@ -195,6 +310,18 @@ impl TemplateContext {
                     .join(", ")
             ),
         }
+    }
+}
+
+/// The rendering environment for a clock offset; the one for our own clock is made once per
+/// process.
+fn shared_environment(clock_offset_seconds: u64) -> Arc<Environment<'static>> {
+    static AT_OUR_CLOCK: LazyLock<Arc<Environment<'static>>> =
+        LazyLock::new(|| Arc::new(environment(0)));
+    if clock_offset_seconds == 0 {
+        Arc::clone(&AT_OUR_CLOCK)
+    } else {
+        Arc::new(environment(clock_offset_seconds))
     }
 }
 
@@ -376,6 +503,69 @@ mod tests {
         let error = referenced_names("{{ }}").unwrap_err();
         assert!(!error.unclosed, "{error:?}");
         assert!(referenced_names("{% if %}").is_err());
+    }
+
+    #[test]
+    fn plain_names_render_without_minijinja_exactly_as_with_it() {
+        let mut context = context();
+        context.insert(
+            "users",
+            json!({"a": {"email": "a+x@example.com", "age": 3}}),
+        );
+        context.insert("none_like", json!(null));
+        for template in [
+            "{{ code }}",
+            " {{ expires_in }} ",
+            "{{ users.a.email }}",
+            "{{ users.a }}",
+            "{{ none_like }}",
+            "to={{ users.a.email }}&c={{ code }}",
+            "}} {{ code }} {{code}}x",
+            "{{ clients.native.client_id }}/{{ code }}",
+        ] {
+            let fast = context.render_names(template);
+            let slow = context.render_minijinja(template).unwrap();
+            assert_eq!(fast.as_ref(), Some(&slow), "{template}");
+        }
+        // What the fast path leaves to minijinja, and minijinja still renders.
+        for template in [
+            "a {{ code }}\n",
+            "n={{ expires_in }}",
+            "{{ code | upper }}",
+            "x {{- code }}",
+            "{% if true %}{{ code }}{% endif %}",
+            "{{ true }}",
+            "{{ users['a'].email }}",
+        ] {
+            assert_eq!(context.render_names(template), None, "{template}");
+            assert!(context.render_str(template).is_ok(), "{template}");
+        }
+        assert!(context.render_str("{{ users.b.email }}").is_err());
+        assert!(context.render_str("x {{ users.a.name }}").is_err());
+    }
+
+    #[test]
+    fn plain_names_are_listed_without_the_parser_exactly_as_with_it() {
+        for template in [
+            "{{ code }}",
+            "{{ users.a.email }}-{{ code }}-{{ code }}",
+            "x {{range}} {{ loop_count }}",
+            "}} {{ b.c }}{{a}}",
+        ] {
+            let mut parsed = Environment::empty()
+                .template_from_str(template)
+                .unwrap()
+                .undeclared_variables(true)
+                .into_iter()
+                .filter(|name| name_root(name) != "range")
+                .collect::<Vec<_>>();
+            parsed.sort();
+            assert!(plain_names(template).is_some(), "{template}");
+            assert_eq!(referenced_names(template).unwrap(), parsed, "{template}");
+        }
+        for template in ["{{ code", "{{ a | upper }}", "{# c #}{{ a }}", "{{ true }}"] {
+            assert_eq!(plain_names(template), None, "{template}");
+        }
     }
 
     #[test]

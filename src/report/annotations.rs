@@ -27,9 +27,10 @@ pub fn github_annotations(run: &RunReport, project: &Path) -> Vec<String> {
         if let Some(step) = &trial.details.failed_step {
             let title = title(&format!("step {} `{}` failed", step.number, step.name));
             for problem in &trial.details.problems {
+                // A flow's step is checked in the flow's file.
                 lines.push(error(
                     &[
-                        ("file", &file),
+                        ("file", &project_path(project, &problem.file)),
                         ("line", &problem.line.to_string()),
                         ("col", &problem.col.to_string()),
                         ("title", &title),

@@ -1,7 +1,6 @@
 //! A step's `capture`: named values taken from a response for later steps.
 
 use serde_json::Value;
-use serde_json_path::JsonPath;
 
 use super::transcript::{RecordedResponse, ResponseBody};
 use crate::scenario::{CaptureSource, CaptureSpec};
@@ -15,7 +14,7 @@ pub fn capture_value(spec: &CaptureSpec, response: &RecordedResponse) -> Result<
                     "cannot capture `{path}`: the response body is not JSON"
                 ));
             };
-            let parsed = JsonPath::parse(path)
+            let parsed = super::compiled::json_path(path)
                 .map_err(|error| format!("invalid JSONPath `{path}`: {error}"))?;
             let selected = parsed.query(body).all();
             match selected.as_slice() {
@@ -44,7 +43,7 @@ pub fn capture_value(spec: &CaptureSpec, response: &RecordedResponse) -> Result<
             Value::String(text) => text.clone(),
             other => other.to_string(),
         };
-        let regex = regex::Regex::new(pattern)
+        let regex = super::compiled::regex(pattern)
             .map_err(|error| format!("invalid regex `{pattern}`: {error}"))?;
         let captures = regex
             .captures(&text)

@@ -3,7 +3,6 @@
 //! Every check of a step is evaluated, so one run reports all that is wrong with a response.
 
 use serde_json::Value;
-use serde_json_path::JsonPath;
 
 use super::Problem;
 use super::matcher::check_matcher;
@@ -90,7 +89,7 @@ pub fn check_response(
             ));
             continue;
         };
-        let path = match JsonPath::parse(&check.path) {
+        let path = match super::compiled::json_path(&check.path) {
             Ok(path) => path,
             Err(error) => {
                 problems.push(Problem::at(

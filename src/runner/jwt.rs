@@ -3,7 +3,6 @@
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{DecodingKey, Validation, decode, decode_header};
 use serde_json::Value;
-use serde_json_path::JsonPath;
 
 use super::Problem;
 use super::matcher::check_matcher;
@@ -22,7 +21,7 @@ pub fn check_jwt(
 ) -> Vec<Problem> {
     let subject = format!("jwt `{}`", check.path);
     let at = |message: String| Problem::at(format!("{subject}: {message}"), check.span);
-    let token = match JsonPath::parse(&check.path) {
+    let token = match super::compiled::json_path(&check.path) {
         Ok(path) => match path.query(body).all().as_slice() {
             [Value::String(token)] => token.clone(),
             [] => return vec![at("no value there".to_owned())],
@@ -95,7 +94,7 @@ fn check_parts(
 ) -> Vec<Problem> {
     let mut problems = Vec::new();
     for check in checks {
-        let selected: Vec<&Value> = match JsonPath::parse(&check.path) {
+        let selected: Vec<&Value> = match super::compiled::json_path(&check.path) {
             Ok(path) => path.query(document).all(),
             Err(error) => {
                 problems.push(Problem::at(

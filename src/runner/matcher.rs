@@ -5,7 +5,6 @@
 //! templates, rendered here against the trial's context. Values in messages are redacted before
 //! they are shortened: a token cut at 200 characters is still a live token.
 
-use regex::Regex;
 use serde_json::Value;
 
 use crate::redact::Redactor;
@@ -88,7 +87,7 @@ fn check_one(
             }
         }
         MatchRule::Regex(pattern) => {
-            let regex = Regex::new(pattern)
+            let regex = super::compiled::regex(pattern)
                 .map_err(|error| format!("invalid regex `{pattern}`: {error}"))?;
             match value.as_str() {
                 Some(text) if regex.is_match(text) => Ok(()),

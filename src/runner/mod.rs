@@ -5,11 +5,14 @@
 //! steps, and gives a [`ScenarioOutcome`]: the transcript and, if a step failed, every problem
 //! that step had with the place in the YAML where the failing check was written. The runner never
 //! prints and never panics on what a target sends back; a scenario stops at its first failing step
-//! since later steps depend on it.
+//! since later steps depend on it. A step that uses a flow runs the flow's steps in place
+//! (`flow.rs`), named `calling step › flow step`.
 
 mod capture;
 mod check;
 mod classify;
+mod compiled;
+mod flow;
 mod jwt;
 mod matcher;
 mod reproducer;
@@ -29,6 +32,8 @@ use crate::targets::Session;
 use transcript::{
     Action, PollSummary, RecordedRequest, RecordedResponse, Transcript, TranscriptEntry,
 };
+
+pub use flow::{CallSite, NAME_SEPARATOR, StepLocation};
 
 /// What a run needs besides the scenario.
 pub struct RunCtx<'a> {
@@ -54,12 +59,14 @@ pub struct ScenarioOutcome {
 /// A step that did not do what the scenario expected.
 #[derive(Debug, Clone)]
 pub struct StepFailure {
-    /// 1-based step number.
+    /// 1-based number of the scenario's step (for a flow's step, of the step that uses the flow).
     pub step_number: usize,
-    /// The step's name.
+    /// The step's full name (`log in › ask for a code` for a flow's step).
     pub step_name: String,
-    /// Where the step starts in the YAML.
+    /// Where the step starts in the YAML of [`StepFailure::location`]'s file.
     pub span: Span,
+    /// The file the step (and the spans of its problems) is in, and the `use:` steps that led to it.
+    pub location: StepLocation,
     /// Everything that was wrong.
     pub problems: Vec<Problem>,
 }
@@ -102,18 +109,61 @@ pub async fn run_scenario(scenario: &Scenario, ctx: &RunCtx<'_>) -> ScenarioOutc
             ..Transcript::default()
         },
         notes: Vec::new(),
+        step_name: String::new(),
     };
+    for (name, value) in scenario.combination.iter().flat_map(|c| &c.values) {
+        run.context.insert(name.clone(), value.clone());
+    }
     let mut failure = None;
-    for (index, step) in scenario.steps.iter().enumerate() {
-        let problems = run.step(step).await;
+    let mut hidden: Vec<flow::Hidden> = Vec::new();
+    for planned in flow::plan(scenario) {
+        let (problems, step_number, step_name, span, location) = match planned {
+            flow::Planned::Enter {
+                call,
+                flow,
+                name,
+                span,
+                location,
+                top,
+            } => match flow::enter(flow, &call.with, &mut run.context) {
+                Ok(hid) => {
+                    hidden.push(hid);
+                    continue;
+                }
+                Err(error) => (
+                    vec![Problem::new(error.to_string())],
+                    top,
+                    name,
+                    span,
+                    location,
+                ),
+            },
+            flow::Planned::Leave => {
+                if let Some(hid) = hidden.pop() {
+                    flow::leave(hid, &mut run.context);
+                }
+                continue;
+            }
+            flow::Planned::Run {
+                step,
+                name,
+                location,
+                top,
+            } => {
+                run.step_name = name;
+                let problems = run.step(step).await;
+                (problems, top, run.step_name.clone(), step.span, location)
+            }
+        };
         if run.ignored.is_some() {
             break;
         }
         if !problems.is_empty() {
             failure = Some(StepFailure {
-                step_number: index + 1,
-                step_name: step.name.clone(),
-                span: step.span,
+                step_number,
+                step_name,
+                span,
+                location,
                 problems,
             });
             break;
@@ -149,13 +199,15 @@ struct Run<'a, 'b> {
     /// What the current step's exchanges want a person to know if the step fails (a `429` not
     /// retried, and why).
     notes: Vec<String>,
+    /// The full name of the step running (`log in › ask for a code` inside a flow).
+    step_name: String,
 }
 
 impl Run<'_, '_> {
     async fn step(&mut self, step: &Step) -> Vec<Problem> {
         match &step.kind {
-            StepKind::Http(http) => self.http_step(step, http).await,
-            StepKind::Otp(otp) => self.otp_step(step, otp).await,
+            StepKind::Http(http) => self.http_step(http).await,
+            StepKind::Otp(otp) => self.otp_step(otp).await,
             StepKind::Clock(clock) => {
                 let started = std::time::Instant::now();
                 let result = self.ctx.session.advance_clock(clock.advance_seconds).await;
@@ -163,23 +215,27 @@ impl Run<'_, '_> {
                 if result.is_ok() {
                     self.context.advance_clock(clock.advance_seconds);
                 }
-                self.record(
-                    step,
-                    Action::Clock {
-                        advanced_seconds: clock.advance_seconds,
-                    },
-                );
+                self.record(Action::Clock {
+                    advanced_seconds: clock.advance_seconds,
+                });
                 match result {
                     Ok(()) => Vec::new(),
                     Err(error) => vec![Problem::new(error.to_string())],
                 }
             }
+            StepKind::Use(call) => vec![Problem::at(
+                format!(
+                    "flow `{}` was not linked to its file: load the scenario through the validation stage",
+                    call.flow.value
+                ),
+                call.flow.span,
+            )],
         }
     }
 
-    async fn http_step(&mut self, step: &Step, http: &crate::scenario::HttpStep) -> Vec<Problem> {
+    async fn http_step(&mut self, http: &crate::scenario::HttpStep) -> Vec<Problem> {
         self.notes.clear();
-        let mut problems = self.http_step_problems(step, http).await;
+        let mut problems = self.http_step_problems(http).await;
         if !problems.is_empty() {
             // A polling step may have heard the same thing on every attempt: say it once.
             let mut notes: Vec<String> = self.notes.drain(..).collect();
@@ -193,11 +249,7 @@ impl Run<'_, '_> {
         problems
     }
 
-    async fn http_step_problems(
-        &mut self,
-        step: &Step,
-        http: &crate::scenario::HttpStep,
-    ) -> Vec<Problem> {
+    async fn http_step_problems(&mut self, http: &crate::scenario::HttpStep) -> Vec<Problem> {
         let exchange = match &http.poll {
             None => self
                 .exchange(&http.request)
@@ -208,15 +260,12 @@ impl Run<'_, '_> {
         let (request, response, poll_summary) = match exchange {
             Ok(exchange) => exchange,
             Err(failed) => {
-                self.record(
-                    step,
-                    Action::Http {
-                        request: failed.request,
-                        response: failed.response,
-                        error: failed.error,
-                        poll: failed.poll,
-                    },
-                );
+                self.record(Action::Http {
+                    request: failed.request,
+                    response: failed.response,
+                    error: failed.error,
+                    poll: failed.poll,
+                });
                 return failed.problems;
             }
         };
@@ -246,15 +295,12 @@ impl Run<'_, '_> {
                 }
             }
         }
-        self.record(
-            step,
-            Action::Http {
-                request,
-                response: Some(response),
-                error: None,
-                poll: poll_summary,
-            },
-        );
+        self.record(Action::Http {
+            request,
+            response: Some(response),
+            error: None,
+            poll: poll_summary,
+        });
         problems
     }
 
@@ -439,7 +485,7 @@ impl Run<'_, '_> {
             .collect()
     }
 
-    async fn otp_step(&mut self, step: &Step, otp: &OtpStep) -> Vec<Problem> {
+    async fn otp_step(&mut self, otp: &OtpStep) -> Vec<Problem> {
         let to = match self.context.render_string(&otp.to) {
             Ok(to) => to,
             Err(error) => return vec![Problem::new(error.to_string())],
@@ -454,7 +500,7 @@ impl Run<'_, '_> {
                 "target `{}` has no source of one-time codes for {} (step `{}`)",
                 self.ctx.session.target_name,
                 channel.as_str(),
-                step.name
+                self.step_name
             ));
             return Vec::new();
         }
@@ -509,15 +555,12 @@ impl Run<'_, '_> {
         if let Some(code) = &message.code {
             self.redactor.add(code, "[otp:code]");
         }
-        self.record(
-            step,
-            Action::Otp {
-                to,
-                channel: message.channel.clone(),
-                captured,
-                body: Some(message.body.clone()),
-            },
-        );
+        self.record(Action::Otp {
+            to,
+            channel: message.channel.clone(),
+            captured,
+            body: Some(message.body.clone()),
+        });
         problems
     }
 
@@ -533,9 +576,9 @@ impl Run<'_, '_> {
         }
     }
 
-    fn record(&mut self, step: &Step, action: Action) {
+    fn record(&mut self, action: Action) {
         self.transcript.entries.push(TranscriptEntry {
-            step: step.name.clone(),
+            step: self.step_name.clone(),
             action,
         });
     }
@@ -608,8 +651,8 @@ struct FailureReport<'a> {
 
 impl fmt::Display for FailureReport<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let file = &self.scenario.source.display_path;
         let failure = self.failure;
+        let file = &failure.location.file;
         writeln!(
             f,
             "step {} of {} (`{}`) failed",
@@ -618,6 +661,13 @@ impl fmt::Display for FailureReport<'_> {
             failure.step_name
         )?;
         writeln!(f, "  --> {file}:{}:{}", failure.span.line, failure.span.col)?;
+        for call in &failure.location.called_from {
+            writeln!(
+                f,
+                "      called from {}:{}:{} (`{}`)",
+                call.file, call.span.line, call.span.col, call.step
+            )?;
+        }
         for problem in &failure.problems {
             let mut lines = problem.message.lines();
             let first = lines.next().unwrap_or_default();

@@ -37,9 +37,8 @@ impl LoadError {
     /// Builds the error for `diagnostics` (at least one), sorted by position, keeping the first
     /// [`MAX_REPORTED`](super::MAX_REPORTED).
     pub(crate) fn invalid(mut diagnostics: Vec<Diagnostic>) -> LoadError {
-        diagnostics.sort_by_key(|diagnostic| diagnostic.span);
         // The same problem reached twice (a value shared through a yaml alias) is reported once.
-        diagnostics.dedup();
+        crate::diagnostic::sort_by_file_then_position(&mut diagnostics);
         let omitted = diagnostics.len().saturating_sub(super::MAX_REPORTED);
         diagnostics.truncate(super::MAX_REPORTED);
         LoadError::Invalid {

@@ -27,16 +27,20 @@ mod error;
 mod load;
 mod model;
 mod references;
+pub mod surface;
 #[cfg(test)]
 mod tests;
 
 pub use crate::diagnostic::{Diagnostic, Span};
 pub use crate::template::NAMESPACES as TEMPLATE_NAMESPACES;
 pub use error::LoadError;
+#[cfg(test)]
+pub(crate) use load::constants as load_constants;
 pub use load::{
-    MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, MAX_REPORTED, load_scenario_file, parse_scenario,
-    parse_scenario_bytes,
+    MAX_COMBINATIONS, MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, MAX_REPORTED, accepted_keys,
+    load_flow_file, load_scenario_file, load_scenario_variant, parse_flow, parse_scenario,
+    parse_scenario_bytes, read_matrix,
 };
-pub(crate) use load::{Unloaded, load_file_partially};
+pub(crate) use load::{Unloaded, load_file_partially, load_flow_partially, top_level_name};
 pub use model::*;
-pub use references::{CaptureDef, NameUse, References, SchemaUse, TemplateName};
+pub use references::{CaptureDef, FlowUse, NameUse, References, SchemaUse, TemplateName};

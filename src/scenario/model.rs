@@ -7,6 +7,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub use crate::diagnostic::Span;
 
@@ -29,6 +30,145 @@ pub struct Scenario {
     pub references: References,
     /// The file the scenario came from.
     pub source: SourceFile,
+    /// The scenario's `matrix:`, when it has one (default: none, one trial).
+    pub matrix: Option<Matrix>,
+    /// The combination of the matrix this scenario was loaded for: its values are visible to templates,
+    /// and its templates that read only matrix names were filled in with them when it was loaded.
+    pub combination: Option<Combination>,
+}
+
+/// A scenario-level `matrix:`: one trial per combination of its values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Matrix {
+    /// The names and their values, in the order written.
+    pub axes: Vec<MatrixAxis>,
+}
+
+/// One name of a matrix and the values it takes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatrixAxis {
+    /// The name templates read (`channel`).
+    pub name: String,
+    /// The values, in the order written: strings, numbers or booleans, never templates.
+    pub values: Vec<serde_json::Value>,
+    /// Where the name was written.
+    pub span: Span,
+}
+
+/// One value for each name of a matrix.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Combination {
+    /// Name and value, in the order the matrix names them.
+    pub values: Vec<(String, serde_json::Value)>,
+}
+
+impl Matrix {
+    /// Every combination, the first name varying slowest (`a=1,b=x`, `a=1,b=y`, `a=2,b=x`, …).
+    pub fn combinations(&self) -> Vec<Combination> {
+        let mut combinations = vec![Combination { values: Vec::new() }];
+        for axis in &self.axes {
+            combinations = combinations
+                .into_iter()
+                .flat_map(|partial| {
+                    axis.values.iter().map(move |value| {
+                        let mut values = partial.values.clone();
+                        values.push((axis.name.clone(), value.clone()));
+                        Combination { values }
+                    })
+                })
+                .collect();
+        }
+        combinations
+    }
+}
+
+impl Combination {
+    /// `channel=email,encoding=form`: what goes between the brackets of a trial's name.
+    pub fn label(&self) -> String {
+        self.values
+            .iter()
+            .map(|(name, value)| format!("{name}={}", value_text(value)))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+impl Combination {
+    /// The trial name of this combination of the file named `file_id`: `passwordless/login.yaml[channel=sms]`.
+    pub fn trial_id(&self, file_id: &str) -> String {
+        format!("{file_id}[{}]", self.label())
+    }
+}
+
+/// Splits a trial name into the file's own name and the combination's label:
+/// `login.yaml[channel=sms]` → (`login.yaml`, `Some("channel=sms")`); a name without one is all file.
+pub fn split_trial_id(trial_id: &str) -> (&str, Option<&str>) {
+    for extension in [".yaml[", ".yml["] {
+        if let Some(at) = trial_id.find(extension)
+            && let Some(label) = trial_id[at + extension.len()..].strip_suffix(']')
+        {
+            return (&trial_id[..at + extension.len() - 1], Some(label));
+        }
+    }
+    (trial_id, None)
+}
+
+/// A matrix value as it is shown in a trial's name: a string as written, anything else as JSON.
+pub fn value_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A reusable sequence of steps, from a file under `flows/`: run in place by a step's `use:`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flow {
+    /// How `use:` names it (`name:`, required).
+    pub name: String,
+    /// Where the name was written.
+    pub name_span: Span,
+    /// What the flow does (`description:`, optional).
+    pub description: Option<String>,
+    /// The values a caller passes with `with:`, in the order written.
+    pub params: Vec<Param>,
+    /// The steps, in order (never empty).
+    pub steps: Vec<Step>,
+    /// Everything the flow's templates and checks take from outside it (its params are `given`).
+    pub references: References,
+    /// The file the flow came from.
+    pub source: SourceFile,
+    /// What linking found (empty until the validation stage links the flow to the flows it uses).
+    pub linked: FlowSummary,
+}
+
+/// What a linked flow needs from its caller and gives back to it, its own steps and the flows it uses
+/// together.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FlowSummary {
+    /// The capabilities its steps need (`outbox` for an `otp` step, `clock` for a `clock` step): the calling
+    /// scenario must require them.
+    pub needs: Vec<Capability>,
+    /// The captures visible to the caller's later steps, in the order they are made.
+    pub captures: Vec<String>,
+    /// How many steps run when the flow runs (the steps of the flows it uses included).
+    pub expanded_steps: usize,
+    /// How many flows deep its uses go (0 for a flow that uses none).
+    pub depth: usize,
+}
+
+/// A value a flow takes from its caller.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    /// The name the flow's templates read.
+    pub name: String,
+    /// The value when the caller gives none (templates inside, rendered when the flow starts; they may
+    /// read the template namespaces and earlier params); `None`: the caller must give one.
+    pub default: Option<serde_json::Value>,
+    /// What the value is for, shown to authors (`description:`, optional).
+    pub description: Option<String>,
+    /// Where the name was written.
+    pub span: Span,
 }
 
 /// The text a scenario was loaded from and how to name it.
@@ -123,7 +263,7 @@ pub struct Step {
     pub kind: StepKind,
 }
 
-/// What a step does: exactly one of `request`, `otp` or `clock`.
+/// What a step does: exactly one of `request`, `otp`, `clock` or `use`.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(
     clippy::large_enum_variant,
@@ -136,6 +276,48 @@ pub enum StepKind {
     Otp(OtpStep),
     /// Move the target's clock forward.
     Clock(ClockStep),
+    /// Run the steps of a flow in place.
+    Use(UseStep),
+}
+
+/// A step that runs a flow (`use:` with `with:`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UseStep {
+    /// The flow as written: its `name:`, or its path under `flows/` (`mfa/login.yaml`, `.yaml` optional).
+    pub flow: Located<String>,
+    /// The values given to the flow's params, in the order written (templates rendered by the caller).
+    pub with: Vec<Binding>,
+    /// The flow, once the validation stage has linked it; `None` straight out of the loader.
+    pub resolved: Option<Arc<Flow>>,
+}
+
+/// A value given to a flow's param.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Binding {
+    /// The param.
+    pub name: String,
+    /// The value: templates inside strings, rendered with the caller's names when the flow starts.
+    pub value: serde_json::Value,
+    /// Where the param's name was written.
+    pub span: Span,
+}
+
+/// Calls `visit` on every step of `steps` and, depth first, of the flows they use (once linked), with how
+/// many flows deep the step is (0 for `steps` themselves). Linking caps how deep flows nest.
+pub fn each_step<'s>(steps: &'s [Step], visit: &mut impl FnMut(&'s Step, usize)) {
+    fn walk<'s>(steps: &'s [Step], depth: usize, visit: &mut impl FnMut(&'s Step, usize)) {
+        for step in steps {
+            visit(step, depth);
+            if let StepKind::Use(UseStep {
+                resolved: Some(flow),
+                ..
+            }) = &step.kind
+            {
+                walk(&flow.steps, depth + 1, visit);
+            }
+        }
+    }
+    walk(steps, 0, visit);
 }
 
 /// An HTTP exchange: the request, what the response must look like, and what to remember from it.

@@ -7,9 +7,10 @@
 //! against the project (which roles, schemas and captures exist), the suite decides from them whether a target
 //! can run the scenario and which shared test accounts it must lock. Nothing here reads a file or a target.
 //!
-//! Seams for what is planned but not built: a flow step (`use:` with `with:`) will add the names its `with:`
-//! binds as [`CaptureDef`]s of that step, and a scenario-level `matrix:` will add its variables as definitions
-//! visible from the first step on ([`References::defined_before`] is the one place that decides visibility).
+//! Names can come from three places: the template namespaces, a capture of an earlier step, or the file's
+//! [`References::given`] names, visible from the first step on: a scenario's `matrix:` names, a flow's
+//! `params:`. A step that uses a flow is recorded in [`References::uses`]; the validation stage adds the
+//! flow's captures as definitions of that step once it has found the flow.
 
 use super::model::{Capability, Located, Span};
 
@@ -153,6 +154,25 @@ pub struct References {
     pub schemas: Vec<SchemaUse>,
     /// The capabilities of `requires:`.
     pub capabilities: Vec<Located<Capability>>,
+    /// Names defined before the first step: a scenario's matrix names, a flow's params.
+    pub given: Vec<Located<String>>,
+    /// Every flow a step uses, with the params it gives.
+    pub uses: Vec<FlowUse>,
+}
+
+/// A step that uses a flow, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowUse {
+    /// The flow's name or path (a matrix template filled in), and where it is written.
+    pub flow: Located<String>,
+    /// How many characters the `use:` value covers where it is written.
+    pub width: usize,
+    /// The 0-based index of the step.
+    pub step: usize,
+    /// Where the step starts (its `-`).
+    pub step_span: Span,
+    /// The params given in `with:`, with where each name is written.
+    pub with: Vec<Located<String>>,
 }
 
 impl References {

@@ -435,6 +435,151 @@ fn a_template_syntax_error_is_a_load_error_at_the_value() {
     );
 }
 
+const MATRIX: &str = r#"name: "login by {{ channel }}"
+tags: ["{{ channel }}", "n{{ n }}"]
+matrix:
+  channel: [email, sms]
+  n: [1, 2]
+steps:
+  - name: get a code
+    use: "code_by_{{ channel }}"
+    with: { tries: "{{ n }}" }
+  - name: send it
+    request:
+      method: POST
+      path: "/x?c={{ channel }}&u={{ users.email_user.email }}"
+      encoding: "{{ 'form' if channel == 'sms' else 'json' }}"
+      body: { n: "{{ n }}", code: "{{ code }}" }
+    expect:
+      status: "{{ 200 + n }}"
+"#;
+
+#[test]
+fn a_matrix_is_filled_in_for_the_combination_asked_for() {
+    let first = parse_scenario(MATRIX, "m.yaml").unwrap();
+    let combinations: Vec<String> = first
+        .matrix
+        .as_ref()
+        .unwrap()
+        .combinations()
+        .iter()
+        .map(Combination::label)
+        .collect();
+    assert_eq!(
+        combinations,
+        [
+            "channel=email,n=1",
+            "channel=email,n=2",
+            "channel=sms,n=1",
+            "channel=sms,n=2"
+        ]
+    );
+    assert_eq!(
+        first.combination.as_ref().unwrap().label(),
+        "channel=email,n=1"
+    );
+    assert_eq!(first.name, "login by email");
+
+    let path = std::env::temp_dir().join(format!("pc-matrix-{}.yaml", std::process::id()));
+    std::fs::write(&path, MATRIX).unwrap();
+    let sms = load_scenario_variant(&path, "m.yaml", Some("channel=sms,n=2")).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(sms.tags, ["sms", "n2"]);
+    let StepKind::Use(call) = &sms.steps[0].kind else {
+        panic!("a use step")
+    };
+    // Filled in where it stands, with the value's type kept.
+    assert_eq!(call.flow.value, "code_by_sms");
+    assert_eq!(call.with[0].value, json!(2));
+    let StepKind::Http(http) = &sms.steps[1].kind else {
+        panic!("a request step")
+    };
+    assert_eq!(http.expect.status, Some(vec![202]));
+    assert!(
+        matches!(&http.request.body, RequestBody::Form(fields) if fields[0] == ("n".to_string(), json!(2)))
+    );
+    // A template that also reads other names is left for the run, which sees the matrix values.
+    assert_eq!(
+        http.request.path,
+        "/x?c={{ channel }}&u={{ users.email_user.email }}"
+    );
+    let given: Vec<&str> = sms
+        .references
+        .given
+        .iter()
+        .map(|given| given.value.as_str())
+        .collect();
+    assert_eq!(given, ["channel", "n"]);
+}
+
+#[test]
+fn a_combination_the_matrix_lacks_is_an_error() {
+    let path = std::env::temp_dir().join(format!("pc-matrix-lacks-{}.yaml", std::process::id()));
+    std::fs::write(&path, MATRIX).unwrap();
+    let error = load_scenario_variant(&path, "m.yaml", Some("channel=smss,n=1")).unwrap_err();
+    std::fs::remove_file(&path).unwrap();
+    let message = error.to_string();
+    assert!(
+        message.contains("the matrix has no combination `channel=smss,n=1`"),
+        "{message}"
+    );
+    assert!(
+        message.contains("did you mean `channel=sms,n=1`?"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_flow_file_loads_its_params_and_records_its_uses() {
+    let text = r#"name: mfa_login
+description: logs in
+params:
+  email:
+  scope: { default: openid, description: what to ask for }
+steps:
+  - name: get a code
+    use: code_by_email
+    with: { email: "{{ email }}" }
+  - name: exchange it
+    request:
+      method: POST
+      path: /oauth/token
+      json: { username: "{{ email }}", scope: "{{ scope }}", otp: "{{ code }}" }
+"#;
+    let flow = parse_flow(text, "flows/mfa_login.yaml").unwrap();
+    assert_eq!(flow.name, "mfa_login");
+    assert_eq!(flow.name_span, span(1, 7));
+    let params: Vec<(&str, Option<&serde_json::Value>)> = flow
+        .params
+        .iter()
+        .map(|param| (param.name.as_str(), param.default.as_ref()))
+        .collect();
+    assert_eq!(params, [("email", None), ("scope", Some(&json!("openid")))]);
+    assert_eq!(flow.references.uses.len(), 1);
+    assert_eq!(flow.references.uses[0].flow.value, "code_by_email");
+    assert_eq!(flow.references.uses[0].with[0].value, "email");
+    let given: Vec<&str> = flow
+        .references
+        .given
+        .iter()
+        .map(|given| given.value.as_str())
+        .collect();
+    assert_eq!(given, ["email", "scope"]);
+    // Unlinked until the validation stage finds the flow it uses.
+    assert!(matches!(&flow.steps[0].kind, StepKind::Use(call) if call.resolved.is_none()));
+}
+
+#[test]
+fn a_trial_name_splits_into_its_file_and_its_combination() {
+    assert_eq!(
+        split_trial_id("a/b.yaml[channel=sms,n=1]"),
+        ("a/b.yaml", Some("channel=sms,n=1"))
+    );
+    assert_eq!(split_trial_id("a/b.yml[x=y]"), ("a/b.yml", Some("x=y")));
+    assert_eq!(split_trial_id("a/b.yaml"), ("a/b.yaml", None));
+    assert_eq!(split_trial_id("a[b].yaml"), ("a[b].yaml", None));
+}
+
 #[test]
 fn an_expect_names_its_evidence_as_one_id_or_a_list_with_where_each_was_written() {
     let scenario = parse_scenario(

@@ -53,7 +53,8 @@ pub struct FailedStep {
     pub number: usize,
     /// The step's name.
     pub name: String,
-    /// The line of the YAML file where the step starts.
+    /// The line of the scenario file where the step starts (for a flow's step, the step that uses
+    /// the flow; its problems point into the flow's file).
     pub line: usize,
 }
 
@@ -93,7 +94,7 @@ impl TrialDetails {
     }
 
     /// Notes every step of a run, and where and why it failed.
-    pub(crate) fn record_run(&mut self, scenario: &Scenario, outcome: &ScenarioOutcome) {
+    pub(crate) fn record_run(&mut self, outcome: &ScenarioOutcome) {
         let redactor = &outcome.redactor;
         self.steps = outcome
             .transcript
@@ -122,11 +123,18 @@ impl TrialDetails {
         let Some(failure) = &outcome.failure else {
             return;
         };
-        let file = &scenario.source.display_path;
+        // A step of a flow is written in the flow's file: its checks point there, and the step is
+        // placed in the scenario at the step that uses the flow.
+        let file = &failure.location.file;
+        let line = failure
+            .location
+            .called_from
+            .last()
+            .map_or(failure.span.line, |call| call.span.line);
         self.failed_step = Some(FailedStep {
             number: failure.step_number,
             name: redactor.redact_message(&failure.step_name),
-            line: failure.span.line,
+            line,
         });
         self.problems = failure
             .problems

@@ -1,4 +1,6 @@
-//! Finding the scenario files: every `*.yaml` / `*.yml` below `scenarios/`, named by its path there.
+//! Finding the trials: every `*.yaml` / `*.yml` below `scenarios/`, named by its path there, or one trial per
+//! combination of a file's `matrix:`, named `path[name=value,…]` (the matrix is read at listing time, so
+//! filters, `--exact` and snapshots all see the combinations).
 //!
 //! Symbolic links are followed, but no folder is walked twice and no file is listed twice (both are
 //! recognised by their canonical path), so a link loop neither hangs discovery nor runs scenarios over and
@@ -10,12 +12,36 @@ use std::path::{Path, PathBuf};
 
 use super::ScenarioFile;
 
+/// Every trial below `dir`: each `*.yaml` / `*.yml` file (see [`discover_files`]), or, for a file with a
+/// `matrix:`, one per combination in the matrix's order (`login.yaml[channel=email]`, …). A file whose matrix
+/// cannot be read is one trial, which fails with the reason.
+pub fn discover(dir: &Path) -> std::io::Result<Vec<ScenarioFile>> {
+    let mut trials = Vec::new();
+    for file in discover_files(dir)? {
+        match crate::scenario::read_matrix(&file.path) {
+            None => trials.push(file),
+            Some(matrix) => {
+                trials.extend(
+                    matrix
+                        .combinations()
+                        .into_iter()
+                        .map(|combination| ScenarioFile {
+                            id: combination.trial_id(&file.id),
+                            path: file.path.clone(),
+                        }),
+                )
+            }
+        }
+    }
+    Ok(trials)
+}
+
 /// Every `*.yaml` / `*.yml` file below `dir`, sorted by id (its path under `dir`, `/`-separated).
 ///
 /// A file reachable by several paths is listed once, by its real path when it has one under `dir`
 /// (otherwise by its first path in name order); folders reached through links are walked after the real
-/// ones, and only if no other path reached them.
-pub fn discover(dir: &Path) -> std::io::Result<Vec<ScenarioFile>> {
+/// ones, and only if no other path reached them. Nothing is opened.
+pub fn discover_files(dir: &Path) -> std::io::Result<Vec<ScenarioFile>> {
     let root = std::fs::canonicalize(dir)?;
     let mut seen_dirs: HashSet<PathBuf> = HashSet::new();
     seen_dirs.insert(root.clone());
@@ -105,7 +131,7 @@ mod tests {
     }
 
     fn ids(dir: &Path) -> Vec<String> {
-        discover(dir)
+        discover_files(dir)
             .unwrap()
             .into_iter()
             .map(|file| file.id)
@@ -141,6 +167,32 @@ mod tests {
         assert_eq!(ids(&dir), ["a/shared/y.yaml", "a/x.yaml"]);
     }
 
+    #[test]
+    fn a_matrix_makes_one_trial_per_combination_in_order() {
+        let dir = fresh_dir("discover-matrix");
+        std::fs::write(
+            dir.join("m.yaml"),
+            "name: m\nmatrix:\n  channel: [email, sms]\n  n: [1, 2]\nsteps: []\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("broken.yaml"), "name: b\nmatrix: [x]\nsteps: []\n").unwrap();
+        let trials: Vec<String> = discover(&dir)
+            .unwrap()
+            .into_iter()
+            .map(|file| file.id)
+            .collect();
+        assert_eq!(
+            trials,
+            [
+                "broken.yaml",
+                "m.yaml[channel=email,n=1]",
+                "m.yaml[channel=email,n=2]",
+                "m.yaml[channel=sms,n=1]",
+                "m.yaml[channel=sms,n=2]",
+            ]
+        );
+    }
+
     #[cfg(unix)]
     #[test]
     fn a_fifo_is_listed_without_being_opened() {
@@ -154,5 +206,7 @@ mod tests {
         }
         // Would hang here if discovery opened the FIFO.
         assert_eq!(ids(&dir), ["pipe.yaml"]);
+        let trials: Vec<String> = discover(&dir).unwrap().into_iter().map(|f| f.id).collect();
+        assert_eq!(trials, ["pipe.yaml"]);
     }
 }

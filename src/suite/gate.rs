@@ -8,7 +8,7 @@
 //! found earlier by [`crate::validate`].
 
 use crate::mock::Tenant;
-use crate::scenario::{Capability, Channel, Scenario, StepKind, TemplateName};
+use crate::scenario::{Capability, Channel, Scenario, Step, StepKind, TemplateName, each_step};
 use crate::targets::{TargetConfig, TargetKind};
 use crate::template;
 use crate::validate::Roster;
@@ -86,7 +86,11 @@ pub(crate) fn skip_reason(
         }
     }
     if scenario.requires.contains(&Capability::Outbox) {
-        for step in &scenario.steps {
+        // The steps of the flows the scenario uses too: an `otp` step of a flow says its `channel:`, or
+        // reads an address whose template shows it.
+        let mut steps: Vec<&Step> = Vec::new();
+        each_step(&scenario.steps, &mut |step, _| steps.push(step));
+        for step in steps {
             let StepKind::Otp(otp) = &step.kind else {
                 continue;
             };

@@ -67,8 +67,8 @@ pub struct TargetConfig {
     /// PEM file relative to the project; the default value is none), e.g. for a tenant behind a
     /// TLS-inspecting proxy or a rehearsal's self-signed mock. Verification is never turned off.
     pub ca_file: Option<PathBuf>,
-    /// The certificates read from `ca_file`, for the HTTP client.
-    pub ca_certificates: Vec<reqwest::Certificate>,
+    /// The PEM text of `ca_file` (checked when the profile was read), for the HTTP client.
+    pub ca_pem: Option<Vec<u8>>,
     /// Where the profile's snapshots live and whose it shares (`snapshots:`).
     pub snapshots: SnapshotSettings,
     /// Where secrets the tenant replaces on use are kept between runs (`rotated_secrets:`).
@@ -295,7 +295,7 @@ impl TargetConfig {
             features: Tenant::builtin().features,
             shard: None,
             ca_file: None,
-            ca_certificates: Vec::new(),
+            ca_pem: None,
             snapshots: SnapshotSettings {
                 folder: None,
                 shared_with: None,

@@ -135,27 +135,15 @@ pub(super) fn rotation_store(
     }
 }
 
-/// The certificates of `ca_file` (PEM, one or more), resolved against `root`.
-pub(super) fn read_ca_file(
-    ca_file: &str,
-    root: &Path,
-) -> Result<(PathBuf, Vec<reqwest::Certificate>), String> {
+/// The PEM text of `ca_file` (one or more certificates), resolved against `root`, checked by
+/// building the process's TLS configuration with it (so a bad file fails the profile, not a trial).
+pub(super) fn read_ca_file(ca_file: &str, root: &Path) -> Result<(PathBuf, Vec<u8>), String> {
     let path = root.join(ca_file);
     let pem = std::fs::read(&path)
         .map_err(|error| format!("cannot read `ca_file` `{}`: {error}", path.display()))?;
-    let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|error| {
-        format!(
-            "`ca_file` `{}` is not a PEM certificate bundle: {error}",
-            path.display()
-        )
-    })?;
-    if certificates.is_empty() {
-        return Err(format!(
-            "`ca_file` `{}` holds no certificate (expected `-----BEGIN CERTIFICATE-----` blocks)",
-            path.display()
-        ));
-    }
-    Ok((path, certificates))
+    super::tls::client_tls_config(Some(&pem))
+        .map_err(|error| format!("`ca_file` `{}`: {error}", path.display()))?;
+    Ok((path, pem))
 }
 
 /// `CONFORMANCE_RATE_SCALE` (default 1), or why it is not a positive number.
@@ -253,7 +241,7 @@ mod tests {
         std::fs::create_dir_all(&folder).unwrap();
         std::fs::write(folder.join("empty.pem"), "not a certificate\n").unwrap();
         let error = read_ca_file("empty.pem", &folder).unwrap_err();
-        assert!(error.contains("holds no certificate"), "{error}");
+        assert!(error.contains("no certificate found"), "{error}");
         let error = read_ca_file("absent.pem", &folder).unwrap_err();
         assert!(error.contains("cannot read `ca_file`"), "{error}");
         std::fs::remove_dir_all(&folder).unwrap();

@@ -16,6 +16,7 @@ mod profile;
 pub mod rotation;
 mod session;
 mod shard;
+mod tls;
 mod variables;
 
 pub use config::{
@@ -27,4 +28,5 @@ pub use extras::{RATE_SCALE_VARIABLE, RotationStore, SnapshotSettings, is_folder
 pub use otp::{OtpError, OtpMessage, OtpQuery};
 pub use session::{Session, SessionError, mock_tenant};
 pub use shard::{SHARD_VARIABLE, Shard, ShardError};
+pub use tls::{TlsError, client_tls_config};
 pub use variables::{MissingVariable, MissingVariables};

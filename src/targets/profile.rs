@@ -292,13 +292,13 @@ impl ProfileSpec {
             };
             rate_limits.push(adjust_budget(budget, extra.rate_scale, extra.shard));
         }
-        let (ca_file, ca_certificates) = match self.ca_file.filter(|file| !file.trim().is_empty()) {
+        let (ca_file, ca_pem) = match self.ca_file.filter(|file| !file.trim().is_empty()) {
             Some(file) => {
-                let (path, certificates) =
+                let (path, pem) =
                     extras::read_ca_file(&file, root).map_err(|message| invalid(name, &message))?;
-                (Some(path), certificates)
+                (Some(path), Some(pem))
             }
-            None => (None, Vec::new()),
+            None => (None, None),
         };
         let snapshots = extras::snapshot_settings(name, self.snapshots)
             .map_err(|message| invalid(name, &message))?;
@@ -344,7 +344,7 @@ impl ProfileSpec {
             features,
             shard: extra.shard,
             ca_file,
-            ca_certificates,
+            ca_pem,
             snapshots,
             rotation,
             rotating,

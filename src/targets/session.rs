@@ -266,14 +266,17 @@ pub fn mock_tenant(config: &TargetConfig) -> Result<Option<Tenant>, SessionError
     }
 }
 
-/// The HTTP client of one trial: the profile's timeout, redirects never followed.
+/// The HTTP client of one trial: the profile's timeout, redirects never followed, and the
+/// process's shared TLS configuration (`tls.rs`), so no trial loads root certificates. The
+/// profile's `ca_file` is trusted besides the system's roots, never instead of checking.
 fn http_client(config: &TargetConfig) -> Result<reqwest::Client, SessionError> {
+    let tls = super::tls::client_tls_config(config.ca_pem.as_deref())
+        .map_err(|error| SessionError::Client(error.to_string()))?;
     reqwest::Client::builder()
+        .tls_backend_preconfigured(rustls::ClientConfig::clone(&tls))
         .timeout(config.timeout)
         .connect_timeout(config.timeout)
         .redirect(reqwest::redirect::Policy::none())
-        // The profile's `ca_file`: trusted besides the system's roots, never instead of checking.
-        .tls_certs_merge(config.ca_certificates.iter().cloned())
         .build()
         .map_err(|error| SessionError::Client(error.to_string()))
 }
@@ -498,15 +501,41 @@ fn template_values(
         users_value.insert(role.clone(), Value::Object(user));
     }
     context.insert("users", Value::Object(users_value));
-    let env: BTreeMap<String, String> = std::env::vars().collect();
-    for (name, value) in &env {
-        if looks_secret(name) && value.len() >= 8 {
-            redactor.add(value, &format!("[env.{name}]"));
-        }
+    let environment = Environment::of_process();
+    for (value, placeholder) in &environment.secrets {
+        redactor.add(value, placeholder);
     }
-    context.insert("env", json!(env));
+    context.insert("env", environment.variables.clone());
     context.insert("run", json!({"id": trial_tag}));
     (context, redactor)
+}
+
+/// The process's environment variables as the `env` namespace, and those that hold secrets.
+struct Environment {
+    /// `{NAME: value}` for every variable.
+    variables: Value,
+    /// `(value, placeholder)` of each variable whose name says it holds a secret.
+    secrets: Vec<(String, String)>,
+}
+
+impl Environment {
+    /// Read once per process: the crate never changes its environment (no `unsafe`, so no
+    /// `set_var`), and reading and sorting it for every trial showed up in profiles.
+    fn of_process() -> &'static Environment {
+        static ENVIRONMENT: std::sync::LazyLock<Environment> = std::sync::LazyLock::new(|| {
+            let variables: BTreeMap<String, String> = std::env::vars().collect();
+            let secrets = variables
+                .iter()
+                .filter(|(name, value)| looks_secret(name) && value.len() >= 8)
+                .map(|(name, value)| (value.clone(), format!("[env.{name}]")))
+                .collect();
+            Environment {
+                variables: json!(variables),
+                secrets,
+            }
+        });
+        &ENVIRONMENT
+    }
 }
 
 /// Whether an environment variable's name says it holds a secret (`…SECRET`, `…TOKEN`, …):

@@ -15,18 +15,18 @@ use serde_json::Value;
 
 use super::{Finding, Report};
 use crate::diagnostic::did_you_mean;
-use crate::scenario::{BodyCheck, MatchRule, Scenario, StepKind};
+use crate::scenario::{BodyCheck, MatchRule, Step, StepKind};
 
 /// How many `$ref`s one question may follow (schemas may refer to each other in a circle).
 const MAX_REFS: usize = 32;
 
 /// Warns about every never-failing absence check of a step that names a schema.
 pub(super) fn check_absent_paths(
-    scenario: &Scenario,
+    steps: &[Step],
     schemas: &BTreeMap<String, Option<Value>>,
     out: &mut Report<'_>,
 ) {
-    for step in &scenario.steps {
+    for step in steps {
         let StepKind::Http(http) = &step.kind else {
             continue;
         };

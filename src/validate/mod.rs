@@ -8,19 +8,26 @@
 //! are errors: the scenario is broken on every target. It also gives warnings, which do not stop a run: an
 //! absence check that the step's schema makes impossible (`absent.rs`).
 //!
+//! Flows are part of the project: `flows.rs` loads and links them once ([`FlowLibrary`]), and links every
+//! `use:` step of a scenario to its flow here, checking the params it gives, the capabilities the flow needs
+//! and the captures it gives back.
+//!
 //! Whether the *chosen* target can run the scenario (capabilities, roles it lacks) is not decided here but
 //! by the suite, at listing time. This module reads no file and knows nothing of targets or HTTP; the
 //! project is read once by [`ProjectContext::load`].
 
 mod absent;
+mod flows;
 mod names;
 mod project;
+mod uses;
 
 use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, LineIndex, Span};
 use crate::scenario::{LoadError, References, Scenario, Unloaded, load_file_partially};
 
+pub use flows::{FlowEntry, FlowLibrary, MAX_EXPANDED_STEPS, MAX_FLOW_DEPTH, MAX_FLOW_FILES};
 pub use project::{ProjectContext, Roster};
 
 /// What validation found.
@@ -41,27 +48,64 @@ pub struct Checked {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Checks `scenario` against `project`.
+/// Checks `scenario` against `project` (its `use:` steps are linked on a copy; see [`link_and_validate`]).
 pub fn validate(scenario: &Scenario, project: &ProjectContext) -> Validation {
-    let source = &scenario.source;
+    link_and_validate(scenario.clone(), project).1
+}
+
+/// Links the `use:` steps of `scenario` to the project's flows and checks it against `project`, giving the
+/// linked scenario (ready to run when the validation has no errors): every name its flows read is then among
+/// its references, as read by the step that uses the flow.
+pub fn link_and_validate(
+    mut scenario: Scenario,
+    project: &ProjectContext,
+) -> (Scenario, Validation) {
+    let source = scenario.source.clone();
     let mut report = Report::new(&source.display_path, &source.text);
+    let references = scenario.references.clone();
+    let resolved = uses::resolve_uses(&references, &project.flows, &mut report);
+    uses::check_needs(&scenario.requires, &resolved, &scenario.steps, &mut report);
+    let first_step = scenario
+        .steps
+        .first()
+        .map_or(Span { line: 1, col: 1 }, |step| step.span);
+    uses::link_steps(
+        &mut scenario.steps,
+        &mut scenario.references,
+        &resolved,
+        &mut report,
+        &first_step,
+    );
+    names::check_captures_keep_given_names(&scenario.references, "matrix name", &mut report);
     check_references(&scenario.references, project, Checks::All, &mut report);
     if let Some(schemas) = &project.schemas {
-        absent::check_absent_paths(scenario, schemas, &mut report);
+        absent::check_absent_paths(&scenario.steps, schemas, &mut report);
     }
-    report.finish()
+    uses::merge_flow_names(&mut scenario.references, &resolved);
+    (scenario, report.finish())
 }
 
 /// Loads the scenario file at `path` and validates it: the one way the suite, the CLI and the diagnostics
 /// corpus turn a file into a scenario. Validation errors are reported like load errors (at most
 /// [`MAX_REPORTED`](crate::scenario::MAX_REPORTED) of them). A file that does not load still has its role,
-/// field, connection and schema names checked, so that one report lists every problem of the file.
+/// field, connection and schema names checked, so that one report lists every problem of the file. A file
+/// with a matrix is checked for its first combination; [`check_variant`] checks another.
 pub fn check_file(
     path: &Path,
     display_path: &str,
     project: &ProjectContext,
 ) -> Result<Checked, LoadError> {
-    let scenario = match load_file_partially(path, display_path) {
+    check_variant(path, display_path, None, project)
+}
+
+/// [`check_file`] for the combination of the file's matrix named by `variant` (`channel=email`).
+pub fn check_variant(
+    path: &Path,
+    display_path: &str,
+    variant: Option<&str>,
+    project: &ProjectContext,
+) -> Result<Checked, LoadError> {
+    let scenario = match load_file_partially(path, display_path, variant) {
         Ok(scenario) => scenario,
         Err(Unloaded::Error(error)) => return Err(error),
         Err(Unloaded::Partial(partial)) => {
@@ -73,12 +117,13 @@ pub fn check_file(
                 Checks::WithoutCaptures,
                 &mut report,
             );
+            uses::resolve_uses(&partial.references, &project.flows, &mut report);
             let mut diagnostics = partial.diagnostics;
             diagnostics.extend(report.finish().errors);
             return Err(LoadError::invalid(diagnostics));
         }
     };
-    let validation = validate(&scenario, project);
+    let (scenario, validation) = link_and_validate(scenario, project);
     if !validation.errors.is_empty() {
         let mut diagnostics = validation.errors;
         diagnostics.extend(validation.warnings);
@@ -121,7 +166,7 @@ struct Finding {
     hint: Option<String>,
 }
 
-/// Collects findings as diagnostics of one file.
+/// Collects findings as diagnostics of one file (and the diagnostics of the flows it uses, after its own).
 struct Report<'t> {
     file: &'t str,
     lines: LineIndex<'t>,
@@ -137,15 +182,12 @@ impl<'t> Report<'t> {
         }
     }
 
-    /// The findings, each list in source order without repeats.
+    /// The findings, each list in source order without repeats: this file's first, then each other
+    /// file's (a flow's) in the order they came.
     fn finish(self) -> Validation {
         let mut validation = self.validation;
-        validation.errors.sort_by_key(|diagnostic| diagnostic.span);
-        validation.errors.dedup();
-        validation
-            .warnings
-            .sort_by_key(|diagnostic| diagnostic.span);
-        validation.warnings.dedup();
+        crate::diagnostic::sort_by_file_then_position(&mut validation.errors);
+        crate::diagnostic::sort_by_file_then_position(&mut validation.warnings);
         validation
     }
 

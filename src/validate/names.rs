@@ -181,6 +181,8 @@ fn check_fixed_field(
 struct Captures<'r> {
     /// Each name → the steps that define it, in order.
     steps_by_name: HashMap<&'r str, Vec<usize>>,
+    /// Names visible from the first step on (matrix names, a flow's params).
+    given: Vec<&'r str>,
 }
 
 /// Past this many errors, unknown names get no did-you-mean: nobody reads that far, and comparing every
@@ -196,11 +198,22 @@ impl<'r> Captures<'r> {
                 .or_default()
                 .push(capture.step);
         }
-        Captures { steps_by_name }
+        let given = references
+            .given
+            .iter()
+            .map(|given| given.value.as_str())
+            .collect();
+        Captures {
+            steps_by_name,
+            given,
+        }
     }
 
-    /// Any other top-level name must be a capture of an earlier step.
+    /// Any other top-level name must be given (a matrix name, a param) or a capture of an earlier step.
     fn check(&self, used: &NameUse, name: &str, out: &mut Report<'_>) {
+        if self.given.contains(&name) {
+            return;
+        }
         let step = used.step + 1;
         if let Some(steps) = self.steps_by_name.get(name) {
             if steps.first().is_some_and(|first| *first < used.step) {
@@ -229,6 +242,7 @@ impl<'r> Captures<'r> {
                 .filter(|(_, steps)| steps.first().is_some_and(|first| *first < used.step))
                 .map(|(name, _)| *name)
                 .collect();
+            earlier.extend(self.given.iter().copied());
             earlier.sort_unstable();
             let mut candidates = earlier.clone();
             candidates.extend(TEMPLATE_NAMESPACES.iter().copied());
@@ -237,8 +251,13 @@ impl<'r> Captures<'r> {
                 None => {
                     let captures = if earlier.is_empty() {
                         "no captures yet".to_owned()
-                    } else {
+                    } else if self.given.is_empty() {
                         format!("the captures of earlier steps ({})", quoted(&earlier))
+                    } else {
+                        format!(
+                            "the captures of earlier steps and the given names ({})",
+                            quoted(&earlier)
+                        )
                     };
                     format!(
                         "templates can use {} and {captures}",
@@ -258,6 +277,36 @@ impl<'r> Captures<'r> {
     }
 }
 
+/// A capture may not take a given name (a matrix name in a scenario, a param in a flow): the one would hide
+/// the other for the rest of the run.
+/// `what` says what the given names are (`matrix name`, `param`).
+pub(super) fn check_captures_keep_given_names(
+    references: &References,
+    what: &str,
+    out: &mut Report<'_>,
+) {
+    for capture in &references.captures {
+        let Some(given) = references
+            .given
+            .iter()
+            .find(|given| given.value == capture.name)
+        else {
+            continue;
+        };
+        out.error(Finding {
+            span: capture.span,
+            width: capture.name.chars().count(),
+            message: format!(
+                "capture `{}` takes the name of the {what} `{}` (line {})",
+                capture.name, given.value, given.span.line
+            ),
+            hint: Some(format!(
+                "a {what} keeps its value while the steps run: give the capture another name"
+            )),
+        });
+    }
+}
+
 /// "did you mean `x`?", or the list of what exists.
 fn hint_for(word: &str, known: &[&str], what: &str, fallback: &str) -> String {
     match did_you_mean(word, known) {
@@ -268,7 +317,7 @@ fn hint_for(word: &str, known: &[&str], what: &str, fallback: &str) -> String {
 }
 
 /// `a`, `b`, `c` in backticks.
-fn quoted(names: &[&str]) -> String {
+pub(super) fn quoted(names: &[&str]) -> String {
     names
         .iter()
         .map(|name| format!("`{name}`"))

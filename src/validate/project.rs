@@ -13,6 +13,7 @@ use std::path::Path;
 
 use serde_yaml::Value;
 
+use super::FlowLibrary;
 use crate::mock::Tenant;
 use crate::targets::PROFILE_FILE;
 use crate::targets::identities::{CLIENT_FIELDS, SESSION_IDENTITIES, USER_FIELDS};
@@ -107,15 +108,21 @@ pub struct ProjectContext {
     /// Every role, field and connection some target offers; `None` when `targets.yaml` or a fixture it names
     /// could not be read, and role names are then not checked (the target's own error says why).
     pub roster: Option<Roster>,
+    /// The flows of `flows/`, loaded, validated and linked (empty when there is no such folder).
+    pub flows: FlowLibrary,
 }
 
 impl ProjectContext {
-    /// Reads `root/schemas/`, `root/targets.yaml` and the tenant fixtures its mock profiles name.
+    /// Reads `root/schemas/`, `root/targets.yaml`, the tenant fixtures its mock profiles name, and the flows
+    /// of `root/flows/`.
     pub fn load(root: &Path) -> ProjectContext {
-        ProjectContext {
+        let mut context = ProjectContext {
             schemas: read_schemas(&root.join("schemas")),
             roster: project_roster(root).ok(),
-        }
+            flows: FlowLibrary::default(),
+        };
+        context.flows = FlowLibrary::load(&root.join("flows"), "flows", &context);
+        context
     }
 }
 

@@ -120,6 +120,7 @@ fn suite(root: &Path) -> Arc<Suite> {
         snapshots: SnapshotMode::Skip,
         run_id: "test".to_owned(),
         project: ProjectContext::load(Path::new(env!("CARGO_MANIFEST_DIR"))),
+        prepared: Default::default(),
     })
 }
 

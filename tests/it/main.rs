@@ -7,10 +7,12 @@
     reason = "a test crate: a panic is a failed test, and clippy only exempts #[test] functions themselves"
 )]
 
+mod authoring;
 mod canary;
 mod diagnostics;
 mod engine;
 mod evidence_classes;
+mod flows;
 mod hostile;
 mod init_project;
 mod listing;
@@ -30,6 +32,7 @@ mod mock_smtp;
 mod mock_token;
 mod run_output;
 mod run_reports;
+mod shared_tls;
 mod snapshot_accept;
 mod staging_profile;
 mod support;

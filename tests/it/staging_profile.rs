@@ -23,7 +23,7 @@ fn repository() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A throw-away project: the repository's schemas, the given scenario files (copied from the
+/// A throw-away project: the repository's schemas and flows, the given scenario files (copied from the
 /// repository's `scenarios/`, or written), and `targets.yaml`.
 fn project(name: &str, scenarios: &[(&str, String)], targets: &str) -> PathBuf {
     let root = std::env::temp_dir().join(format!("pc-staging-{name}-{}", std::process::id()));
@@ -37,6 +37,11 @@ fn project(name: &str, scenarios: &[(&str, String)], targets: &str) -> PathBuf {
         let file = root.join("scenarios").join(path);
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
         std::fs::write(file, text).unwrap();
+    }
+    for entry in std::fs::read_dir(repository().join("flows")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::create_dir_all(root.join("flows")).unwrap();
+        std::fs::copy(entry.path(), root.join("flows").join(entry.file_name())).unwrap();
     }
     std::fs::write(root.join("targets.yaml"), targets).unwrap();
     root
@@ -339,7 +344,7 @@ fn a_tls_tenant_is_trusted_through_ca_file_and_only_through_it() {
         .unwrap();
     let text = texts(&broken);
     assert_eq!(broken.status.code(), Some(2), "{text}");
-    assert!(text.contains("holds no certificate"), "{text}");
+    assert!(text.contains("no certificate found"), "{text}");
 
     stop.send(()).unwrap();
     runtime.block_on(server).unwrap().unwrap();

@@ -68,11 +68,17 @@ impl Tenant {
     /// assert_eq!(tenant.client_for_role("native").map(|c| c.client_id.as_str()), Some("native-app"));
     /// ```
     pub fn builtin() -> Tenant {
-        match Tenant::from_yaml_str(BUILTIN_YAML, Path::new(BUILTIN_PATH)) {
-            Ok(tenant) => tenant,
-            // The fixture is compiled in and parsed by a unit test, so this cannot happen at run time.
-            Err(error) => panic!("the built-in tenant fixture is broken: {error}"),
-        }
+        // Parsed once per process: every trial on the embedded mock starts from it (and listing
+        // reads its roster), and parsing and validating the fixture costs more than a clone.
+        static BUILTIN: std::sync::LazyLock<Tenant> = std::sync::LazyLock::new(|| {
+            match Tenant::from_yaml_str(BUILTIN_YAML, Path::new(BUILTIN_PATH)) {
+                Ok(tenant) => tenant,
+                // The fixture is compiled in and parsed by a unit test, so this cannot happen at
+                // run time.
+                Err(error) => panic!("the built-in tenant fixture is broken: {error}"),
+            }
+        });
+        BUILTIN.clone()
     }
 
     /// Reads a tenant fixture from a YAML file.

@@ -10,7 +10,7 @@ use crate::scenario::TEMPLATE_NAMESPACES;
 use crate::scenario::model::{CaptureSource, CaptureSpec, OtpField};
 use crate::scenario::references::CaptureDef;
 
-const CAPTURE_KEYS: [&str; 5] = ["jsonpath", "header", "query", "regex", "secret"];
+pub(crate) const CAPTURE_KEYS: [&str; 5] = ["jsonpath", "header", "query", "regex", "secret"];
 const OTP_FIELDS: [&str; 4] = ["code", "link", "body", "link_query.<param>"];
 
 impl Loader<'_> {

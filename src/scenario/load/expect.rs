@@ -11,8 +11,9 @@ use crate::diagnostic::Span;
 use crate::scenario::model::{BodyCheck, Expect, HeaderCheck, JwtCheck, Located};
 use crate::scenario::references::SchemaUse;
 
-const EXPECT_KEYS: [&str; 6] = ["evidence", "status", "schema", "body", "headers", "jwt"];
-const JWT_KEYS: [&str; 4] = ["verify_signature", "not_expired", "header", "claims"];
+pub(crate) const EXPECT_KEYS: [&str; 6] =
+    ["evidence", "status", "schema", "body", "headers", "jwt"];
+pub(crate) const JWT_KEYS: [&str; 4] = ["verify_signature", "not_expired", "header", "claims"];
 
 impl Loader<'_> {
     /// Reads an expectation block (`expect`, or `until` / `stop_if` of `poll`).

@@ -6,7 +6,7 @@ use super::text::{At, describe, one_of_and, regex_problem, suggestion};
 use super::tree::Yaml;
 use crate::scenario::model::{JsonType, MatchRule, Matcher};
 
-const MATCHER_KEYS: [&str; 8] = [
+pub(crate) const MATCHER_KEYS: [&str; 8] = [
     "equals",
     "not_equals",
     "regex",
@@ -16,6 +16,9 @@ const MATCHER_KEYS: [&str; 8] = [
     "one_of",
     "contains",
 ];
+
+/// The one key of a matcher's mapping that is not a rule: the evidence that one check rests on.
+pub(crate) const MATCHER_EVIDENCE_KEY: &str = "evidence";
 
 impl Loader<'_> {
     /// Reads a matcher: a scalar or sequence to compare with, or a mapping of rules.
@@ -45,7 +48,7 @@ impl Loader<'_> {
             let what = format!("`{key}` of {subject}");
             let rule = match key.as_str() {
                 // Not a rule: the catalogue entries this one check rests on.
-                "evidence" => {
+                MATCHER_EVIDENCE_KEY => {
                     match self.evidence_ids(rule_at, &format!("for {subject}")) {
                         Some(ids) => evidence = ids,
                         None => ok = false,

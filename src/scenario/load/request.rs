@@ -1,5 +1,7 @@
-//! The `request` of an HTTP step: method, path, headers, and a `json` or `form` body. Every string in it is a
-//! template, read through [`Loader::template`](super::Loader) so its names are recorded.
+//! The `request` of an HTTP step: method, path, headers, and a `json`, `form` or `body` (with its `encoding`)
+//! body. Every string in it is a template, read through [`Loader::template`](super::Loader) so its names are
+//! recorded. `body` with `encoding` exists so that a matrix can send one body both ways
+//! (`encoding: "{{ encoding }}"` is filled in before the request is read).
 
 use super::Loader;
 use super::step::StepCtx;
@@ -7,15 +9,19 @@ use super::text::{At, describe, one_of_and, suggestion, template_hint};
 use super::tree::Yaml;
 use crate::scenario::model::{RequestBody, RequestSpec};
 
-const REQUEST_KEYS: [&str; 6] = [
+pub(crate) const REQUEST_KEYS: [&str; 8] = [
     "method",
     "path",
     "headers",
     "json",
     "form",
+    "body",
+    "encoding",
     "follow_redirects",
 ];
-const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+pub(crate) const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+/// The values of `encoding`.
+pub(crate) const ENCODINGS: [&str; 2] = ["json", "form"];
 
 impl Loader<'_> {
     pub(super) fn request(&mut self, value: At<'_>, ctx: &StepCtx<'_>) -> Option<RequestSpec> {
@@ -83,24 +89,7 @@ impl Loader<'_> {
             Some(value) => self.request_headers(value, &place),
         };
 
-        let body = match (at.get("json"), at.get("form")) {
-            (Some(_), Some(form)) => {
-                self.report(
-                    form.key_mark(),
-                    format!("`request` of {} has both `json` and `form`", ctx.label),
-                    Some(
-                        "use `json` for a json body or `form` for an url-encoded form, not both"
-                            .to_string(),
-                    ),
-                );
-                None
-            }
-            (Some(json), None) => self
-                .json_value(json, &format!("`json` {place}"))
-                .map(RequestBody::Json),
-            (None, Some(form)) => self.form(form, &place),
-            (None, None) => Some(RequestBody::None),
-        };
+        let body = self.request_body(at, ctx, &place);
 
         let follow_redirects = match at.get("follow_redirects") {
             None => Some(false),
@@ -114,6 +103,87 @@ impl Loader<'_> {
             body: body?,
             follow_redirects: follow_redirects?,
         })
+    }
+
+    /// The body: one of `json`, `form`, or `body` sent as its `encoding` says (default `json`).
+    fn request_body(&mut self, at: At<'_>, ctx: &StepCtx<'_>, place: &str) -> Option<RequestBody> {
+        let given: Vec<(&str, At<'_>)> = ["json", "form", "body"]
+            .into_iter()
+            .filter_map(|key| at.get(key).map(|value| (key, value)))
+            .collect();
+        if let [(first, _), (second, value), ..] = given.as_slice() {
+            self.report(
+                value.key_mark(),
+                format!(
+                    "`request` of {} has both `{first}` and `{second}`",
+                    ctx.label
+                ),
+                Some(if [*first, *second] == ["json", "form"] {
+                    "use `json` for a json body or `form` for an url-encoded form, not both"
+                        .to_string()
+                } else {
+                    "a request has one body: `json`, `form`, or `body` with its `encoding`"
+                        .to_string()
+                }),
+            );
+            return None;
+        }
+        let encoding = match at.get("encoding") {
+            None => Some("json".to_string()),
+            Some(value) => self.encoding(value, place),
+        };
+        match given.first() {
+            None if at.has("encoding") => {
+                let mark = at.get("encoding").map_or(at.key_mark(), At::key_mark);
+                self.report(
+                    mark,
+                    format!("`encoding` {place} has no `body` to encode"),
+                    Some("add `body:`, or remove `encoding`".to_string()),
+                );
+                None
+            }
+            None => Some(RequestBody::None),
+            Some((key, _)) if *key != "body" && at.has("encoding") => {
+                let mark = at.get("encoding").map_or(at.key_mark(), At::key_mark);
+                self.report(
+                    mark,
+                    format!("`encoding` {place} goes with `body`, not `{key}`"),
+                    Some(format!(
+                        "`{key}:` already says how it is sent: write `body:` with `encoding:`, or drop `encoding`"
+                    )),
+                );
+                None
+            }
+            Some(("json", json)) => self
+                .json_value(*json, &format!("`json` {place}"))
+                .map(RequestBody::Json),
+            Some(("form", form)) => self.form(*form, place),
+            Some((_, body)) => match encoding?.as_str() {
+                "form" => self.form(*body, place),
+                _ => self
+                    .json_value(*body, &format!("`body` {place}"))
+                    .map(RequestBody::Json),
+            },
+        }
+    }
+
+    fn encoding(&mut self, value: At<'_>, place: &str) -> Option<String> {
+        let text = self.string(value, &format!("`encoding` {place}"))?;
+        if ENCODINGS.contains(&text.as_str()) {
+            return Some(text);
+        }
+        let hint = if crate::template::is_template(&text) {
+            "the encoding is decided before anything runs: write `json` or `form`, or a template over matrix names only".to_string()
+        } else {
+            suggestion(&text, &ENCODINGS)
+                .unwrap_or_else(|| format!("the encodings are {}", one_of_and(&ENCODINGS)))
+        };
+        self.report(
+            value.value_mark(),
+            format!("unknown encoding `{text}` {place}"),
+            Some(hint),
+        );
+        None
     }
 
     fn request_headers(&mut self, value: At<'_>, place: &str) -> Option<Vec<(String, String)>> {

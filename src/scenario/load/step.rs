@@ -1,8 +1,5 @@
-//! Steps: the `steps:` list, what each step does (`request`, `otp` or `clock`), polling, and the checks that
-//! span steps (unique names, capabilities a step needs).
-//!
-//! A future flow step (`use:` with `with:`) becomes one more action in [`ACTION_KEYS`] with its own reader
-//! here; the per-step bookkeeping (`self.step`, captures defined) already works for any action.
+//! Steps: the `steps:` list, what each step does (`request`, `otp`, `clock`, or `use` of a flow, read in
+//! `flow.rs`), polling, and the checks that span steps (unique names, capabilities a step needs).
 
 use std::collections::HashMap;
 
@@ -14,12 +11,12 @@ use crate::scenario::model::{
 };
 use crate::scenario::references::CaptureDef;
 
-const STEP_KEYS: [&str; 7] = [
-    "name", "request", "expect", "capture", "poll", "otp", "clock",
+pub(crate) const STEP_KEYS: [&str; 9] = [
+    "name", "request", "expect", "capture", "poll", "otp", "clock", "use", "with",
 ];
 /// The keys that say what a step does; a step has exactly one.
-const ACTION_KEYS: [&str; 3] = ["request", "otp", "clock"];
-const POLL_KEYS: [&str; 6] = [
+const ACTION_KEYS: [&str; 4] = ["request", "otp", "clock", "use"];
+pub(crate) const POLL_KEYS: [&str; 6] = [
     "until",
     "stop_if",
     "interval",
@@ -27,8 +24,8 @@ const POLL_KEYS: [&str; 6] = [
     "max_seconds",
     "slow_down",
 ];
-const CLOCK_KEYS: [&str; 1] = ["advance"];
-const OTP_KEYS: [&str; 3] = ["to", "channel", "capture"];
+pub(crate) const CLOCK_KEYS: [&str; 1] = ["advance"];
+pub(crate) const OTP_KEYS: [&str; 3] = ["to", "channel", "capture"];
 const CHANNELS: [&str; 2] = ["email", "sms"];
 
 /// What the checks of one step need to know to word their messages.
@@ -40,7 +37,13 @@ pub(super) struct StepCtx<'n> {
 }
 
 impl Loader<'_> {
-    pub(super) fn steps(&mut self, root: At<'_>, requires: &[Capability]) -> Option<Vec<Step>> {
+    /// Reads `steps:`. `requires` is the scenario's `requires:`, which its steps' needs are checked against;
+    /// `None` for a flow, whose needs its callers must require.
+    pub(super) fn steps(
+        &mut self,
+        root: At<'_>,
+        requires: Option<&[Capability]>,
+    ) -> Option<Vec<Step>> {
         let Some(steps_at) = root.get("steps") else {
             self.report(
                 root.value_mark(),
@@ -101,11 +104,12 @@ impl Loader<'_> {
                 first_step_named.insert(step.name.clone(), idx + 1);
             }
             let needed = match step.kind {
-                StepKind::Http(_) => None,
+                StepKind::Http(_) | StepKind::Use(_) => None,
                 StepKind::Otp(_) => Some((Capability::Outbox, "otp", "reads the outbox")),
                 StepKind::Clock(_) => Some((Capability::Clock, "clock", "moves the clock")),
             };
             if let Some((capability, key, verb)) = needed
+                && let Some(requires) = requires
                 && !requires.contains(&capability)
                 && !missing_capabilities.contains(&capability)
             {
@@ -139,7 +143,7 @@ impl Loader<'_> {
                     "expected a mapping for step {number}, found {}",
                     describe(&at.node.yaml)
                 ),
-                Some("a step is a mapping like `- name: send a code` followed by `request:`, `otp:` or `clock:`".to_string()),
+                Some("a step is a mapping like `- name: send a code` followed by `request:`, `otp:`, `clock:` or `use:`".to_string()),
             );
             return None;
         }
@@ -177,7 +181,7 @@ impl Loader<'_> {
                 self.report(
                     dash,
                     format!("{} has no action", ctx.label),
-                    Some("give it exactly one of `request`, `otp` or `clock`".to_string()),
+                    Some("give it exactly one of `request`, `otp`, `clock` or `use`".to_string()),
                 );
                 return None;
             }
@@ -205,6 +209,8 @@ impl Loader<'_> {
                 ok = false;
                 let hint = if action == "otp" && key == "capture" {
                     "move it under `otp:`: an otp step captures parts of the message there"
+                } else if action == "use" {
+                    "a flow's steps check and capture: put the check in the flow, or in a step after this one"
                 } else {
                     "checks and captures of a response belong to a step with `request`"
                 };
@@ -219,9 +225,16 @@ impl Loader<'_> {
                 );
             }
         }
+        if action != "use"
+            && let Some(with) = at.get("with")
+        {
+            ok = false;
+            self.misplaced_with(with.key_mark(), &ctx.label, action);
+        }
         let kind = match action {
             "request" => self.http_step(&ctx).map(StepKind::Http),
             "otp" => self.otp_step(&ctx).map(StepKind::Otp),
+            "use" => self.use_step(&ctx).map(StepKind::Use),
             _ => self.clock_step(&ctx).map(StepKind::Clock),
         };
         if !ok {

@@ -96,8 +96,19 @@ impl Loader<'_> {
 
     /// Reports every key of `map` that is not in `allowed`, suggesting the nearest allowed key.
     pub(super) fn check_keys(&mut self, map: At<'_>, allowed: &[&str], place: &str) {
+        self.check_keys_but(map, allowed, &[], place);
+    }
+
+    /// [`Loader::check_keys`], leaving out `reported`: keys the caller reports in its own words.
+    pub(super) fn check_keys_but(
+        &mut self,
+        map: At<'_>,
+        allowed: &[&str],
+        reported: &[&str],
+        place: &str,
+    ) {
         for (key, at) in self.entries(map) {
-            if allowed.contains(&key.as_str()) {
+            if allowed.contains(&key.as_str()) || reported.contains(&key.as_str()) {
                 continue;
             }
             let hint = suggestion(&key, allowed)
