@@ -35,6 +35,7 @@ pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod schema;
+pub mod sealed;
 pub mod snapshot;
 pub mod suite;
 pub mod targets;

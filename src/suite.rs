@@ -13,6 +13,7 @@ mod discover;
 pub(crate) mod gate;
 mod locks;
 pub mod select;
+mod settle;
 pub mod trials;
 
 use std::path::{Path, PathBuf};
@@ -211,6 +212,12 @@ impl Suite {
             .unwrap_or("?")
     }
 
+    /// The target's configuration problem (every missing variable at once), when it has one: for
+    /// the harness to print once per run, while each trial fails with one line pointing at it.
+    pub fn configuration_report(&self) -> Option<&str> {
+        self.target.as_ref().err().map(String::as_str)
+    }
+
     /// Runs one scenario file from start to verdict.
     pub fn run_file(&self, file: &ScenarioFile) -> TrialOutcome {
         self.run_file_report(file).outcome
@@ -258,7 +265,7 @@ impl Suite {
             Ok(target) => target,
             Err(error) => {
                 return Listing {
-                    plan: TrialPlan::Broken(error.clone()),
+                    plan: TrialPlan::Broken(unconfigured(error)),
                     tags,
                 };
             }
@@ -312,7 +319,7 @@ impl Suite {
         details.describe(&checked.scenario);
         let target = match &self.target {
             Ok(target) => target,
-            Err(error) => return TrialOutcome::Failed(error.clone()),
+            Err(error) => return TrialOutcome::Failed(unconfigured(error)),
         };
         if !gated && let Some(reason) = self.skip_reason(&checked, target) {
             return TrialOutcome::Ignored(reason);
@@ -348,12 +355,22 @@ impl Suite {
                 session: &session,
                 schemas: self.schemas.as_ref().map_err(String::as_str),
             };
-            Ok::<_, crate::targets::SessionError>(Ok(run_scenario(scenario, &ctx).await))
+            let outcome = run_scenario(scenario, &ctx).await;
+            // Still holding the accounts' locks: a spent recovery code is replaced for the next trial.
+            let settled = settle::after_trial(target, &session, &outcome).await;
+            Ok::<_, crate::targets::SessionError>(Ok((outcome, settled)))
         });
         let outcome = match outcome {
-            Ok(Ok(outcome)) => {
+            Ok(Ok((outcome, settled))) => {
                 *rate_limit_wait = outcome.transcript.rate_limit_wait;
                 details.record_run(&outcome);
+                if let Err(message) = settled {
+                    return TrialOutcome::Failed(
+                        outcome
+                            .redactor
+                            .redact_message(&format!("{display_path}: {message}")),
+                    );
+                }
                 outcome
             }
             Ok(Err(missing)) => {
@@ -390,7 +407,8 @@ impl Suite {
             let transcript = outcome.redacted_transcript();
             match check_transcript_snapshot(
                 &self.snapshots_dir,
-                &target.name,
+                target.snapshot_folder(),
+                target.snapshots.shared_with.as_deref(),
                 &file.id,
                 &scenario.name,
                 &transcript,
@@ -478,6 +496,16 @@ fn missing_roles(references: &References, session: &Session) -> Option<String> {
         }
     }
     (!missing.is_empty()).then(|| missing.join(", "))
+}
+
+/// What each trial says when the target's configuration is broken: its first line, and where the
+/// whole report is (printed once per run, not once per trial).
+fn unconfigured(report: &str) -> String {
+    let first = report.lines().next().unwrap_or(report);
+    format!(
+        "{} (the whole report is printed once, before the results)",
+        first.trim_end_matches(':')
+    )
 }
 
 /// A failure report followed by the scenario's warnings, which may explain it.

@@ -116,11 +116,21 @@ impl Session {
                 let roster = TargetRoster::from_mock(&description.roster);
                 (base_url, roster, Some(mock))
             }
-            TargetKind::Remote(remote) => (
-                remote.base_url.clone(),
-                TargetRoster::from_remote(remote),
-                None,
-            ),
+            TargetKind::Remote(remote) => {
+                let mut roster = TargetRoster::from_remote(remote);
+                // A recovery code spent by an earlier run: the one the tenant gave instead.
+                for secret in &config.rotating {
+                    if let Some(value) = roster
+                        .users
+                        .get_mut(&secret.role)
+                        .and_then(|user| user.secrets.get_mut(&secret.field))
+                    {
+                        *value = super::rotation::current(config, secret, value)
+                            .map_err(|error| SessionError::Tenant(error.to_string()))?;
+                    }
+                }
+                (remote.base_url.clone(), roster, None)
+            }
         };
         let (context, redactor) = template_values(config, &base_url, &roster, trial_tag);
         Ok(Session {
@@ -257,9 +267,10 @@ pub fn mock_tenant(config: &TargetConfig) -> Result<Option<Tenant>, SessionError
 }
 
 /// The HTTP client of one trial: the profile's timeout, redirects never followed, and the
-/// process's shared TLS configuration (`tls.rs`), so no trial loads root certificates.
+/// process's shared TLS configuration (`tls.rs`), so no trial loads root certificates. The
+/// profile's `ca_file` is trusted besides the system's roots, never instead of checking.
 fn http_client(config: &TargetConfig) -> Result<reqwest::Client, SessionError> {
-    let tls = super::tls::client_tls_config(None)
+    let tls = super::tls::client_tls_config(config.ca_pem.as_deref())
         .map_err(|error| SessionError::Client(error.to_string()))?;
     reqwest::Client::builder()
         .tls_backend_preconfigured(rustls::ClientConfig::clone(&tls))
@@ -473,6 +484,14 @@ fn template_values(
                 phone.clone()
             };
             redactor.add_volatile(&phone, &format!("[users.{role}.phone_number]"));
+            if identity.unique_phone {
+                // The MFA API names a phone by its last four digits (`XXXXXXXX0177`): a per-trial
+                // number makes that name per-trial too.
+                redactor.add_volatile(
+                    &masked_phone(&phone),
+                    &format!("[users.{role}.phone_number masked]"),
+                );
+            }
             user.insert("phone_number".to_owned(), json!(phone));
         }
         for (field, secret) in &identity.secrets {
@@ -538,6 +557,17 @@ fn looks_secret(name: &str) -> bool {
     .any(|marker| name.contains(marker))
 }
 
+/// How Auth0 names a phone authenticator: every character but the last four replaced by `X`
+/// (`+15555550177` → `XXXXXXXX0177`; evidence `mfa.list.mask_phone`).
+fn masked_phone(phone: &str) -> String {
+    let count = phone.chars().count();
+    phone
+        .chars()
+        .enumerate()
+        .map(|(index, c)| if index + 4 < count { 'X' } else { c })
+        .collect()
+}
+
 /// `qa@example.com` + `k3x9` → `qa+k3x9@example.com` (an existing `+tag` is kept before ours).
 pub(crate) fn unique_email(base: &str, tag: &str) -> String {
     match base.rsplit_once('@') {
@@ -571,6 +601,12 @@ mod tests {
             unique_email("qa+ci@example.com", "ab12"),
             "qa+ci+ab12@example.com"
         );
+    }
+
+    #[test]
+    fn a_masked_phone_keeps_its_last_four_characters() {
+        assert_eq!(masked_phone("+15555550177"), "XXXXXXXX0177");
+        assert_eq!(masked_phone("123"), "123");
     }
 
     #[test]

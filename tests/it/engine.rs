@@ -482,6 +482,12 @@ fn compare_lists_where_two_targets_disagree() {
         "- step: a\n  response:\n    status: 200\n",
     );
     snap("mock", "mock_only", "[]");
+    // Profiles of their own: the built-in `staging` shares the mock's snapshots.
+    std::fs::write(
+        root.join("targets.yaml"),
+        "mock: { kind: mock }\nstaging: { kind: remote, base_url: \"https://tenant.example\" }\n",
+    )
+    .unwrap();
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_passwordless-conformance"))
         .args(["compare", "mock", "staging", "--project"])
         .arg(&root)
