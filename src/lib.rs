@@ -45,5 +45,8 @@ pub mod validate;
 pub use runner::{RunCtx, ScenarioOutcome, run_scenario};
 pub use scenario::{Scenario, load_scenario_file, parse_scenario};
 pub use schema::SchemaRegistry;
-pub use suite::{ScenarioFile, Selection, SnapshotMode, Suite, TagFilter, TrialOutcome, discover};
+pub use suite::{
+    Failure, FailureCause, ScenarioFile, Selection, SnapshotMode, Suite, TagFilter, TrialOutcome,
+    discover,
+};
 pub use targets::{Session, TargetConfig};

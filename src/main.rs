@@ -286,7 +286,7 @@ fn run(args: RunArgs) -> ExitCode {
     }
     if let Err(error) = &suite.target {
         // Every scenario would fail the same way: say it once.
-        eprintln!("error: {}", environment.redact_message(error));
+        eprintln!("error: {}", environment.redact_message(&error.to_string()));
         return ExitCode::from(2);
     }
     let files = match discover(&suite.scenarios_dir) {

@@ -26,7 +26,7 @@ pub use config::{
 };
 pub use extras::{RATE_SCALE_VARIABLE, RotationStore, SnapshotSettings, is_folder_name};
 pub use otp::{OtpError, OtpMessage, OtpQuery};
-pub use session::{Session, SessionError, mock_tenant};
+pub use session::{ControlFailure, JwksError, Session, SessionError, mock_tenant};
 pub use shard::{SHARD_VARIABLE, Shard, ShardError};
 pub use tls::{TlsError, client_tls_config};
 pub use variables::{MissingVariable, MissingVariables};

@@ -42,8 +42,7 @@ pub(crate) fn suite(root: &Path, target: TargetConfig) -> Suite {
         scenarios_dir: root.join("scenarios"),
         snapshots_dir: root.join("snapshots"),
         target: Ok(target),
-        schemas: SchemaRegistry::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas"))
-            .map_err(|error| error.to_string()),
+        schemas: SchemaRegistry::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas")),
         snapshots: SnapshotMode::Skip,
         run_id: "test".to_owned(),
         // Validate against this repository's schemas, profiles and fixtures.
@@ -89,7 +88,7 @@ pub(crate) fn run_all(suite: &Suite) -> BTreeMap<String, TrialOutcome> {
 
 pub(crate) fn failure(outcome: &TrialOutcome) -> &str {
     match outcome {
-        TrialOutcome::Failed(report) => report,
+        TrialOutcome::Failed(failure) => &failure.report,
         other => panic!("expected a failure, got {other:?}"),
     }
 }

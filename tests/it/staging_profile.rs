@@ -396,18 +396,26 @@ fn an_unconfigured_target_fails_each_trial_in_one_line_and_is_reported_once() {
         &std::collections::BTreeMap::new(),
         &root,
     )
-    .unwrap_err()
-    .to_string();
+    .unwrap_err();
+    let report = error.to_string();
     let mut suite = super::engine::suite(
         &root,
         passwordless_conformance::TargetConfig::builtin_mock(),
     );
-    suite.target = Err(error.clone());
-    assert_eq!(suite.configuration_report(), Some(error.as_str()));
+    suite.target = Err(error);
+    assert_eq!(
+        suite.configuration_report().map(ToString::to_string),
+        Some(report)
+    );
     for file in passwordless_conformance::discover(&suite.scenarios_dir).unwrap() {
-        let passwordless_conformance::TrialOutcome::Failed(report) = suite.run_file(&file) else {
+        let passwordless_conformance::TrialOutcome::Failed(failure) = suite.run_file(&file) else {
             panic!("an unconfigured target cannot pass");
         };
+        assert_eq!(
+            failure.cause,
+            passwordless_conformance::FailureCause::Unconfigured
+        );
+        let report = failure.report;
         assert!(
             report.starts_with("target `staging` needs 2 environment variables"),
             "{report}"
