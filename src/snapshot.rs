@@ -5,7 +5,7 @@
 //! shares another folder's, with that one). A match is decided here, with insta's own normalisation, and
 //! costs nothing more. Otherwise insta is asked to assert, because it alone decides what to write
 //! (`.snap.new` for `cargo insta review`, the `.snap` itself under `INSTA_UPDATE=always`, nothing
-//! in CI); its panic is caught quietly ([`crate::guard`]) and the outcome comes back as one clear
+//! in CI); its panic is caught quietly (`guard.rs`) and the outcome comes back as one clear
 //! line — `new snapshot written for review: <path>`, `snapshot missing: <path>`, or how the
 //! transcript differs — never as insta's panic text and backtrace. insta's settings come from
 //! the project's `.config/insta.yaml` (the repository's keeps insta from printing its own
