@@ -102,7 +102,7 @@ impl SchemaRegistry {
         SchemaRegistry::compile(dir, read_folder(dir)?)
     }
 
-    /// The built-in schemas ([`crate::defaults::SCHEMAS`]) with the files below `dir` added,
+    /// The built-in schemas (`defaults::SCHEMAS`) with the files below `dir` added,
     /// each replacing the built-in schema of the same name; only the built-in ones when `dir`
     /// does not exist. This is how a project folder holding only `scenarios/` has schemas.
     pub fn load_with_defaults(dir: &Path) -> Result<SchemaRegistry, SchemaError> {

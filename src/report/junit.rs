@@ -14,7 +14,7 @@
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::{FinishedTrial, RunReport};
-use crate::suite::TrialOutcome;
+use crate::suite::{FailureCause, TrialOutcome};
 
 /// The report's (and the suite's) name.
 const REPORT_NAME: &str = "passwordless-conformance";
@@ -49,24 +49,17 @@ fn test_case(trial: &FinishedTrial) -> TestCase {
             status.set_message(reason.as_str());
             status
         }
-        TrialOutcome::Failed(report) => {
+        TrialOutcome::Failed(failure) => {
             // A check or a snapshot said no: a failure. Anything else kept the scenario from
-            // being judged at all: an error.
-            let judged = trial.details.failed_step.is_some() || trial.details.snapshot.is_some();
-            let (kind, ty) = if judged {
-                let ty = if trial.details.failed_step.is_some() {
-                    "check"
-                } else {
-                    "snapshot"
-                };
-                (NonSuccessKind::Failure, ty)
-            } else if !trial.details.problems.is_empty() {
-                (NonSuccessKind::Error, "invalid scenario")
-            } else {
-                (NonSuccessKind::Error, "error")
+            // being judged at all: an error, typed by the stage that stopped it.
+            let (kind, ty) = match failure.cause {
+                FailureCause::Steps => (NonSuccessKind::Failure, "check"),
+                FailureCause::Snapshot => (NonSuccessKind::Failure, "snapshot"),
+                FailureCause::Broken => (NonSuccessKind::Error, "invalid scenario"),
+                other => (NonSuccessKind::Error, other.as_str()),
             };
             let mut status = TestCaseStatus::non_success(kind);
-            status.set_message(report.lines().next().unwrap_or("failed"));
+            status.set_message(failure.report.lines().next().unwrap_or("failed"));
             status.set_type(ty);
             status.set_description(trial.failure_text());
             status

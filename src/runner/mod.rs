@@ -27,7 +27,7 @@ pub use classify::{Classification, FailureClass};
 
 use crate::redact::Redactor;
 use crate::scenario::{Channel, OtpField, OtpStep, Scenario, Span, Step, StepKind};
-use crate::schema::SchemaRegistry;
+use crate::schema::{SchemaError, SchemaRegistry};
 use crate::targets::Session;
 use transcript::{
     Action, PollSummary, RecordedRequest, RecordedResponse, Transcript, TranscriptEntry,
@@ -40,7 +40,7 @@ pub struct RunCtx<'a> {
     /// The live target.
     pub session: &'a Session,
     /// The schemas, or why they could not be loaded (reported by the steps that use them).
-    pub schemas: Result<&'a SchemaRegistry, &'a str>,
+    pub schemas: Result<&'a SchemaRegistry, &'a SchemaError>,
 }
 
 /// The result of running one scenario.

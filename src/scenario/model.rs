@@ -205,6 +205,10 @@ pub enum Capability {
     /// The target may be driven into its rate limits (a mock emulating them, or a throwaway
     /// tenant): probing them on a shared tenant would lock everyone out.
     RateLimitProbe,
+    /// The target's test users may have a failure bucket emptied (ten wrong MFA codes): the mock,
+    /// whose tenant starts afresh every trial. On a shared tenant it would lock the account out
+    /// for an hour and fail every later run.
+    FailureLimitProbe,
     /// The tenant has Customizable MFA (Early Access): authenticators carry `type`,
     /// `mfa_required` carries `mfa_requirements` (from the tenant's declared `features`).
     CustomizableMfa,
@@ -216,11 +220,12 @@ pub enum Capability {
 
 impl Capability {
     /// Every capability, in the order they are documented.
-    pub const ALL: [Capability; 7] = [
+    pub const ALL: [Capability; 8] = [
         Capability::Outbox,
         Capability::Clock,
         Capability::PushControl,
         Capability::RateLimitProbe,
+        Capability::FailureLimitProbe,
         Capability::CustomizableMfa,
         Capability::VoiceFactor,
         Capability::EmailFactor,
@@ -233,6 +238,7 @@ impl Capability {
             Capability::Clock => "clock",
             Capability::PushControl => "push_control",
             Capability::RateLimitProbe => "rate_limit_probe",
+            Capability::FailureLimitProbe => "failure_limit_probe",
             Capability::CustomizableMfa => "customizable_mfa",
             Capability::VoiceFactor => "voice_factor",
             Capability::EmailFactor => "email_factor",

@@ -10,10 +10,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Deserialize;
 use serde_yaml::Value;
 
-use super::otp::DEFAULT_CODE_REGEX;
+use super::extras::{self, RotationStore, SnapshotSettings, SnapshotSpec};
+use super::profile::{ProfileExtras, ProfileSpec, rate_scale};
+use super::rotation::RotatingSecret;
+use super::shard::{SHARD_VARIABLE, Shard, ShardError};
+use super::variables::{self, Lookup, MissingVariables};
 use crate::mock::{MfaFactor, Tenant, TenantFeatures};
 use crate::scenario::Capability;
 
@@ -57,6 +60,21 @@ pub struct TargetConfig {
     /// Scenarios needing one declare it (`requires: [customizable_mfa]`, `voice_factor`,
     /// `email_factor`).
     pub features: TenantFeatures,
+    /// The shard this process is (`CONFORMANCE_SHARD=k/n`), if the run is split: its own test
+    /// accounts and its share of every rate budget.
+    pub shard: Option<Shard>,
+    /// Extra certificate authorities the HTTP client trusts besides the system's (`ca_file:`, a
+    /// PEM file relative to the project; the default value is none), e.g. for a tenant behind a
+    /// TLS-inspecting proxy or a rehearsal's self-signed mock. Verification is never turned off.
+    pub ca_file: Option<PathBuf>,
+    /// The PEM text of `ca_file` (checked when the profile was read), for the HTTP client.
+    pub ca_pem: Option<Vec<u8>>,
+    /// Where the profile's snapshots live and whose it shares (`snapshots:`).
+    pub snapshots: SnapshotSettings,
+    /// Where secrets the tenant replaces on use are kept between runs (`rotated_secrets:`).
+    pub rotation: RotationStore,
+    /// The secrets of the profile's test accounts that the tenant replaces on use (recovery codes).
+    pub rotating: Vec<RotatingSecret>,
 }
 
 /// The two kinds of target.
@@ -215,18 +233,25 @@ pub enum TargetError {
         /// The known profiles, or a suggestion.
         hint: String,
     },
-    /// A `${VARIABLE}` the chosen profile needs is not set.
+    /// `${VARIABLE}`s the chosen profile needs are not set: all of them, in the order of the file.
     #[error(
-        "target `{target}` needs the environment variable `{variable}` (for `{key}`)\nhint: export {variable}=… or put it in .env next to targets.yaml"
+        "target `{target}` needs {count} environment variable{plural} that {verb} not set:\n{missing}\nhint: export them, or put them in .env next to targets.yaml (docs/staging-tenant.md lists every variable)"
     )]
-    MissingVariable {
+    MissingVariables {
         /// The profile.
         target: String,
-        /// The key that refers to it, e.g. `clients.confidential.client_secret`.
-        key: String,
-        /// The variable.
-        variable: String,
+        /// How many are missing.
+        count: usize,
+        /// `s` or nothing.
+        plural: &'static str,
+        /// `are` or `is`.
+        verb: &'static str,
+        /// Each variable with the key that refers to it.
+        missing: MissingVariables,
     },
+    /// `CONFORMANCE_SHARD` is not `k/n`.
+    #[error(transparent)]
+    Shard(#[from] ShardError),
     /// A secret is written into the file instead of referring to the environment.
     #[error(
         "target `{target}` has a literal secret at `{key}`\nhint: secrets only come from the environment: write `{key_leaf}: ${{SOME_VARIABLE}}` and export it"
@@ -268,6 +293,15 @@ impl TargetConfig {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             secrets: Vec::new(),
             features: Tenant::builtin().features,
+            shard: None,
+            ca_file: None,
+            ca_pem: None,
+            snapshots: SnapshotSettings {
+                folder: None,
+                shared_with: None,
+            },
+            rotation: RotationStore::default(),
+            rotating: Vec::new(),
         }
     }
 
@@ -280,12 +314,7 @@ impl TargetConfig {
     /// As [`TargetConfig::load`], but profile `name` when one is given (`run --target`), whatever
     /// `CONFORMANCE_TARGET` says.
     pub fn load_profile(root: &Path, name: Option<&str>) -> Result<TargetConfig, TargetError> {
-        let mut vars: BTreeMap<String, String> = std::env::vars().collect();
-        if let Ok(entries) = dotenvy::from_path_iter(root.join(".env")) {
-            for (name, value) in entries.flatten() {
-                vars.entry(name).or_insert(value);
-            }
-        }
+        let vars = environment(root);
         let text = match std::fs::read_to_string(root.join(PROFILE_FILE)) {
             Ok(text) => Some(text),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
@@ -307,6 +336,41 @@ impl TargetConfig {
         TargetConfig::from_profiles(text.as_deref(), &name, &vars, root)
     }
 
+    /// Reads every profile's `snapshots:` key from `root/targets.yaml` (and the built-in profiles it
+    /// does not redefine): the folder each profile
+    /// keeps its own snapshots in, mapped to the folder it shares (`snapshots.shared_with`), with
+    /// the environment and `root/.env` filling in variables (a missing one leaves its default).
+    /// For `compare`, which names folders, not profiles.
+    pub fn snapshot_sharing(root: &Path) -> BTreeMap<String, String> {
+        let vars = environment(root);
+        let text = std::fs::read_to_string(root.join(PROFILE_FILE)).ok();
+        let Ok(profiles) = crate::defaults::profiles(text.as_deref()) else {
+            return BTreeMap::new();
+        };
+        let lookup = Lookup {
+            vars: &vars,
+            shard: None,
+        };
+        let mut sharing = BTreeMap::new();
+        for (name, profile) in &profiles {
+            let Some(snapshots) = profile.get("snapshots") else {
+                continue;
+            };
+            let mut only = serde_yaml::Mapping::new();
+            only.insert(Value::from("snapshots"), snapshots.clone());
+            let Ok(resolved) = variables::resolve(&Value::Mapping(only), &lookup) else {
+                continue;
+            };
+            let spec = serde_yaml::from_value::<SnapshotSpec>(resolved.value["snapshots"].clone());
+            if let Ok(settings) = extras::snapshot_settings(name, spec.ok())
+                && let Some(shared_with) = settings.shared_with
+            {
+                sharing.insert(settings.folder.unwrap_or_else(|| name.clone()), shared_with);
+            }
+        }
+        sharing
+    }
+
     /// Resolves profile `name` from the text of a profile file (`None`: there is none).
     pub fn from_profiles(
         text: Option<&str>,
@@ -324,7 +388,7 @@ impl TargetConfig {
         let Some(raw) = profiles.get(name) else {
             if name == "mock" {
                 let mut config = TargetConfig::builtin_mock();
-                config.secrets = secret_values(&Value::Null, &Value::Null, vars);
+                config.secrets = secret_values(&[], &Value::Null, vars);
                 return Ok(config);
             }
             let known: Vec<&str> = profiles.keys().map(String::as_str).collect();
@@ -355,20 +419,55 @@ impl TargetConfig {
             ));
         }
         check_secrets_are_references(name, raw, "")?;
-        let raw = drop_unavailable_optional_entries(name, raw, vars)?;
-        let resolved = interpolate(name, &raw, "", vars)?;
-        let secrets = secret_values(&raw, &resolved, vars);
+        let shard = match vars
+            .get(SHARD_VARIABLE)
+            .filter(|value| !value.trim().is_empty())
+        {
+            Some(value) => Some(value.parse::<Shard>()?),
+            None => None,
+        };
+        let lookup = Lookup { vars, shard };
+        let resolved =
+            variables::resolve(raw, &lookup).map_err(|message| invalid(name, &message))?;
+        if !resolved.missing.is_empty() {
+            let count = resolved.missing.len();
+            return Err(TargetError::MissingVariables {
+                target: name.to_owned(),
+                count,
+                plural: if count == 1 { "" } else { "s" },
+                verb: if count == 1 { "is" } else { "are" },
+                missing: MissingVariables(resolved.missing),
+            });
+        }
+        let used = resolved.used;
+        let resolved = resolved.value;
+        let secrets = secret_values(&used, &resolved, vars);
         let spec: ProfileSpec = serde_yaml::from_value(resolved)
             .map_err(|error| invalid(name, &redact_secrets(&error.to_string(), &secrets)))?;
-        let mut config = spec.resolve(name, root)?;
+        let extra = ProfileExtras {
+            shard,
+            rate_scale: rate_scale(name, vars)?,
+            used: &used,
+        };
+        let mut config = spec.resolve(name, root, &extra)?;
         config.secrets = secrets;
         Ok(config)
+    }
+
+    /// The folder under `snapshots/` that holds this profile's own snapshots: `snapshots.folder`,
+    /// else the profile's name.
+    pub fn snapshot_folder(&self) -> &str {
+        self.snapshots.folder.as_deref().unwrap_or(&self.name)
     }
 
     /// What this target offers beyond plain HTTP.
     pub fn capabilities(&self) -> Vec<Capability> {
         let mut capabilities = match self.kind {
-            TargetKind::Mock(_) => vec![Capability::Clock, Capability::PushControl],
+            TargetKind::Mock(_) => vec![
+                Capability::Clock,
+                Capability::PushControl,
+                Capability::FailureLimitProbe,
+            ],
             TargetKind::Remote(_) => Vec::new(),
         };
         if self.otp_sources.email.is_some() || self.otp_sources.sms.is_some() {
@@ -393,7 +492,19 @@ impl TargetConfig {
     }
 }
 
-fn invalid(target: &str, message: &str) -> TargetError {
+/// The process environment, then `root/.env` (which never overrides it).
+fn environment(root: &Path) -> BTreeMap<String, String> {
+    let mut vars: BTreeMap<String, String> = std::env::vars().collect();
+    if let Ok(entries) = dotenvy::from_path_iter(root.join(".env")) {
+        for (name, value) in entries.flatten() {
+            vars.entry(name).or_insert(value);
+        }
+    }
+    vars
+}
+
+/// A profile that does not describe a usable target.
+pub(super) fn invalid(target: &str, message: &str) -> TargetError {
     TargetError::Invalid {
         target: target.to_owned(),
         path: PROFILE_FILE.to_owned(),
@@ -413,15 +524,18 @@ fn is_valid_target_name(name: &str) -> bool {
 /// its variable is called, never a list of variable names: `headers.authorization: ${ANYTHING}`
 /// makes `ANYTHING` secret, and so does the name `QA_INBOX_AUTHORIZATION` wherever it is used.
 fn secret_values(
-    raw: &Value,
+    used: &[(String, String)],
     resolved: &Value,
     vars: &BTreeMap<String, String>,
 ) -> Vec<(String, String)> {
     let mut secrets = Vec::new();
-    let mut referenced = Vec::new();
-    secret_references(raw, "", &mut referenced);
+    let referenced: Vec<&str> = used
+        .iter()
+        .filter(|(key, _)| is_secret_key(&format!(".{key}")))
+        .map(|(_, variable)| variable.as_str())
+        .collect();
     for (name, value) in vars {
-        let by_use = referenced.contains(name) && !value.trim().is_empty();
+        let by_use = referenced.contains(&name.as_str()) && !value.trim().is_empty();
         let by_name = crate::redact::is_credential_name(name) && value.chars().count() >= 8;
         if by_use || by_name {
             secrets.push((value.clone(), format!("[env.{name}]")));
@@ -442,30 +556,6 @@ fn secret_values(
         }
     }
     secrets
-}
-
-/// The variables named by `${…}` references at secret keys.
-fn secret_references(value: &Value, key: &str, found: &mut Vec<String>) {
-    match value {
-        Value::Mapping(map) => {
-            for (name, item) in map {
-                let child = format!("{key}.{}", name.as_str().unwrap_or_default());
-                secret_references(item, &child, found);
-            }
-        }
-        Value::String(text) if is_secret_key(key) => {
-            let mut rest = text.as_str();
-            while let Some(start) = rest.find("${") {
-                let after = &rest[start + 2..];
-                let Some(end) = after.find('}') else { break };
-                let expression = &after[..end];
-                let variable = expression.split_once(":-").map_or(expression, |(v, _)| v);
-                found.push(variable.trim().to_owned());
-                rest = &after[end + 1..];
-            }
-        }
-        _ => {}
-    }
 }
 
 fn collect_strings(value: &Value, found: &mut Vec<String>) {
@@ -529,504 +619,6 @@ fn check_secrets_are_references(target: &str, value: &Value, key: &str) -> Resul
         }
         _ => Ok(()),
     }
-}
-
-/// Entries of `clients`, `users` and `otp_sources` marked `optional: true` are dropped when a
-/// variable they need is not set (their role is then absent, and scenarios that use it are
-/// reported as ignored); the `optional` key itself is removed. Other missing variables stay errors.
-fn drop_unavailable_optional_entries(
-    target: &str,
-    raw: &Value,
-    vars: &BTreeMap<String, String>,
-) -> Result<Value, TargetError> {
-    let mut profile = raw.clone();
-    let Value::Mapping(sections) = &mut profile else {
-        return Ok(profile);
-    };
-    for section in ["clients", "users", "otp_sources"] {
-        let Some(Value::Mapping(entries)) = sections.get_mut(section) else {
-            continue;
-        };
-        let mut dropped = Vec::new();
-        for (role, entry) in entries.iter_mut() {
-            let Value::Mapping(fields) = entry else {
-                continue;
-            };
-            let optional = match fields.remove("optional") {
-                None => false,
-                Some(Value::Bool(optional)) => optional,
-                Some(_) => {
-                    return Err(invalid(
-                        target,
-                        &format!(
-                            "`{section}.{}.optional` must be true or false",
-                            role.as_str().unwrap_or_default()
-                        ),
-                    ));
-                }
-            };
-            let key = format!(".{section}.{}", role.as_str().unwrap_or_default());
-            if optional && interpolate(target, &Value::Mapping(fields.clone()), &key, vars).is_err()
-            {
-                dropped.push(role.clone());
-            }
-        }
-        for role in dropped {
-            entries.remove(&role);
-        }
-    }
-    Ok(profile)
-}
-
-/// Replaces `${VAR}` and `${VAR:-default}` in every string of `value`.
-fn interpolate(
-    target: &str,
-    value: &Value,
-    key: &str,
-    vars: &BTreeMap<String, String>,
-) -> Result<Value, TargetError> {
-    Ok(match value {
-        Value::Mapping(map) => {
-            let mut resolved = serde_yaml::Mapping::new();
-            for (name, item) in map {
-                let child = format!("{key}.{}", name.as_str().unwrap_or_default());
-                resolved.insert(name.clone(), interpolate(target, item, &child, vars)?);
-            }
-            Value::Mapping(resolved)
-        }
-        Value::Sequence(items) => Value::Sequence(
-            items
-                .iter()
-                .enumerate()
-                .map(|(index, item)| interpolate(target, item, &format!("{key}[{index}]"), vars))
-                .collect::<Result<_, _>>()?,
-        ),
-        Value::String(text) => Value::String(interpolate_str(target, text, key, vars)?),
-        other => other.clone(),
-    })
-}
-
-fn interpolate_str(
-    target: &str,
-    text: &str,
-    key: &str,
-    vars: &BTreeMap<String, String>,
-) -> Result<String, TargetError> {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else {
-            out.push_str(&rest[start..]);
-            return Ok(out);
-        };
-        let expression = &after[..end];
-        let (variable, default) = match expression.split_once(":-") {
-            Some((variable, default)) => (variable.trim(), Some(default)),
-            None => (expression.trim(), None),
-        };
-        match (
-            vars.get(variable).filter(|value| !value.is_empty()),
-            default,
-        ) {
-            (Some(value), _) => out.push_str(value),
-            (None, Some(default)) => out.push_str(default),
-            (None, None) => {
-                return Err(TargetError::MissingVariable {
-                    target: target.to_owned(),
-                    key: key.trim_start_matches('.').to_owned(),
-                    variable: variable.to_owned(),
-                });
-            }
-        }
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
-// ----- The file's shape. Unknown keys are errors.
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ProfileSpec {
-    kind: KindSpec,
-    #[serde(default)]
-    #[allow(dead_code, reason = "documentation for people reading targets.yaml")]
-    description: Option<String>,
-    base_url: Option<String>,
-    tenant: Option<PathBuf>,
-    smtp: Option<String>,
-    emulate: Option<EmulateSpec>,
-    timeout_seconds: Option<u64>,
-    #[serde(default)]
-    clients: BTreeMap<String, ClientSpec>,
-    #[serde(default)]
-    connections: BTreeMap<String, String>,
-    #[serde(default)]
-    users: BTreeMap<String, UserSpec>,
-    #[serde(default)]
-    otp_sources: OtpSourcesSpec,
-    #[serde(default)]
-    rate_limits: BTreeMap<String, BudgetSpec>,
-    max_rate_limit_wait_seconds: Option<u64>,
-    max_response_bytes: Option<u64>,
-    #[serde(default)]
-    capabilities: Vec<Capability>,
-    features: Option<TenantFeatures>,
-}
-
-/// What a `mock` profile asks the mock to emulate on top of its fixture.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EmulateSpec {
-    rate_limits: Option<serde_yaml::Value>,
-    latency_ms: Option<u64>,
-    features: Option<TenantFeatures>,
-}
-
-#[derive(Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-enum KindSpec {
-    Mock,
-    Remote,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ClientSpec {
-    client_id: String,
-    client_secret: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UserSpec {
-    email: Option<String>,
-    phone_number: Option<String>,
-    #[serde(default)]
-    unique_email: bool,
-    #[serde(default)]
-    unique_phone: bool,
-    totp_secret: Option<String>,
-    recovery_code: Option<String>,
-    /// The phone of an enrolled SMS authenticator (where MFA binding codes are texted).
-    mfa_phone_number: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct OtpSourcesSpec {
-    email: Option<OtpSourceSpec>,
-    sms: Option<OtpSourceSpec>,
-}
-
-/// Exactly one of the fields (a struct rather than an enum: serde_yaml reads enums from a parsed
-/// tree only in its `!tag` form, which nobody writes by hand).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct OtpSourceSpec {
-    mock_outbox: Option<serde_yaml::Mapping>,
-    http_inbox: Option<HttpInboxSpec>,
-    command: Option<String>,
-    prompt: Option<serde_yaml::Mapping>,
-    /// How long a `command` may run (default: the profile's `timeout_seconds`).
-    timeout_seconds: Option<u64>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct HttpInboxSpec {
-    url: String,
-    #[serde(default)]
-    headers: BTreeMap<String, String>,
-    messages: Option<String>,
-    recipient: String,
-    body: String,
-    sent_at: Option<String>,
-    code_regex: Option<String>,
-    link_regex: Option<String>,
-    interval_ms: Option<u64>,
-    timeout_seconds: Option<u64>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct BudgetSpec {
-    burst: u32,
-    /// `50/hour`, `30/second`, `300/minute`.
-    rate: String,
-}
-
-impl ProfileSpec {
-    fn resolve(self, name: &str, root: &Path) -> Result<TargetConfig, TargetError> {
-        let kind = match self.kind {
-            KindSpec::Mock => {
-                if self.base_url.is_some() || !self.clients.is_empty() {
-                    return Err(invalid(
-                        name,
-                        "a `mock` profile takes its URL and clients from the mock; remove `base_url` and `clients`",
-                    ));
-                }
-                if self.features.is_some() {
-                    return Err(invalid(
-                        name,
-                        "a `mock` profile takes its features from the tenant fixture; use `emulate.features` to change them",
-                    ));
-                }
-                let (rate_limits, latency_ms, features) = match self.emulate {
-                    Some(emulate) => (emulate.rate_limits, emulate.latency_ms, emulate.features),
-                    None => (None, None, None),
-                };
-                TargetKind::Mock(MockTarget {
-                    tenant_file: self
-                        .tenant
-                        .and_then(|path| crate::defaults::tenant_file(root, &path)),
-                    smtp: self.smtp,
-                    rate_limits,
-                    latency_ms,
-                    features,
-                })
-            }
-            KindSpec::Remote => {
-                let base_url = self
-                    .base_url
-                    .ok_or_else(|| invalid(name, "a `remote` profile needs `base_url`"))?;
-                let base_url = base_url.trim_end_matches('/').to_owned();
-                if url::Url::parse(&base_url).is_err() {
-                    return Err(invalid(
-                        name,
-                        &format!(
-                            "`base_url` `{base_url}` is not an absolute URL such as https://qa.eu.auth0.com"
-                        ),
-                    ));
-                }
-                if self.smtp.is_some() || self.tenant.is_some() || self.emulate.is_some() {
-                    return Err(invalid(
-                        name,
-                        "`smtp`, `tenant` and `emulate` only apply to `mock` profiles",
-                    ));
-                }
-                let mut connections = self.connections;
-                connections
-                    .entry("email".to_owned())
-                    .or_insert_with(|| "email".to_owned());
-                connections
-                    .entry("sms".to_owned())
-                    .or_insert_with(|| "sms".to_owned());
-                TargetKind::Remote(RemoteTarget {
-                    base_url,
-                    clients: self
-                        .clients
-                        .into_iter()
-                        .map(|(role, client)| {
-                            (
-                                role,
-                                ClientCredentials {
-                                    client_id: client.client_id,
-                                    client_secret: client.client_secret,
-                                },
-                            )
-                        })
-                        .collect(),
-                    connections,
-                    users: BTreeMap::new(),
-                })
-            }
-        };
-        let users: BTreeMap<String, IdentityTemplate> = self
-            .users
-            .into_iter()
-            .map(|(role, user)| {
-                let mut secrets = BTreeMap::new();
-                if let Some(secret) = user.totp_secret {
-                    secrets.insert("totp_secret".to_owned(), secret);
-                }
-                if let Some(code) = user.recovery_code {
-                    secrets.insert("recovery_code".to_owned(), code);
-                }
-                if let Some(phone) = user.mfa_phone_number {
-                    secrets.insert("mfa_phone_number".to_owned(), phone);
-                }
-                let identity = IdentityTemplate {
-                    email: user.email,
-                    phone_number: user.phone_number,
-                    unique_email: user.unique_email,
-                    unique_phone: user.unique_phone,
-                    secrets,
-                };
-                (role, identity)
-            })
-            .collect();
-        let kind = match kind {
-            TargetKind::Remote(mut remote) => {
-                remote.users = users;
-                TargetKind::Remote(remote)
-            }
-            mock => {
-                if !users.is_empty() {
-                    return Err(invalid(
-                        name,
-                        "a `mock` profile takes its users from the tenant fixture; remove `users`",
-                    ));
-                }
-                mock
-            }
-        };
-        let default_source = match kind {
-            TargetKind::Mock(_) => Some(OtpSource::MockOutbox),
-            TargetKind::Remote(_) => None,
-        };
-        let timeout = self
-            .timeout_seconds
-            .filter(|seconds| *seconds > 0)
-            .map_or(DEFAULT_TIMEOUT, Duration::from_secs);
-        let otp_sources = OtpSources {
-            email: resolve_source(name, self.otp_sources.email, timeout)?
-                .or_else(|| default_source.clone()),
-            sms: resolve_source(name, self.otp_sources.sms, timeout)?.or(default_source),
-        };
-        let mut rate_limits = Vec::new();
-        for (endpoint, budget) in self.rate_limits {
-            rate_limits.push(RateBudget {
-                per_second: parse_rate(&budget.rate)
-                    .ok_or_else(|| invalid(name, &format!("rate `{}` of `{endpoint}` is not like `50/hour`, `30/second` or `300/minute`", budget.rate)))?,
-                burst: budget.burst.max(1),
-                endpoint,
-            });
-        }
-        let features = match &kind {
-            TargetKind::Mock(mock) => mock.features.clone().unwrap_or_else(|| {
-                // A fixture that does not load is reported when its session opens; here it
-                // only means no feature capability.
-                match &mock.tenant_file {
-                    Some(path) => Tenant::from_yaml_file(path)
-                        .map(|tenant| tenant.features)
-                        .unwrap_or_default(),
-                    None => Tenant::builtin().features,
-                }
-            }),
-            TargetKind::Remote(_) => self.features.unwrap_or_default(),
-        };
-        Ok(TargetConfig {
-            name: name.to_owned(),
-            kind,
-            timeout,
-            otp_sources,
-            rate_limits,
-            max_rate_limit_wait: Duration::from_secs(
-                self.max_rate_limit_wait_seconds.unwrap_or(60),
-            ),
-            extra_capabilities: self.capabilities,
-            max_response_bytes: self
-                .max_response_bytes
-                .filter(|bytes| *bytes > 0)
-                .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
-            secrets: Vec::new(),
-            features,
-        })
-    }
-}
-
-fn resolve_source(
-    name: &str,
-    spec: Option<OtpSourceSpec>,
-    profile_timeout: Duration,
-) -> Result<Option<OtpSource>, TargetError> {
-    let Some(spec) = spec else { return Ok(None) };
-    if spec.timeout_seconds.is_some() && spec.command.is_none() {
-        return Err(invalid(
-            name,
-            "`timeout_seconds` next to an OTP source applies to `command` only (an `http_inbox` takes its own)",
-        ));
-    }
-    let given = [
-        spec.mock_outbox.is_some(),
-        spec.http_inbox.is_some(),
-        spec.command.is_some(),
-        spec.prompt.is_some(),
-    ];
-    if given.iter().filter(|given| **given).count() != 1 {
-        return Err(invalid(
-            name,
-            "an OTP source is exactly one of `mock_outbox: {}`, `http_inbox: {…}`, `command: \"…\"` or `prompt: {}`",
-        ));
-    }
-    Ok(Some(match spec {
-        OtpSourceSpec {
-            mock_outbox: Some(_),
-            ..
-        } => OtpSource::MockOutbox,
-        OtpSourceSpec {
-            command: Some(script),
-            timeout_seconds,
-            ..
-        } => OtpSource::Command(CommandSource {
-            script,
-            timeout: timeout_seconds
-                .filter(|seconds| *seconds > 0)
-                .map_or(profile_timeout, Duration::from_secs),
-        }),
-        OtpSourceSpec {
-            prompt: Some(_), ..
-        } => OtpSource::Prompt,
-        OtpSourceSpec {
-            http_inbox: None, ..
-        } => return Ok(None),
-        OtpSourceSpec {
-            http_inbox: Some(inbox),
-            ..
-        } => {
-            let code_regex = inbox
-                .code_regex
-                .unwrap_or_else(|| DEFAULT_CODE_REGEX.to_owned());
-            let link_regex = inbox
-                .link_regex
-                .unwrap_or_else(|| r#"(https?://[^\s"'<>]+)"#.to_owned());
-            for (what, pattern) in [("code_regex", &code_regex), ("link_regex", &link_regex)] {
-                if let Err(error) = regex::Regex::new(pattern) {
-                    return Err(invalid(
-                        name,
-                        &format!("`{what}` is not a valid regex: {error}"),
-                    ));
-                }
-            }
-            for (what, path) in [("recipient", &inbox.recipient), ("body", &inbox.body)] {
-                if let Err(error) = serde_json_path::JsonPath::parse(path) {
-                    return Err(invalid(
-                        name,
-                        &format!("`{what}` is not a JSONPath: {error}"),
-                    ));
-                }
-            }
-            OtpSource::HttpInbox(HttpInbox {
-                url: inbox.url,
-                headers: inbox.headers.into_iter().collect(),
-                messages: inbox.messages.unwrap_or_else(|| "$[*]".to_owned()),
-                recipient: inbox.recipient,
-                body: inbox.body,
-                sent_at: inbox.sent_at,
-                code_regex,
-                link_regex,
-                interval: Duration::from_millis(inbox.interval_ms.unwrap_or(250).max(10)),
-                timeout: Duration::from_secs(inbox.timeout_seconds.unwrap_or(30).max(1)),
-            })
-        }
-    }))
-}
-
-/// `50/hour` → 50 / 3600 requests per second.
-fn parse_rate(rate: &str) -> Option<f64> {
-    let (count, unit) = rate.split_once('/')?;
-    let count: f64 = count.trim().parse().ok()?;
-    let seconds = match unit.trim() {
-        "s" | "sec" | "second" => 1.0,
-        "min" | "minute" => 60.0,
-        "h" | "hour" => 3600.0,
-        _ => return None,
-    };
-    (count > 0.0).then_some(count / seconds)
 }
 
 #[cfg(test)]
@@ -1253,9 +845,71 @@ staging:
     }
 
     #[test]
-    fn rates_read_like_auth0_documents_them() {
-        assert_eq!(parse_rate("30/second"), Some(30.0));
-        assert_eq!(parse_rate("300/minute"), Some(5.0));
-        assert_eq!(parse_rate("fast"), None);
+    fn shards_and_the_rate_scale_change_the_budgets_and_the_accounts() {
+        let mut env = FULL_ENV.to_vec();
+        env.extend([
+            ("CONFORMANCE_SHARD", "2/2"),
+            ("CONFORMANCE_RATE_SCALE", "3600"),
+            ("TOTP_SECRET_2", "SHARDTWOSECRET22"),
+        ]);
+        let config = load("staging", &env).unwrap();
+        assert_eq!(config.shard, Some(Shard { index: 2, count: 2 }));
+        assert_eq!(config.rate_limits[0].burst, 25);
+        assert!((config.rate_limits[0].per_second - 25.0).abs() < 1e-9);
+        let TargetKind::Remote(remote) = &config.kind else {
+            panic!("remote")
+        };
+        assert_eq!(
+            remote.users["totp_enrolled"].secrets["totp_secret"],
+            "SHARDTWOSECRET22"
+        );
+        let mut env = FULL_ENV.to_vec();
+        env.push(("CONFORMANCE_SHARD", "3/2"));
+        let error = load("staging", &env).unwrap_err().to_string();
+        assert!(error.contains("`CONFORMANCE_SHARD` is `3/2`"), "{error}");
+    }
+
+    #[test]
+    fn snapshot_folders_ca_files_rotation_stores_and_empty_headers() {
+        let text = "s:\n  kind: remote\n  base_url: https://qa.test\n  snapshots: { folder: \"${FOLDER:-s}\", shared_with: mock }\n  users:\n    r: { email: r@x.test, recovery_code: \"${CODE}\" }\n  otp_sources:\n    email:\n      http_inbox: { url: \"http://x.test\", recipient: $.to, body: $.text, headers: { authorization: \"${TOKEN:-}\" } }\n";
+        let root = Path::new("/project");
+        let env = vars(&[("CODE", "RECOVERY1"), ("FOLDER", "s-rehearsal")]);
+        let config = TargetConfig::from_profiles(Some(text), "s", &env, root).unwrap();
+        assert_eq!(config.snapshot_folder(), "s-rehearsal");
+        assert_eq!(config.snapshots.shared_with.as_deref(), Some("mock"));
+        assert_eq!(
+            config.rotation.file.as_deref(),
+            Some(Path::new("/project/.conformance/rotated-secrets.json"))
+        );
+        assert_eq!(config.rotating.len(), 1);
+        assert_eq!(config.rotating[0].variable, "CODE");
+        let Some(OtpSource::HttpInbox(inbox)) = &config.otp_sources.email else {
+            panic!("an inbox")
+        };
+        assert!(inbox.headers.is_empty(), "an empty header is no header");
+        assert_eq!(
+            TargetConfig::from_profiles(Some(text), "s", &vars(&[("CODE", "x")]), root)
+                .unwrap()
+                .snapshot_folder(),
+            "s"
+        );
+
+        let with_ca =
+            "s:\n  kind: remote\n  base_url: https://qa.test\n  ca_file: /no/such/ca.pem\n";
+        let error = TargetConfig::from_profiles(Some(with_ca), "s", &vars(&[]), root)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("cannot read `ca_file` `/no/such/ca.pem`"),
+            "{error}"
+        );
+        let mock = "m:\n  kind: mock\n  rotated_secrets: { file: x.json }\n";
+        let error = TargetConfig::from_profiles(Some(mock), "m", &vars(&[]), root)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("`rotated_secrets` applies to `remote`"),
+            "{error}"
+        );
     }
 }

@@ -46,7 +46,7 @@ pub struct Session {
     /// The largest response body read, in bytes.
     pub max_response_bytes: u64,
     /// The target's JSON Web Key Set, fetched on first use.
-    jwks: tokio::sync::OnceCell<Result<jsonwebtoken::jwk::JwkSet, String>>,
+    jwks: tokio::sync::OnceCell<Result<jsonwebtoken::jwk::JwkSet, JwksError>>,
     /// Keeps the embedded mock alive for as long as the session.
     _mock: Option<MockServer>,
 }
@@ -56,13 +56,35 @@ pub struct Session {
 pub enum SessionError {
     /// The embedded mock could not start.
     #[error("cannot start the embedded mock tenant: {0}")]
-    MockStart(String),
+    MockStart(#[source] std::io::Error),
     /// The tenant fixture could not be read.
-    #[error("{0}")]
-    Tenant(String),
+    #[error(transparent)]
+    Tenant(#[from] crate::mock::TenantError),
+    /// A mock profile's `smtp:` is not `HOST:PORT`.
+    #[error("`smtp` of target `{target}`: {source}")]
+    Smtp {
+        /// The target's name.
+        target: String,
+        /// Why the address does not parse.
+        source: crate::mock::SmtpAddressError,
+    },
+    /// A mock profile's `emulate.rate_limits` does not describe Auth0's limits.
+    #[error("`emulate.rate_limits` of target `{target}`: {source}")]
+    RateLimits {
+        /// The target's name.
+        target: String,
+        /// Why the limits do not parse.
+        source: serde_yaml::Error,
+    },
+    /// The store of rotated secrets (`rotated_secrets:`) could not be read.
+    #[error(transparent)]
+    Rotation(#[from] super::rotation::RotationError),
+    /// The shared TLS configuration could not take the profile's `ca_file`.
+    #[error(transparent)]
+    Tls(#[from] super::tls::TlsError),
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
-    Client(String),
+    Client(#[source] reqwest::Error),
     /// The target has no way to read one-time codes.
     #[error(
         "target `{target}` has no source of one-time codes for {channel}\nhint: add `otp_sources: {{ {channel}: … }}` to its profile in targets.yaml"
@@ -95,12 +117,60 @@ pub enum SessionError {
         waited: Duration,
     },
     /// A control request to the mock failed.
-    #[error("control request `{what}` failed: {message}")]
+    #[error("control request `{what}` failed: {source}")]
     Control {
         /// The request.
-        what: String,
+        what: &'static str,
         /// What went wrong.
-        message: String,
+        source: ControlFailure,
+    },
+}
+
+/// Why a control request to the mock failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ControlFailure {
+    /// The request was not answered, or its answer not read.
+    #[error(transparent)]
+    Http(#[from] reqwest::Error),
+    /// The mock answered with an error status.
+    #[error("status {0}")]
+    Status(reqwest::StatusCode),
+}
+
+/// Why the target's signing keys (`/.well-known/jwks.json`) are not available.
+#[derive(Debug, thiserror::Error)]
+pub enum JwksError {
+    /// The request failed.
+    #[error("cannot fetch `{url}`: {source}")]
+    Fetch {
+        /// The key set's address.
+        url: String,
+        /// What went wrong.
+        source: reqwest::Error,
+    },
+    /// The target answered with an error status.
+    #[error("`{url}` answered {status}")]
+    Status {
+        /// The key set's address.
+        url: String,
+        /// The status.
+        status: reqwest::StatusCode,
+    },
+    /// The answer is larger than the profile's `max_response_bytes`.
+    #[error("`{url}` sent more than `max_response_bytes` ({limit} bytes)")]
+    TooLarge {
+        /// The key set's address.
+        url: String,
+        /// The profile's limit.
+        limit: u64,
+    },
+    /// The answer is not a JSON Web Key Set.
+    #[error("`{url}` is not a JSON Web Key Set: {source}")]
+    NotJwks {
+        /// The key set's address.
+        url: String,
+        /// Why it does not parse.
+        source: serde_json::Error,
     },
 }
 
@@ -116,11 +186,20 @@ impl Session {
                 let roster = TargetRoster::from_mock(&description.roster);
                 (base_url, roster, Some(mock))
             }
-            TargetKind::Remote(remote) => (
-                remote.base_url.clone(),
-                TargetRoster::from_remote(remote),
-                None,
-            ),
+            TargetKind::Remote(remote) => {
+                let mut roster = TargetRoster::from_remote(remote);
+                // A recovery code spent by an earlier run: the one the tenant gave instead.
+                for secret in &config.rotating {
+                    if let Some(value) = roster
+                        .users
+                        .get_mut(&secret.role)
+                        .and_then(|user| user.secrets.get_mut(&secret.field))
+                    {
+                        *value = super::rotation::current(config, secret, value)?;
+                    }
+                }
+                (remote.base_url.clone(), roster, None)
+            }
         };
         let (context, redactor) = template_values(config, &base_url, &roster, trial_tag);
         Ok(Session {
@@ -173,24 +252,32 @@ impl Session {
         }
     }
 
-    /// The target's signing keys (`/.well-known/jwks.json`), fetched once per session.
-    pub async fn jwks(&self) -> &Result<jsonwebtoken::jwk::JwkSet, String> {
+    /// The target's signing keys (`/.well-known/jwks.json`), fetched once per session and read
+    /// no further than the profile's `max_response_bytes`.
+    pub async fn jwks(&self) -> &Result<jsonwebtoken::jwk::JwkSet, JwksError> {
         self.jwks
             .get_or_init(|| async {
                 let url = format!("{}/.well-known/jwks.json", self.base_url);
-                let response = self
-                    .http
-                    .get(&url)
-                    .send()
-                    .await
-                    .map_err(|error| format!("cannot fetch `{url}`: {error}"))?;
+                let fetch = |source| JwksError::Fetch {
+                    url: url.clone(),
+                    source,
+                };
+                let mut response = self.http.get(&url).send().await.map_err(fetch)?;
                 if !response.status().is_success() {
-                    return Err(format!("`{url}` answered {}", response.status()));
+                    return Err(JwksError::Status {
+                        url,
+                        status: response.status(),
+                    });
                 }
-                response
-                    .json()
-                    .await
-                    .map_err(|error| format!("`{url}` is not a JSON Web Key Set: {error}"))
+                let limit = self.max_response_bytes;
+                let mut bytes = Vec::new();
+                while let Some(chunk) = response.chunk().await.map_err(fetch)? {
+                    if u64::try_from(bytes.len() + chunk.len()).unwrap_or(u64::MAX) > limit {
+                        return Err(JwksError::TooLarge { url, limit });
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                serde_json::from_slice(&bytes).map_err(|source| JwksError::NotJwks { url, source })
             })
             .await
     }
@@ -221,11 +308,11 @@ impl Session {
             .json(&json!({"seconds": seconds}))
             .send()
             .await
-            .map_err(|error| control_error(what, &error))?;
+            .map_err(|error| control_error(what, error))?;
         if !response.status().is_success() {
             return Err(SessionError::Control {
-                what: what.to_owned(),
-                message: format!("status {}", response.status()),
+                what,
+                source: ControlFailure::Status(response.status()),
             });
         }
         Ok(())
@@ -239,10 +326,10 @@ fn channel_name(channel: Channel) -> &'static str {
     }
 }
 
-fn control_error(what: &str, error: &reqwest::Error) -> SessionError {
+fn control_error(what: &'static str, error: reqwest::Error) -> SessionError {
     SessionError::Control {
-        what: what.to_owned(),
-        message: error.to_string(),
+        what,
+        source: ControlFailure::Http(error),
     }
 }
 
@@ -257,40 +344,38 @@ pub fn mock_tenant(config: &TargetConfig) -> Result<Option<Tenant>, SessionError
 }
 
 /// The HTTP client of one trial: the profile's timeout, redirects never followed, and the
-/// process's shared TLS configuration (`tls.rs`), so no trial loads root certificates.
+/// process's shared TLS configuration (`tls.rs`), so no trial loads root certificates. The
+/// profile's `ca_file` is trusted besides the system's roots, never instead of checking.
 fn http_client(config: &TargetConfig) -> Result<reqwest::Client, SessionError> {
-    let tls = super::tls::client_tls_config(None)
-        .map_err(|error| SessionError::Client(error.to_string()))?;
+    let tls = super::tls::client_tls_config(config.ca_pem.as_deref())?;
     reqwest::Client::builder()
         .tls_backend_preconfigured(rustls::ClientConfig::clone(&tls))
         .timeout(config.timeout)
         .connect_timeout(config.timeout)
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .map_err(|error| SessionError::Client(error.to_string()))
+        .map_err(SessionError::Client)
 }
 
 /// The fixture of a `mock` profile with the profile's overrides.
 fn load_tenant(config: &TargetConfig, mock_target: &MockTarget) -> Result<Tenant, SessionError> {
     let mut tenant = match &mock_target.tenant_file {
-        Some(path) => {
-            Tenant::from_yaml_file(path).map_err(|error| SessionError::Tenant(error.to_string()))?
-        }
+        Some(path) => Tenant::from_yaml_file(path)?,
         None => Tenant::builtin(),
     };
     if let Some(smtp) = &mock_target.smtp {
-        let settings = smtp.parse().map_err(|error| {
-            SessionError::Tenant(format!("`smtp` of target `{}`: {error}", config.name))
+        let settings = smtp.parse().map_err(|source| SessionError::Smtp {
+            target: config.name.clone(),
+            source,
         })?;
         tenant.smtp = Some(settings);
     }
     if let Some(limits) = &mock_target.rate_limits {
-        let limits = serde_yaml::from_value(limits.clone()).map_err(|error| {
-            SessionError::Tenant(format!(
-                "`emulate.rate_limits` of target `{}`: {error}",
-                config.name
-            ))
-        })?;
+        let limits =
+            serde_yaml::from_value(limits.clone()).map_err(|source| SessionError::RateLimits {
+                target: config.name.clone(),
+                source,
+            })?;
         tenant.rate_limits = Some(limits);
     }
     if let Some(latency_ms) = mock_target.latency_ms {
@@ -310,7 +395,7 @@ async fn start_mock(
     let tenant = load_tenant(config, mock_target)?;
     MockServer::start(tenant)
         .await
-        .map_err(|error| SessionError::MockStart(error.to_string()))
+        .map_err(SessionError::MockStart)
 }
 
 /// `GET /__mock/tenant`: the running mock's roster, with its users' current factors.
@@ -323,11 +408,11 @@ async fn read_roster(
         .get(format!("{base_url}/__mock/tenant"))
         .send()
         .await
-        .map_err(|error| control_error(what, &error))?;
+        .map_err(|error| control_error(what, error))?;
     response
         .json()
         .await
-        .map_err(|error| control_error(what, &error))
+        .map_err(|error| control_error(what, error))
 }
 
 /// What templates can name on a target, by role: clients, connections (by strategy) and users.
@@ -473,6 +558,14 @@ fn template_values(
                 phone.clone()
             };
             redactor.add_volatile(&phone, &format!("[users.{role}.phone_number]"));
+            if identity.unique_phone {
+                // The MFA API names a phone by its last four digits (`XXXXXXXX0177`): a per-trial
+                // number makes that name per-trial too.
+                redactor.add_volatile(
+                    &masked_phone(&phone),
+                    &format!("[users.{role}.phone_number masked]"),
+                );
+            }
             user.insert("phone_number".to_owned(), json!(phone));
         }
         for (field, secret) in &identity.secrets {
@@ -538,6 +631,17 @@ fn looks_secret(name: &str) -> bool {
     .any(|marker| name.contains(marker))
 }
 
+/// How Auth0 names a phone authenticator: every character but the last four replaced by `X`
+/// (`+15555550177` → `XXXXXXXX0177`; evidence `mfa.list.mask_phone`).
+fn masked_phone(phone: &str) -> String {
+    let count = phone.chars().count();
+    phone
+        .chars()
+        .enumerate()
+        .map(|(index, c)| if index + 4 < count { 'X' } else { c })
+        .collect()
+}
+
 /// `qa@example.com` + `k3x9` → `qa+k3x9@example.com` (an existing `+tag` is kept before ours).
 pub(crate) fn unique_email(base: &str, tag: &str) -> String {
     match base.rsplit_once('@') {
@@ -571,6 +675,12 @@ mod tests {
             unique_email("qa+ci@example.com", "ab12"),
             "qa+ci+ab12@example.com"
         );
+    }
+
+    #[test]
+    fn a_masked_phone_keeps_its_last_four_characters() {
+        assert_eq!(masked_phone("+15555550177"), "XXXXXXXX0177");
+        assert_eq!(masked_phone("123"), "123");
     }
 
     #[test]
