@@ -172,6 +172,35 @@ fn run_into_a_closed_pipe_exits_quietly() {
 }
 
 #[test]
+fn compare_into_a_closed_pipe_exits_quietly() {
+    let root = project(&[]);
+    // More differences than a pipe holds, so a write meets the closed pipe whenever it happens.
+    for (folder, status) in [("left", 200), ("right", 400)] {
+        let dir = root.join("snapshots").join(folder);
+        std::fs::create_dir_all(&dir).unwrap();
+        for index in 0..1500 {
+            std::fs::write(
+                dir.join(format!("scenario_number_{index}.snap")),
+                format!("---\nsource: src/snapshot.rs\n---\n- step: a step\n  response:\n    status: {status}\n"),
+            )
+            .unwrap();
+        }
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_passwordless-conformance"))
+        .args(["compare", "left", "right", "--project"])
+        .arg(&root)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(141), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
+#[test]
 fn snapshots_stay_quiet_without_cargo_or_an_insta_settings_file_like_an_installed_binary() {
     // A project of its own (no `.config/insta.yaml`), no cargo to find the folder the binary was
     // built in: insta must still print nothing beside the harness's one line.
