@@ -110,7 +110,8 @@ pub fn discover_files(dir: &Path) -> std::io::Result<Vec<ScenarioFile>> {
     Ok(found)
 }
 
-fn id_of(dir: &Path, path: &Path) -> String {
+/// `path` under `dir`, `/`-separated whatever the platform (`mfa/enrol_totp.yaml`).
+pub(crate) fn id_of(dir: &Path, path: &Path) -> String {
     let relative = path.strip_prefix(dir).unwrap_or(path);
     relative
         .components()
