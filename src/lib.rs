@@ -37,6 +37,8 @@ mod defaults;
 pub mod diagnostic;
 #[doc(hidden)]
 pub mod evidence;
+#[doc(hidden)]
+pub mod files;
 mod guard;
 #[doc(hidden)]
 pub mod init;

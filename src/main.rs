@@ -245,7 +245,7 @@ fn compare(args: CompareArgs) -> ExitCode {
         &shares,
     ) {
         Ok(comparison) => {
-            println!("{comparison}");
+            say(&comparison);
             if comparison.is_empty() {
                 ExitCode::SUCCESS
             } else {
@@ -436,7 +436,7 @@ fn say(line: impl Display) {
 /// stdout (scripts read it) and trouble on stderr.
 fn print_event(event: &MockEvent) {
     match event {
-        MockEvent::Listening { .. } | MockEvent::ShuttingDown { .. } => println!("{event}"),
+        MockEvent::Listening { .. } | MockEvent::ShuttingDown { .. } => say(event),
         _ => eprintln!("{event}"),
     }
 }

@@ -29,37 +29,11 @@ use crate::snapshot::{SnapshotUpdate, SnapshotVerdict, check_transcript_snapshot
 use crate::targets::{Session, TargetConfig, TargetError, TargetKind};
 use crate::validate::{Checked, ProjectContext, check_variant};
 
+pub use crate::files::{ScenarioFile, discover_files};
 pub use details::{FailedStep, LocatedProblem, StepRecord, TrialDetails, failure_text};
-pub use discover::{discover, discover_files};
+pub use discover::discover;
 pub use outcome::{Failure, FailureCause, TrialOutcome};
 pub use select::{Selection, TagFilter};
-
-/// A trial found under `scenarios/`: a scenario file, or one combination of a file's matrix.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScenarioFile {
-    /// The trial's name: the path under `scenarios/` with `/` separators, followed for a combination of a
-    /// matrix by its values in brackets (`passwordless/login.yaml[channel=sms]`).
-    pub id: String,
-    /// The file on disk.
-    pub path: PathBuf,
-}
-
-impl ScenarioFile {
-    /// The file's path under `scenarios/` (the id without its combination).
-    pub fn file_id(&self) -> &str {
-        crate::scenario::split_trial_id(&self.id).0
-    }
-
-    /// The combination of the file's matrix this trial runs (`channel=sms`), if any.
-    pub fn variant(&self) -> Option<&str> {
-        crate::scenario::split_trial_id(&self.id).1
-    }
-
-    /// The file as shown to people: `scenarios/<path>`.
-    pub fn display_path(&self) -> String {
-        format!("scenarios/{}", self.file_id())
-    }
-}
 
 /// What listing decides about a scenario file, before anything runs.
 #[derive(Debug, Clone)]
@@ -299,6 +273,12 @@ impl Suite {
         details: &mut TrialDetails,
     ) -> TrialOutcome {
         let display_path = file.display_path();
+        // Fault injection for the guard's end-to-end test (`tests/it/run_output.rs`), in debug
+        // builds only: a real panic inside a trial, wherever the bug that causes it would be.
+        #[cfg(debug_assertions)]
+        if std::env::var("CONFORMANCE_PANIC_IN").is_ok_and(|id| id == file.id) {
+            panic!("injected into `{}` by CONFORMANCE_PANIC_IN", file.id);
+        }
         // A trial listing prepared was already found runnable on this target.
         let prepared = self.prepared.take(&file.id);
         let gated = prepared.is_some();

@@ -105,4 +105,44 @@ mod tests {
             ("scenarios.mfa".to_owned(), "otp.yaml[to=a/b]")
         );
     }
+
+    #[test]
+    fn a_trial_stopped_before_it_was_judged_is_an_error_typed_by_its_stage() {
+        let trial = |cause| FinishedTrial {
+            id: "errors/x.yaml".to_owned(),
+            outcome: TrialOutcome::failed(cause, "first line\nmore"),
+            elapsed: std::time::Duration::ZERO,
+            rate_limit_wait: std::time::Duration::ZERO,
+            details: crate::suite::TrialDetails::default(),
+        };
+        for (cause, kind, ty) in [
+            (FailureCause::Steps, NonSuccessKind::Failure, "check"),
+            (FailureCause::Snapshot, NonSuccessKind::Failure, "snapshot"),
+            (
+                FailureCause::Broken,
+                NonSuccessKind::Error,
+                "invalid scenario",
+            ),
+            (FailureCause::Setup, NonSuccessKind::Error, "setup"),
+            (
+                FailureCause::Unconfigured,
+                NonSuccessKind::Error,
+                "unconfigured",
+            ),
+        ] {
+            let case = test_case(&trial(cause));
+            let TestCaseStatus::NonSuccess {
+                kind: found,
+                message,
+                ty: found_ty,
+                ..
+            } = &case.status
+            else {
+                panic!("{cause:?} is not a non-success");
+            };
+            assert_eq!(*found, kind, "{cause:?}");
+            assert_eq!(found_ty.as_deref(), Some(ty), "{cause:?}");
+            assert_eq!(message.as_deref(), Some("first line"), "{cause:?}");
+        }
+    }
 }

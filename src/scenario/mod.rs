@@ -23,6 +23,7 @@
 //! assert!(matches!(scenario.steps[0].kind, StepKind::Clock(_)));
 //! ```
 
+mod capability;
 mod error;
 mod load;
 mod model;

@@ -12,41 +12,13 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::config::{CommandSource, RateBudget};
+use super::config::{CommandSource, RateBudget, RotationStore, SnapshotSettings};
 use super::shard::Shard;
 
 /// The variable that multiplies every budget's refill rate (default 1): for rehearsals against a
 /// mock that runs Auth0's hour in a second (its fixture's `rate_limits.scale`). Never set it
 /// against a real tenant.
 pub const RATE_SCALE_VARIABLE: &str = "CONFORMANCE_RATE_SCALE";
-
-/// Where a profile's snapshots live, and whose it shares.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SnapshotSettings {
-    /// `snapshots/<folder>/` holds the profile's own snapshots (`snapshots.folder`; the default
-    /// value, `None`, is the profile's name: see [`TargetConfig::snapshot_folder`]).
-    ///
-    /// [`TargetConfig::snapshot_folder`]: super::TargetConfig::snapshot_folder
-    pub folder: Option<String>,
-    /// Where the own folder has no snapshot of a scenario, the transcript must equal this
-    /// folder's (`snapshots.shared_with`; the default value is none). So a profile whose
-    /// transcripts equal the mock's commits only the ones that differ.
-    pub shared_with: Option<String>,
-}
-
-/// Where the secrets a tenant replaces on use (recovery codes) are kept between runs.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RotationStore {
-    /// A JSON file, read when a trial opens and written when a secret rotates
-    /// (`rotated_secrets.file`, relative to the project; the default value is
-    /// `.conformance/rotated-secrets.json`).
-    pub file: Option<PathBuf>,
-    /// A command run when a secret rotates, e.g. one that updates the CI's secret store
-    /// (`rotated_secrets.command`; the default value is none): `{variable}` is replaced by the
-    /// variable that seeds the secret (`QA_RECOVERY_CODE`, or its shard's), the new value arrives
-    /// on stdin.
-    pub command: Option<CommandSource>,
-}
 
 /// The default rotation file, under the project.
 pub const DEFAULT_ROTATION_FILE: &str = ".conformance/rotated-secrets.json";

@@ -12,14 +12,15 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::config::RotatingSecret;
+use super::config::RotationStore;
 use super::config::{
     ClientCredentials, CommandSource, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, HttpInbox,
     IdentityTemplate, MockTarget, OtpSource, OtpSources, RateBudget, RemoteTarget, TargetConfig,
     TargetError, TargetKind, invalid,
 };
-use super::extras::{self, RotationSpec, RotationStore, SnapshotSpec, adjust_budget};
+use super::extras::{self, RotationSpec, SnapshotSpec, adjust_budget};
 use super::otp::DEFAULT_CODE_REGEX;
-use super::rotation::RotatingSecret;
 use super::shard::Shard;
 use crate::mock::{Tenant, TenantFeatures};
 use crate::scenario::Capability;

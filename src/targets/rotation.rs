@@ -17,22 +17,11 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use super::config::RotatingSecret;
 use super::config::TargetConfig;
 
 /// The grant that spends a recovery code.
 pub const RECOVERY_CODE_GRANT: &str = "http://auth0.com/oauth/grant-type/mfa-recovery-code";
-
-/// A secret of an existing test account that the tenant replaces on use.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RotatingSecret {
-    /// The user role, e.g. `recovery_enrolled`.
-    pub role: String,
-    /// The field, e.g. `recovery_code`.
-    pub field: String,
-    /// The variable the first value came from, e.g. `QA_RECOVERY_CODE` (under a shard, its
-    /// shard's: `QA_RECOVERY_CODE_2`).
-    pub variable: String,
-}
 
 /// A rotated secret could not be read or kept.
 #[derive(Debug, thiserror::Error)]
