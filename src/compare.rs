@@ -40,6 +40,9 @@ pub struct Comparison {
     pub only_left: Vec<String>,
     /// Snapshots only the second target has.
     pub only_right: Vec<String>,
+    /// Snapshots one side has and the other takes from it, having none of its own (its profile
+    /// shares the first's, `snapshots.shared_with`): equal wherever that profile ran them.
+    pub shared: Vec<String>,
     /// Scenarios compared.
     pub compared: usize,
 }
@@ -64,18 +67,39 @@ impl Comparison {
     }
 }
 
-/// Compares every snapshot the two folders share.
-pub fn compare_targets(root: &Path, left: &str, right: &str) -> Result<Comparison, CompareError> {
-    let left_snapshots = read_folder(&root.join(left))?;
-    let right_snapshots = read_folder(&root.join(right))?;
+/// Compares every snapshot the two folders have in common. `shares` maps a folder to the folder
+/// its profile shares (see [`crate::targets::TargetConfig::snapshot_sharing`]): a snapshot only the shared
+/// folder has is listed as [`Comparison::shared`], not as a difference.
+pub fn compare_targets(
+    root: &Path,
+    left: &str,
+    right: &str,
+    shares: &BTreeMap<String, String>,
+) -> Result<Comparison, CompareError> {
+    // A folder that shares another's may hold nothing yet: every transcript equal.
+    let read = |folder: &str, other: &str| {
+        let shares_other = shares.get(folder).is_some_and(|shared| shared == other);
+        match read_folder(&root.join(folder)) {
+            Err(_) if shares_other && !root.join(folder).exists() => Ok(BTreeMap::new()),
+            read => read,
+        }
+    };
+    let left_snapshots = read(left, right)?;
+    let right_snapshots = read(right, left)?;
     let mut comparison = Comparison {
         left: left.to_owned(),
         right: right.to_owned(),
         ..Comparison::default()
     };
+    let right_shares_left = shares.get(right).is_some_and(|shared| shared == left);
+    let left_shares_right = shares.get(left).is_some_and(|shared| shared == right);
     for (name, left_transcript) in &left_snapshots {
         let Some(right_transcript) = right_snapshots.get(name) else {
-            comparison.only_left.push(name.clone());
+            if right_shares_left {
+                comparison.shared.push(name.clone());
+            } else {
+                comparison.only_left.push(name.clone());
+            }
             continue;
         };
         comparison.compared += 1;
@@ -84,11 +108,16 @@ pub fn compare_targets(root: &Path, left: &str, right: &str) -> Result<Compariso
             comparison.scenarios.insert(name.clone(), differences);
         }
     }
-    comparison.only_right = right_snapshots
-        .keys()
-        .filter(|name| !left_snapshots.contains_key(*name))
-        .cloned()
-        .collect();
+    for name in right_snapshots.keys() {
+        if left_snapshots.contains_key(name) {
+            continue;
+        }
+        if left_shares_right {
+            comparison.shared.push(name.clone());
+        } else {
+            comparison.only_right.push(name.clone());
+        }
+    }
     Ok(comparison)
 }
 
@@ -276,7 +305,15 @@ impl fmt::Display for Comparison {
             "{} scenarios compared, {} differ",
             self.compared,
             self.scenarios.len()
-        )
+        )?;
+        if !self.shared.is_empty() {
+            write!(
+                f,
+                "; {} more shared (one side keeps no snapshot of its own: equal wherever it ran)",
+                self.shared.len()
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -306,6 +343,28 @@ mod tests {
     fn identical_transcripts_have_no_differences() {
         let transcript = json!([{"step": "s", "response": {"status": 200, "body": {"a": [1, 2]}}}]);
         assert!(compare_transcripts(&transcript, &transcript).is_empty());
+    }
+
+    #[test]
+    fn a_folder_that_shares_another_s_lacks_nothing() {
+        let root = std::env::temp_dir().join(format!("pc-compare-{}", std::process::id()));
+        let snapshot =
+            "---\nsource: src/snapshot.rs\n---\n- step: a\n  response:\n    status: 200\n";
+        for (folder, name) in [("mock", "a"), ("mock", "b"), ("own", "b")] {
+            std::fs::create_dir_all(root.join(folder)).unwrap();
+            std::fs::write(root.join(folder).join(format!("{name}.snap")), snapshot).unwrap();
+        }
+        let plain = compare_targets(&root, "mock", "own", &BTreeMap::new()).unwrap();
+        assert_eq!(plain.only_left, ["a"]);
+        assert!(!plain.is_empty());
+        let shares = BTreeMap::from([("own".to_owned(), "mock".to_owned())]);
+        let shared = compare_targets(&root, "mock", "own", &shares).unwrap();
+        assert!(shared.is_empty(), "{shared}");
+        assert_eq!(shared.shared, ["a"]);
+        assert_eq!(shared.compared, 1);
+        let reversed = compare_targets(&root, "own", "mock", &shares).unwrap();
+        assert!(reversed.is_empty(), "{reversed}");
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]

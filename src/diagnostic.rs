@@ -223,6 +223,15 @@ pub fn one_of(candidates: &[&str]) -> String {
     }
 }
 
+/// A value together with where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located<T> {
+    /// The value.
+    pub value: T,
+    /// Where the value was written.
+    pub span: Span,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -74,6 +74,10 @@ pub fn run_with_args(project: impl AsRef<Path>, arguments: &Arguments) -> Conclu
             return broken("scenarios/", message);
         }
     };
+    // A target that is not configured fails every trial with one line; the report, once, here.
+    if let Some(report) = suite.configuration_report() {
+        eprintln!("error: {report}");
+    }
     let selected = selected_trials(&suite, files, &tags);
     for note in selected
         .notes

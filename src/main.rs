@@ -9,7 +9,7 @@ use std::time::{Instant, SystemTime};
 
 use clap::{Parser, Subcommand};
 use passwordless_conformance::mock::{
-    EventSink, MockEvent, ServeOptions, SmtpSettings, Tenant, TlsFiles, serve,
+    EventSink, MockEvent, PhoneProvider, ServeOptions, SmtpSettings, Tenant, TlsFiles, serve,
 };
 use passwordless_conformance::redact::Redactor;
 use passwordless_conformance::report::console::Console;
@@ -153,6 +153,10 @@ struct MockArgs {
     /// mail catcher on 127.0.0.1:1025.
     #[arg(long, value_name = "HOST:PORT")]
     smtp: Option<SmtpSettings>,
+    /// POST every text message as JSON `{"recipient", "text"}` to this URL too (like a tenant's
+    /// custom phone provider Action forwarding to a webhook inbox).
+    #[arg(long, value_name = "URL")]
+    sms_webhook: Option<PhoneProvider>,
 }
 
 fn main() -> ExitCode {
@@ -232,9 +236,16 @@ fn schema(args: SchemaArgs) -> ExitCode {
 
 fn compare(args: CompareArgs) -> ExitCode {
     let root = args.project.join("snapshots");
-    match passwordless_conformance::compare::compare_targets(&root, &args.left, &args.right) {
+    // Which folder keeps only the snapshots that differ from another's (`snapshots.shared_with`).
+    let shares = passwordless_conformance::TargetConfig::snapshot_sharing(&args.project);
+    match passwordless_conformance::compare::compare_targets(
+        &root,
+        &args.left,
+        &args.right,
+        &shares,
+    ) {
         Ok(comparison) => {
-            println!("{comparison}");
+            say(&comparison);
             if comparison.is_empty() {
                 ExitCode::SUCCESS
             } else {
@@ -277,7 +288,7 @@ fn run(args: RunArgs) -> ExitCode {
     }
     if let Err(error) = &suite.target {
         // Every scenario would fail the same way: say it once.
-        eprintln!("error: {}", environment.redact_message(error));
+        eprintln!("error: {}", environment.redact_message(&error.to_string()));
         return ExitCode::from(2);
     }
     let files = match discover(&suite.scenarios_dir) {
@@ -290,6 +301,23 @@ fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // A shard (`CONFORMANCE_SHARD=k/n`) runs every n-th file of the whole list.
+    let shard = suite.target.as_ref().ok().and_then(|target| target.shard);
+    if let Some(shard) = shard {
+        let position = |turn: u32| shard.index + turn * shard.count;
+        say(format_args!(
+            "shard {shard}: scenario files {}, {}, {}, … of the whole list",
+            position(0),
+            position(1),
+            position(2)
+        ));
+    }
+    let files: Vec<ScenarioFile> = files
+        .into_iter()
+        .enumerate()
+        .filter(|(position, _)| shard.is_none_or(|shard| shard.takes(*position)))
+        .map(|(_, file)| file)
+        .collect();
     let jobs = args
         .jobs
         .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
@@ -330,6 +358,12 @@ fn run(args: RunArgs) -> ExitCode {
         for line in annotations::github_annotations(&run, &args.project) {
             say(line);
         }
+    }
+    let lifetimes = passwordless_conformance::sealed::measured();
+    if !lifetimes.is_empty() {
+        say(format_args!(
+            "sealed-token lifetimes (expiry − Date, ±1 s): {lifetimes}"
+        ));
     }
     for line in report::console::summary_lines(&run) {
         say(line);
@@ -404,13 +438,13 @@ fn say(line: impl Display) {
 /// stdout (scripts read it) and trouble on stderr.
 fn print_event(event: &MockEvent) {
     match event {
-        MockEvent::Listening { .. } | MockEvent::ShuttingDown { .. } => println!("{event}"),
+        MockEvent::Listening { .. } | MockEvent::ShuttingDown { .. } => say(event),
         _ => eprintln!("{event}"),
     }
 }
 
 fn mock(args: MockArgs) -> ExitCode {
-    let tenant = match &args.tenant {
+    let mut tenant = match &args.tenant {
         Some(path) => match Tenant::from_yaml_file(path) {
             Ok(tenant) => tenant,
             Err(error) => {
@@ -420,6 +454,9 @@ fn mock(args: MockArgs) -> ExitCode {
         },
         None => Tenant::builtin(),
     };
+    if let Some(provider) = args.sms_webhook {
+        tenant.phone_provider = Some(provider);
+    }
     let tls = match (args.tls_cert, args.tls_key) {
         (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
         _ => None,

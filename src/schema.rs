@@ -102,7 +102,7 @@ impl SchemaRegistry {
         SchemaRegistry::compile(dir, read_folder(dir)?)
     }
 
-    /// The built-in schemas ([`crate::defaults::SCHEMAS`]) with the files below `dir` added,
+    /// The built-in schemas (`defaults::SCHEMAS`) with the files below `dir` added,
     /// each replacing the built-in schema of the same name; only the built-in ones when `dir`
     /// does not exist. This is how a project folder holding only `scenarios/` has schemas.
     pub fn load_with_defaults(dir: &Path) -> Result<SchemaRegistry, SchemaError> {
@@ -219,7 +219,7 @@ fn read_folder(dir: &Path) -> Result<Vec<(String, PathBuf, String)>, SchemaError
             path: path.clone(),
             source,
         })?;
-        files.push((relative_name(dir, &path), path, text));
+        files.push((crate::files::id_of(dir, &path), path, text));
     }
     Ok(files)
 }
@@ -248,15 +248,6 @@ fn json_files(dir: &Path) -> Result<Vec<PathBuf>, SchemaError> {
     }
     found.sort();
     Ok(found)
-}
-
-fn relative_name(dir: &Path, path: &Path) -> String {
-    let relative = path.strip_prefix(dir).unwrap_or(path);
-    relative
-        .components()
-        .map(|part| part.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 #[cfg(test)]

@@ -1,10 +1,11 @@
 //! Regression snapshots of redacted transcripts — the only module that touches insta.
 //!
-//! Takes a target name, a scenario id and the redacted transcript text, and compares it with
-//! `snapshots/<target>/<id>.snap`. A match is decided here, with insta's own normalisation, and
+//! Takes the profile's snapshot folders, a scenario id and the redacted transcript text, and
+//! compares it with `snapshots/<folder>/<id>.snap` (or, where the profile has none of its own and
+//! shares another folder's, with that one). A match is decided here, with insta's own normalisation, and
 //! costs nothing more. Otherwise insta is asked to assert, because it alone decides what to write
 //! (`.snap.new` for `cargo insta review`, the `.snap` itself under `INSTA_UPDATE=always`, nothing
-//! in CI); its panic is caught quietly ([`crate::guard`]) and the outcome comes back as one clear
+//! in CI); its panic is caught quietly (`guard.rs`) and the outcome comes back as one clear
 //! line — `new snapshot written for review: <path>`, `snapshot missing: <path>`, or how the
 //! transcript differs — never as insta's panic text and backtrace. insta's settings come from
 //! the project's `.config/insta.yaml` (the repository's keeps insta from printing its own
@@ -95,11 +96,69 @@ pub fn is_ci() -> bool {
     }
 }
 
-/// Compares `transcript` with the committed snapshot of `scenario_id` for `target` under
-/// `snapshot_root`; `Err` says, starting with one line naming the file, that the snapshot is new
-/// (and where it was written for review), missing, or different (with the lines that differ).
-/// With [`SnapshotUpdate::Accept`] outside CI, a new or different transcript is accepted.
+/// Compares `transcript` with the committed snapshot of `scenario_id` in the profile's folders
+/// under `snapshot_root`: its own (`snapshots/<folder>/`) when it has one, else the one it shares
+/// (`snapshots/<shared_with>/`), so a profile whose transcripts equal another's commits only the
+/// ones that differ. `Err` says, starting with one line naming the file, that the snapshot is new
+/// (and where it was written for review: always the own folder), missing, or different (with the
+/// lines that differ). With [`SnapshotUpdate::Accept`] outside CI, a new or different transcript
+/// is accepted, into the own folder.
 pub fn check_transcript_snapshot(
+    snapshot_root: &Path,
+    folder: &str,
+    shared_with: Option<&str>,
+    scenario_id: &str,
+    description: &str,
+    transcript: &str,
+    update: SnapshotUpdate,
+) -> Result<SnapshotVerdict, String> {
+    let own_check = || {
+        check_in_folder(
+            snapshot_root,
+            folder,
+            scenario_id,
+            description,
+            transcript,
+            update,
+        )
+    };
+    let name = snapshot_name(scenario_id);
+    let Some(shared_folder) = shared_with else {
+        return own_check();
+    };
+    if snapshot_root
+        .join(folder)
+        .join(format!("{name}.snap"))
+        .exists()
+    {
+        return own_check();
+    }
+    let shared = snapshot_root
+        .join(shared_folder)
+        .join(format!("{name}.snap"));
+    let Some(shared_text) = insta::Snapshot::from_file(&shared)
+        .ok()
+        .and_then(|snapshot| snapshot.as_text().map(ToString::to_string))
+    else {
+        return own_check();
+    };
+    let new = TextSnapshotContents::new(transcript.to_owned(), TextSnapshotKind::File);
+    let shared_contents = TextSnapshotContents::new(shared_text.clone(), TextSnapshotKind::File);
+    if shared_contents.matches_latest(&new) {
+        return Ok(SnapshotVerdict::Matched);
+    }
+    // This target answers otherwise than the one it shares with: it needs a snapshot of its own.
+    own_check().map_err(|message| {
+        format!(
+            "{message}\nthe transcript also differs from the shared snapshot {} (this profile shares `{shared_folder}`'s where it has none of its own):\n{}",
+            shared.display(),
+            line_diff(&shared_text, &new.to_string())
+        )
+    })
+}
+
+/// Compares `transcript` with `snapshots/<target>/<name>.snap` alone.
+fn check_in_folder(
     snapshot_root: &Path,
     target: &str,
     scenario_id: &str,

@@ -12,7 +12,9 @@ mod details;
 mod discover;
 pub(crate) mod gate;
 mod locks;
+mod outcome;
 pub mod select;
+mod settle;
 pub mod trials;
 
 use std::path::{Path, PathBuf};
@@ -22,52 +24,16 @@ use crate::diagnostic::Diagnostic;
 use crate::runner::{RunCtx, run_scenario};
 use crate::scenario::LoadError;
 use crate::scenario::References;
-use crate::schema::SchemaRegistry;
+use crate::schema::{SchemaError, SchemaRegistry};
 use crate::snapshot::{SnapshotUpdate, SnapshotVerdict, check_transcript_snapshot};
-use crate::targets::{Session, TargetConfig, TargetKind};
+use crate::targets::{Session, TargetConfig, TargetError, TargetKind};
 use crate::validate::{Checked, ProjectContext, check_variant};
 
+pub use crate::files::{ScenarioFile, discover_files};
 pub use details::{FailedStep, LocatedProblem, StepRecord, TrialDetails, failure_text};
-pub use discover::{discover, discover_files};
+pub use discover::discover;
+pub use outcome::{Failure, FailureCause, TrialOutcome};
 pub use select::{Selection, TagFilter};
-
-/// A trial found under `scenarios/`: a scenario file, or one combination of a file's matrix.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScenarioFile {
-    /// The trial's name: the path under `scenarios/` with `/` separators, followed for a combination of a
-    /// matrix by its values in brackets (`passwordless/login.yaml[channel=sms]`).
-    pub id: String,
-    /// The file on disk.
-    pub path: PathBuf,
-}
-
-impl ScenarioFile {
-    /// The file's path under `scenarios/` (the id without its combination).
-    pub fn file_id(&self) -> &str {
-        crate::scenario::split_trial_id(&self.id).0
-    }
-
-    /// The combination of the file's matrix this trial runs (`channel=sms`), if any.
-    pub fn variant(&self) -> Option<&str> {
-        crate::scenario::split_trial_id(&self.id).1
-    }
-
-    /// The file as shown to people: `scenarios/<path>`.
-    pub fn display_path(&self) -> String {
-        format!("scenarios/{}", self.file_id())
-    }
-}
-
-/// The verdict on one scenario file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TrialOutcome {
-    /// Every step and the snapshot passed.
-    Passed,
-    /// The target lacks something the scenario needs; the reason says what.
-    Ignored(String),
-    /// The file did not load, a step failed, or the snapshot differs; the report says how.
-    Failed(String),
-}
 
 /// What listing decides about a scenario file, before anything runs.
 #[derive(Debug, Clone)]
@@ -139,9 +105,9 @@ pub struct Suite {
     /// `snapshots/`.
     pub snapshots_dir: PathBuf,
     /// The target, or why its configuration is unusable (every trial then fails with it).
-    pub target: Result<TargetConfig, String>,
+    pub target: Result<TargetConfig, TargetError>,
     /// The schemas, or why they could not be loaded (steps that use them fail with it).
-    pub schemas: Result<SchemaRegistry, String>,
+    pub schemas: Result<SchemaRegistry, SchemaError>,
     /// Whether snapshots are checked.
     pub snapshots: SnapshotMode,
     /// Unique per run, so identities never collide across runs on a shared tenant.
@@ -197,9 +163,8 @@ impl Suite {
         Suite {
             scenarios_dir: root.join("scenarios"),
             snapshots_dir: root.join("snapshots"),
-            target: TargetConfig::load_profile(&root, target).map_err(|error| error.to_string()),
-            schemas: SchemaRegistry::load_with_defaults(&root.join("schemas"))
-                .map_err(|error| error.to_string()),
+            target: TargetConfig::load_profile(&root, target),
+            schemas: SchemaRegistry::load_with_defaults(&root.join("schemas")),
             snapshots: SnapshotMode::Check,
             run_id: new_run_id(),
             project: ProjectContext::load(&root),
@@ -216,6 +181,12 @@ impl Suite {
             .unwrap_or("?")
     }
 
+    /// The target's configuration problem (every missing variable at once), when it has one: for
+    /// the harness to print once per run, while each trial fails with one line pointing at it.
+    pub fn configuration_report(&self) -> Option<&TargetError> {
+        self.target.as_ref().err()
+    }
+
     /// Runs one scenario file from start to verdict.
     pub fn run_file(&self, file: &ScenarioFile) -> TrialOutcome {
         self.run_file_report(file).outcome
@@ -230,7 +201,10 @@ impl Suite {
         let outcome =
             crate::guard::catch(|| self.verdict(file, &mut rate_limit_wait, &mut details))
                 .unwrap_or_else(|caught| {
-                    TrialOutcome::Failed(caught.trial_report(&format!("scenarios/{}", file.id)))
+                    TrialOutcome::failed(
+                        FailureCause::Panicked,
+                        caught.trial_report(&format!("scenarios/{}", file.id)),
+                    )
                 });
         TrialReport {
             outcome,
@@ -263,7 +237,7 @@ impl Suite {
             Ok(target) => target,
             Err(error) => {
                 return Listing {
-                    plan: TrialPlan::Broken(error.clone()),
+                    plan: TrialPlan::Broken(unconfigured(&error.to_string())),
                     tags,
                 };
             }
@@ -304,6 +278,12 @@ impl Suite {
         details: &mut TrialDetails,
     ) -> TrialOutcome {
         let display_path = file.display_path();
+        // Fault injection for the guard's end-to-end test (`tests/it/run_output.rs`), in debug
+        // builds only: a real panic inside a trial, wherever the bug that causes it would be.
+        #[cfg(debug_assertions)]
+        if std::env::var("CONFORMANCE_PANIC_IN").is_ok_and(|id| id == file.id) {
+            panic!("injected into `{}` by CONFORMANCE_PANIC_IN", file.id);
+        }
         // A trial listing prepared was already found runnable on this target.
         let prepared = self.prepared.take(&file.id);
         let gated = prepared.is_some();
@@ -311,13 +291,18 @@ impl Suite {
             Ok(checked) => checked,
             Err(error) => {
                 details.record_broken(&error);
-                return TrialOutcome::Failed(error.to_string());
+                return TrialOutcome::failed(FailureCause::Broken, error.to_string());
             }
         };
         details.describe(&checked.scenario);
         let target = match &self.target {
             Ok(target) => target,
-            Err(error) => return TrialOutcome::Failed(error.clone()),
+            Err(error) => {
+                return TrialOutcome::failed(
+                    FailureCause::Unconfigured,
+                    unconfigured(&error.to_string()),
+                );
+            }
         };
         if !gated && let Some(reason) = self.skip_reason(&checked, target) {
             return TrialOutcome::Ignored(reason);
@@ -330,7 +315,10 @@ impl Suite {
         let _account_locks = match locks::lock_shared_accounts(&scenario.references, target) {
             Ok(locks) => locks,
             Err(error) => {
-                return TrialOutcome::Failed(format!("cannot lock a shared test account: {error}"));
+                return TrialOutcome::failed(
+                    FailureCause::Setup,
+                    format!("cannot lock a shared test account: {error}"),
+                );
             }
         };
         let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -339,7 +327,10 @@ impl Suite {
         {
             Ok(runtime) => runtime,
             Err(error) => {
-                return TrialOutcome::Failed(format!("cannot start a tokio runtime: {error}"));
+                return TrialOutcome::failed(
+                    FailureCause::Setup,
+                    format!("cannot start a tokio runtime: {error}"),
+                );
             }
         };
         let trial_tag = format!("{}{}", self.run_id, short_hash(&file.id));
@@ -351,14 +342,25 @@ impl Suite {
             }
             let ctx = RunCtx {
                 session: &session,
-                schemas: self.schemas.as_ref().map_err(String::as_str),
+                schemas: self.schemas.as_ref(),
             };
-            Ok::<_, crate::targets::SessionError>(Ok(run_scenario(scenario, &ctx).await))
+            let outcome = run_scenario(scenario, &ctx).await;
+            // Still holding the accounts' locks: a spent recovery code is replaced for the next trial.
+            let settled = settle::after_trial(target, &session, &outcome).await;
+            Ok::<_, crate::targets::SessionError>(Ok((outcome, settled)))
         });
         let outcome = match outcome {
-            Ok(Ok(outcome)) => {
+            Ok(Ok((outcome, settled))) => {
                 *rate_limit_wait = outcome.transcript.rate_limit_wait;
                 details.record_run(&outcome, self.record_steps);
+                if let Err(message) = settled {
+                    return TrialOutcome::failed(
+                        FailureCause::Settle,
+                        outcome
+                            .redactor
+                            .redact_message(&format!("{display_path}: {message}")),
+                    );
+                }
                 outcome
             }
             Ok(Err(missing)) => {
@@ -368,7 +370,10 @@ impl Suite {
                 ));
             }
             Err(error) => {
-                return TrialOutcome::Failed(with_warnings(format!("{display_path}: {error}")));
+                return TrialOutcome::failed(
+                    FailureCause::Setup,
+                    with_warnings(format!("{display_path}: {error}")),
+                );
             }
         };
         // On a real tenant a failure is read against the evidence: deviation or guess.
@@ -382,7 +387,7 @@ impl Suite {
         };
         if let Some((report, class)) = report {
             details.failure_class = class;
-            return TrialOutcome::Failed(with_warnings(report));
+            return TrialOutcome::failed(FailureCause::Steps, with_warnings(report));
         }
         if let Some(reason) = &outcome.ignored {
             return TrialOutcome::Ignored(format!("{reason} (in {display_path})"));
@@ -395,7 +400,8 @@ impl Suite {
             let transcript = outcome.redacted_transcript();
             match check_transcript_snapshot(
                 &self.snapshots_dir,
-                &target.name,
+                target.snapshot_folder(),
+                target.snapshots.shared_with.as_deref(),
                 &file.id,
                 &scenario.name,
                 &transcript,
@@ -408,7 +414,7 @@ impl Suite {
                 Err(message) => {
                     let message = outcome.redactor.redact_str(&message);
                     details.snapshot = Some(message.clone());
-                    return TrialOutcome::Failed(with_warnings(message));
+                    return TrialOutcome::failed(FailureCause::Snapshot, with_warnings(message));
                 }
             }
         }
@@ -434,7 +440,8 @@ pub fn run_parallel(
                     let Some(file) = files.get(index) else { break };
                     let trial = crate::guard::catch(|| suite.run_file_report(file)).unwrap_or_else(
                         |caught| TrialReport {
-                            outcome: TrialOutcome::Failed(
+                            outcome: TrialOutcome::failed(
+                                FailureCause::Panicked,
                                 caught.trial_report(&format!("scenarios/{}", file.id)),
                             ),
                             elapsed: Duration::ZERO,
@@ -458,7 +465,7 @@ pub fn run_parallel(
         .into_iter()
         .map(|trial| {
             trial.unwrap_or_else(|| TrialReport {
-                outcome: TrialOutcome::Failed("the scenario did not run".to_owned()),
+                outcome: TrialOutcome::failed(FailureCause::NotRun, "the scenario did not run"),
                 elapsed: Duration::ZERO,
                 rate_limit_wait: Duration::ZERO,
                 details: TrialDetails::default(),
@@ -483,6 +490,16 @@ fn missing_roles(references: &References, session: &Session) -> Option<String> {
         }
     }
     (!missing.is_empty()).then(|| missing.join(", "))
+}
+
+/// What each trial says when the target's configuration is broken: its first line, and where the
+/// whole report is (printed once per run, not once per trial).
+fn unconfigured(report: &str) -> String {
+    let first = report.lines().next().unwrap_or(report);
+    format!(
+        "{} (the whole report is printed once, before the results)",
+        first.trim_end_matches(':')
+    )
 }
 
 /// A failure report followed by the scenario's warnings, which may explain it.

@@ -70,7 +70,7 @@ fn the_heap_does_not_grow_from_trial_500_to_trial_2000() {
     let mut suite = Suite::from_project_dir(repository);
     suite.scenarios_dir = scenarios;
     suite.target = Ok(TargetConfig::builtin_mock());
-    suite.schemas = SchemaRegistry::load(&repository.join("schemas")).map_err(|e| e.to_string());
+    suite.schemas = SchemaRegistry::load(&repository.join("schemas"));
     suite.snapshots = SnapshotMode::Skip;
     // As `run` without `--html`; the reports' steps are per trial and dropped with it anyway.
     suite.record_steps = false;

@@ -199,22 +199,23 @@ fn read_profiles(root: &Path, report: &mut CheckReport) -> Vec<Profile> {
         .map(|name| {
             let mut vars = vars.clone();
             let mut assumed = Vec::new();
-            // Each round sets one more missing variable; a profile names a bounded number of them.
-            let target = loop {
-                match TargetConfig::from_profiles(text.as_deref(), &name, &vars, root) {
-                    Err(TargetError::MissingVariable { variable, .. })
-                        if !vars.contains_key(&variable) && assumed.len() < 256 =>
-                    {
-                        vars.insert(variable.clone(), STAND_IN.to_owned());
+            // The profile's error names every missing variable at once: stand-ins for all of them,
+            // then one more try (a stand-in cannot make a variable go missing).
+            let mut target = TargetConfig::from_profiles(text.as_deref(), &name, &vars, root);
+            if let Err(TargetError::MissingVariables { missing, .. }) = &target {
+                for variable in missing.0.iter().map(|missing| missing.variable.clone()) {
+                    if vars.insert(variable.clone(), STAND_IN.to_owned()).is_none() {
                         assumed.push(variable);
                     }
-                    Ok(target) => {
-                        let roster = crate::suite::gate::target_roster(&target).ok();
-                        break Ok((target, roster));
-                    }
-                    Err(error) => break Err(error.to_string()),
                 }
-            };
+                target = TargetConfig::from_profiles(text.as_deref(), &name, &vars, root);
+            }
+            let target = target
+                .map(|target| {
+                    let roster = crate::suite::gate::target_roster(&target).ok();
+                    (target, roster)
+                })
+                .map_err(|error| error.to_string());
             Profile {
                 name,
                 assumed,

@@ -29,6 +29,16 @@ pub enum MockEvent {
         /// Why the delivery failed.
         reason: String,
     },
+    /// A text message could not be handed to the phone provider webhook; the message is still in
+    /// the outbox, and the request still succeeded.
+    SmsDeliveryFailed {
+        /// The recipient.
+        to: String,
+        /// The webhook's origin.
+        webhook: String,
+        /// Why the delivery failed.
+        reason: String,
+    },
     /// A shutdown was asked for: no new connections are accepted, and requests in flight get
     /// `grace` to finish before their connections are closed.
     ShuttingDown {
@@ -46,6 +56,14 @@ impl fmt::Display for MockEvent {
             MockEvent::SmtpDeliveryFailed { to, server, reason } => write!(
                 f,
                 "mock tenant: SMTP delivery to `{to}` through {server} failed: {reason}"
+            ),
+            MockEvent::SmsDeliveryFailed {
+                to,
+                webhook,
+                reason,
+            } => write!(
+                f,
+                "mock tenant: delivering the text to `{to}` to the phone provider webhook {webhook} failed: {reason}"
             ),
             MockEvent::ShuttingDown { grace } => write!(
                 f,

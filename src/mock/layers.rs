@@ -8,7 +8,7 @@
 //!
 //! Latency: every response waits `latency_ms` (a tokio timer, so other requests go on
 //! meanwhile); a slow tenant shows whether clients and the harness cope with real network
-//! delays. With `latency_ms: 0` (the default) the layer does nothing.
+//! delays. With `latency_ms: 0` (the default) the router leaves the layer out.
 //!
 //! Rate limits: the buckets of `rate_limit.rs` decide; this layer writes `X-RateLimit-*` on
 //! every response of a limited endpoint, unless the response has its own (the MFA failure

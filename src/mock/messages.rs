@@ -2,18 +2,19 @@
 //!
 //! A handler composes the [`Message`] inside the store step that issues its code and records it
 //! in the outbox there (so messages are ordered exactly like codes), then calls [`deliver`]:
-//! e-mails also go to the tenant's SMTP server when the fixture has `smtp:`. Text messages
-//! never go anywhere but the outbox. Delivery happens before the handler answers, so a test that
+//! e-mails also go to the tenant's SMTP server when the fixture has `smtp:`. Delivery happens before the handler answers, so a test that
 //! reads its mail catcher right after the `200` finds the message. A failed delivery never fails
 //! the request (Auth0 answers `200` once its provider accepted the job, and the mock cannot tell
 //! a broken catcher from a slow mailbox; evidence `wire.smtp_failure`): the reason is noted as
-//! the message's `smtp_error` and reported as a [`MockEvent`].
+//! the message's `smtp_error` and reported as a [`MockEvent`]. Text messages go to the tenant's
+//! phone provider webhook when the fixture has `phone_provider:` (`phone_provider.rs`), the way a
+//! custom phone provider's Action forwards them; a failure is reported as a [`MockEvent`] too.
 
 use super::clock::rfc3339;
 use super::events::MockEvent;
 use super::outbox::{Channel, Message};
-use super::smtp;
 use super::state::AppState;
+use super::{phone_provider, smtp};
 
 /// A message to `to` carrying `code` (and `link`, when one was asked for), stamped with the
 /// mock's time, recorded in the outbox.
@@ -41,10 +42,20 @@ pub fn record(
     message
 }
 
-/// Sends an e-mail over SMTP when the tenant has SMTP settings; a failure is noted on the
-/// outbox message and reported as an event.
+/// Sends an e-mail over SMTP when the tenant has SMTP settings (a failure is noted on the outbox
+/// message and reported as an event), or a text message to the tenant's phone provider webhook
+/// (a failure is reported as an event).
 pub async fn deliver(state: &AppState, message: &Message) {
-    if message.channel != Channel::Email {
+    if message.channel == Channel::Sms {
+        if let Some(provider) = &state.tenant().phone_provider
+            && let Err(reason) = phone_provider::deliver(provider, message).await
+        {
+            state.emit(MockEvent::SmsDeliveryFailed {
+                to: message.to.clone(),
+                webhook: provider.to_string(),
+                reason,
+            });
+        }
         return;
     }
     let Some(settings) = &state.tenant().smtp else {

@@ -30,6 +30,7 @@
 //! The mock knows nothing of scenarios, the runner, templates or snapshots.
 //!
 //! Opt-in through the tenant fixture: e-mail delivery over SMTP besides the outbox (`smtp:`),
+//! text messages POSTed to a webhook like a custom phone provider's Action (`phone_provider:`),
 //! Auth0's rate limits as scaled token buckets (`rate_limits:`), and a fixed delay on every
 //! Auth0 response (`latency_ms`).
 //!
@@ -63,6 +64,7 @@ mod outbox;
 mod params;
 mod passwordless;
 mod paths;
+mod phone_provider;
 mod rate_limit;
 mod rejections;
 mod router;
@@ -78,6 +80,7 @@ pub use clock::{Clock, ClockReading};
 pub use events::{EventSink, MockEvent};
 pub use keys::{KEY_ID, NEXT_KEY_ID};
 pub use outbox::{Channel, Message, Outbox};
+pub use phone_provider::{PhoneProvider, WebhookUrlError};
 pub use rate_limit::{EndpointLimit, LimitKey, RateLimits};
 pub use router::router;
 pub use server::{

@@ -32,7 +32,7 @@ use super::token::oauth_token;
 /// # drop(app);
 /// ```
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/passwordless/start", post(passwordless_start))
         .route(
             "/passwordless/verify_redirect",
@@ -59,12 +59,22 @@ pub fn router(state: AppState) -> Router {
         .route("/__mock/push/{oob_code}/reject", post(control_push_reject))
         .fallback(|| async { not_found().into_response() })
         .method_not_allowed_fallback(|| async { method_not_allowed().into_response() })
-        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        // The last layer runs first: calibration rewrites a handler's answer, rate limits may
-        // answer 429 instead, the content type is settled for both, and the delay covers all.
-        .layer(from_fn_with_state(state.clone(), calibrate))
-        .layer(from_fn_with_state(state.clone(), rate_limit))
-        .layer(axum::middleware::from_fn(content_type))
-        .layer(from_fn_with_state(state.clone(), latency))
-        .with_state(state)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES));
+    // The last layer runs first: calibration rewrites a handler's answer, rate limits may
+    // answer 429 instead, the content type is settled for both, and the delay covers all.
+    // The fixture never changes while the mock runs, so a layer it does not need is left out
+    // rather than asked on every request (each costs a boxed future and a clone of the routes).
+    let tenant = state.tenant();
+    let mut app = routes;
+    if !tenant.evidence_overrides.is_empty() {
+        app = app.layer(from_fn_with_state(state.clone(), calibrate));
+    }
+    if tenant.rate_limits.is_some() {
+        app = app.layer(from_fn_with_state(state.clone(), rate_limit));
+    }
+    app = app.layer(axum::middleware::from_fn(content_type));
+    if tenant.latency_ms > 0 {
+        app = app.layer(from_fn_with_state(state.clone(), latency));
+    }
+    app.with_state(state)
 }

@@ -172,7 +172,7 @@ fn trial_view(trial: &FinishedTrial, target: &str) -> TrialView {
             })
             .collect(),
         report: match &trial.outcome {
-            TrialOutcome::Failed(report) => Some(report.clone()),
+            TrialOutcome::Failed(failure) => Some(failure.report.clone()),
             _ => None,
         },
     }
@@ -210,7 +210,7 @@ fn sha256_source(text: &str) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::suite::TrialDetails;
+    use crate::suite::{FailureCause, TrialDetails};
     use std::time::{Duration, SystemTime};
 
     fn run(name: &str) -> RunReport {
@@ -221,7 +221,10 @@ mod tests {
             hostname: "ci-1".to_owned(),
             trials: vec![FinishedTrial {
                 id: "a/b.yaml".to_owned(),
-                outcome: TrialOutcome::Failed("it failed </pre><script>x()</script>".to_owned()),
+                outcome: TrialOutcome::failed(
+                    FailureCause::Steps,
+                    "it failed </pre><script>x()</script>",
+                ),
                 elapsed: Duration::from_millis(20),
                 rate_limit_wait: Duration::ZERO,
                 details: TrialDetails {

@@ -14,7 +14,7 @@
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::{FinishedTrial, RunReport};
-use crate::suite::TrialOutcome;
+use crate::suite::{FailureCause, TrialOutcome};
 
 /// The report's (and the suite's) name.
 const REPORT_NAME: &str = "passwordless-conformance";
@@ -49,24 +49,17 @@ fn test_case(trial: &FinishedTrial) -> TestCase {
             status.set_message(reason.as_str());
             status
         }
-        TrialOutcome::Failed(report) => {
+        TrialOutcome::Failed(failure) => {
             // A check or a snapshot said no: a failure. Anything else kept the scenario from
-            // being judged at all: an error.
-            let judged = trial.details.failed_step.is_some() || trial.details.snapshot.is_some();
-            let (kind, ty) = if judged {
-                let ty = if trial.details.failed_step.is_some() {
-                    "check"
-                } else {
-                    "snapshot"
-                };
-                (NonSuccessKind::Failure, ty)
-            } else if !trial.details.problems.is_empty() {
-                (NonSuccessKind::Error, "invalid scenario")
-            } else {
-                (NonSuccessKind::Error, "error")
+            // being judged at all: an error, typed by the stage that stopped it.
+            let (kind, ty) = match failure.cause {
+                FailureCause::Steps => (NonSuccessKind::Failure, "check"),
+                FailureCause::Snapshot => (NonSuccessKind::Failure, "snapshot"),
+                FailureCause::Broken => (NonSuccessKind::Error, "invalid scenario"),
+                other => (NonSuccessKind::Error, other.as_str()),
             };
             let mut status = TestCaseStatus::non_success(kind);
-            status.set_message(report.lines().next().unwrap_or("failed"));
+            status.set_message(failure.report.lines().next().unwrap_or("failed"));
             status.set_type(ty);
             status.set_description(trial.failure_text());
             status
@@ -111,5 +104,45 @@ mod tests {
             class_and_name("mfa/otp.yaml[to=a/b]"),
             ("scenarios.mfa".to_owned(), "otp.yaml[to=a/b]")
         );
+    }
+
+    #[test]
+    fn a_trial_stopped_before_it_was_judged_is_an_error_typed_by_its_stage() {
+        let trial = |cause| FinishedTrial {
+            id: "errors/x.yaml".to_owned(),
+            outcome: TrialOutcome::failed(cause, "first line\nmore"),
+            elapsed: std::time::Duration::ZERO,
+            rate_limit_wait: std::time::Duration::ZERO,
+            details: crate::suite::TrialDetails::default(),
+        };
+        for (cause, kind, ty) in [
+            (FailureCause::Steps, NonSuccessKind::Failure, "check"),
+            (FailureCause::Snapshot, NonSuccessKind::Failure, "snapshot"),
+            (
+                FailureCause::Broken,
+                NonSuccessKind::Error,
+                "invalid scenario",
+            ),
+            (FailureCause::Setup, NonSuccessKind::Error, "setup"),
+            (
+                FailureCause::Unconfigured,
+                NonSuccessKind::Error,
+                "unconfigured",
+            ),
+        ] {
+            let case = test_case(&trial(cause));
+            let TestCaseStatus::NonSuccess {
+                kind: found,
+                message,
+                ty: found_ty,
+                ..
+            } = &case.status
+            else {
+                panic!("{cause:?} is not a non-success");
+            };
+            assert_eq!(*found, kind, "{cause:?}");
+            assert_eq!(found_ty.as_deref(), Some(ty), "{cause:?}");
+            assert_eq!(message.as_deref(), Some("first line"), "{cause:?}");
+        }
     }
 }

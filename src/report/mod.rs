@@ -75,7 +75,9 @@ impl FinishedTrial {
             TrialOutcome::Ignored(reason) => {
                 TrialOutcome::Ignored(environment.redact_message(&reason))
             }
-            TrialOutcome::Failed(text) => TrialOutcome::Failed(environment.redact_message(&text)),
+            TrialOutcome::Failed(failure) => {
+                TrialOutcome::failed(failure.cause, environment.redact_message(&failure.report))
+            }
         };
         for problem in &mut details.problems {
             problem.message = environment.redact_message(&problem.message);

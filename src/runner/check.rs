@@ -9,14 +9,14 @@ use super::matcher::check_matcher;
 use super::transcript::{RecordedResponse, ResponseBody};
 use crate::redact::Redactor;
 use crate::scenario::Expect;
-use crate::schema::SchemaRegistry;
+use crate::schema::{SchemaError, SchemaRegistry};
 use crate::template::TemplateContext;
 
 /// Checks `response` against `expect`; the problems found, in the order the scenario wrote them.
 pub fn check_response(
     expect: &Expect,
     response: &RecordedResponse,
-    schemas: Result<&SchemaRegistry, &str>,
+    schemas: Result<&SchemaRegistry, &SchemaError>,
     context: &TemplateContext,
     redactor: &Redactor,
 ) -> Vec<Problem> {

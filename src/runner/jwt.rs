@@ -8,6 +8,7 @@ use super::Problem;
 use super::matcher::check_matcher;
 use crate::redact::{Redactor, decode_jwt};
 use crate::scenario::{BodyCheck, JwtCheck};
+use crate::targets::JwksError;
 use crate::template::TemplateContext;
 
 /// Checks one `jwt` entry against the response body; `jwks` is the target's key set (or why it
@@ -15,7 +16,7 @@ use crate::template::TemplateContext;
 pub fn check_jwt(
     check: &JwtCheck,
     body: &Value,
-    jwks: Option<&Result<JwkSet, String>>,
+    jwks: Option<&Result<JwkSet, JwksError>>,
     context: &TemplateContext,
     redactor: &Redactor,
 ) -> Vec<Problem> {
@@ -119,7 +120,7 @@ fn check_parts(
     problems
 }
 
-fn verify_signature(token: &str, jwks: Option<&Result<JwkSet, String>>) -> Result<(), String> {
+fn verify_signature(token: &str, jwks: Option<&Result<JwkSet, JwksError>>) -> Result<(), String> {
     let jwks = match jwks {
         Some(Ok(jwks)) => jwks,
         Some(Err(error)) => return Err(format!("cannot verify the signature: {error}")),

@@ -3,7 +3,7 @@
 //! This module takes the text of a scenario file and gives back a [`Scenario`], or a [`LoadError`] listing
 //! every problem with compiler-style [`Diagnostic`]s. It is the syntax side only: it knows nothing of HTTP,
 //! axum, snapshots, targets or the mock tenant, and never reads a file other than the one it loads. Template
-//! strings (`{{ code }}`) are kept raw; the loader parses them with [`crate::template`] only to check their
+//! strings (`{{ code }}`) are kept raw; the loader parses them with `template` only to check their
 //! syntax and record the names they use ([`References`]). Whether those names exist in the project is the
 //! validation stage's question ([`crate::validate`]).
 //!
@@ -23,6 +23,7 @@
 //! assert!(matches!(scenario.steps[0].kind, StepKind::Clock(_)));
 //! ```
 
+mod capability;
 mod error;
 mod load;
 mod model;

@@ -9,7 +9,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use crate::diagnostic::Span;
+pub use super::capability::Capability;
+pub use crate::diagnostic::{Located, Span};
 
 use super::references::References;
 
@@ -180,70 +181,6 @@ pub struct SourceFile {
     pub display_path: String,
     /// The whole file.
     pub text: String,
-}
-
-/// A value together with where it was written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Located<T> {
-    /// The value.
-    pub value: T,
-    /// Where the value was written.
-    pub span: Span,
-}
-
-/// Something a target must offer beyond plain HTTP for a scenario to run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Capability {
-    /// The target lets us read the messages (e-mail, SMS) it sent: needed by `otp` steps.
-    Outbox,
-    /// The target lets us move its clock forward: needed by `clock` steps.
-    Clock,
-    /// The target lets a test approve or reject push notifications (the mock's
-    /// `/__mock/push/{oob_code}/approve|reject`).
-    PushControl,
-    /// The target may be driven into its rate limits (a mock emulating them, or a throwaway
-    /// tenant): probing them on a shared tenant would lock everyone out.
-    RateLimitProbe,
-    /// The tenant has Customizable MFA (Early Access): authenticators carry `type`,
-    /// `mfa_required` carries `mfa_requirements` (from the tenant's declared `features`).
-    CustomizableMfa,
-    /// The tenant has the voice factor: phones show a `voice` twin.
-    VoiceFactor,
-    /// The tenant has the e-mail factor: verified e-mails show as e-mail authenticators.
-    EmailFactor,
-}
-
-impl Capability {
-    /// Every capability, in the order they are documented.
-    pub const ALL: [Capability; 7] = [
-        Capability::Outbox,
-        Capability::Clock,
-        Capability::PushControl,
-        Capability::RateLimitProbe,
-        Capability::CustomizableMfa,
-        Capability::VoiceFactor,
-        Capability::EmailFactor,
-    ];
-
-    /// The name used in YAML (`outbox`, `clock`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Capability::Outbox => "outbox",
-            Capability::Clock => "clock",
-            Capability::PushControl => "push_control",
-            Capability::RateLimitProbe => "rate_limit_probe",
-            Capability::CustomizableMfa => "customizable_mfa",
-            Capability::VoiceFactor => "voice_factor",
-            Capability::EmailFactor => "email_factor",
-        }
-    }
-}
-
-impl fmt::Display for Capability {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// One step of a scenario.

@@ -12,7 +12,8 @@
 //! `params:`. A step that uses a flow is recorded in [`References::uses`]; the validation stage adds the
 //! flow's captures as definitions of that step once it has found the flow.
 
-use super::model::{Capability, Located, Span};
+use super::capability::Capability;
+use crate::diagnostic::{Located, Span};
 
 /// One name a template reads, classified by the namespace it starts with.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -1,4 +1,5 @@
 //! Tests of the whole loader on valid scenarios: every feature of the language, and the model it produces.
+//! (Over 600 lines on purpose: one example per feature, read top to bottom like the language's guide.)
 
 #![allow(clippy::unwrap_used)]
 

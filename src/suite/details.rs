@@ -171,9 +171,10 @@ impl TrialReport {
 
 /// See [`TrialReport::failure_text`].
 pub fn failure_text(outcome: &TrialOutcome, details: &TrialDetails) -> String {
-    let TrialOutcome::Failed(text) = outcome else {
+    let TrialOutcome::Failed(failure) = outcome else {
         return String::new();
     };
+    let text = &failure.report;
     match &details.reproducer {
         // Appended after the report was redacted: the reproducer holds no secret, and a second
         // pass would take its shell quotes for values (see `runner/reproducer.rs`).

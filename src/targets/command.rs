@@ -101,6 +101,58 @@ pub(super) async fn run_command(
     Ok(message_from_text(query, body, &code, &link))
 }
 
+/// Runs `script` with `sh -c` in its own process group, `input` on its stdin, for at most
+/// `timeout`; gives why it failed (its exit status and the end of its stderr), if it did. What it
+/// prints on stdout is read and dropped. Used to hand a rotated secret to a secret store.
+pub(super) async fn run_with_input(
+    script: &str,
+    timeout: Duration,
+    input: &[u8],
+) -> Result<(), String> {
+    use tokio::io::AsyncWriteExt as _;
+    let mut process = tokio::process::Command::new("sh");
+    process
+        .arg("-c")
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    #[cfg(unix)]
+    process.process_group(0);
+    let mut child = process
+        .spawn()
+        .map_err(|error| format!("cannot start `sh`: {error}"))?;
+    let mut group = ProcessGroup(child.id());
+    let stdout = tokio::spawn(read_capped(child.stdout.take()));
+    let stderr = tokio::spawn(read_capped(child.stderr.take()));
+    if let Some(mut stdin) = child.stdin.take() {
+        // A command that does not read its input is its own business: a closed pipe is no error.
+        let _ = tokio::time::timeout(timeout, stdin.write_all(input)).await;
+    }
+    let status = tokio::time::timeout(timeout, child.wait()).await;
+    group.kill();
+    let status = match status {
+        Err(_) => {
+            return Err(format!(
+                "still running after {timeout:?}; it was stopped, with every process it started"
+            ));
+        }
+        Ok(Err(error)) => return Err(error.to_string()),
+        Ok(Ok(status)) => status,
+    };
+    drop(tokio::time::timeout(COMMAND_OUTPUT_GRACE, stdout).await);
+    let stderr = match tokio::time::timeout(COMMAND_OUTPUT_GRACE, stderr).await {
+        Ok(Ok(captured)) => String::from_utf8_lossy(&captured.bytes).into_owned(),
+        _ => String::new(),
+    };
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("exited with {status}: {}", last_lines(&stderr, 20)))
+    }
+}
+
 /// A command's process group, killed (once) when asked or when dropped, so that not even a
 /// cancelled trial leaves the command's processes running.
 struct ProcessGroup(Option<u32>);

@@ -7,13 +7,11 @@
 //! environment and never in the repository. Without a `targets.yaml`, `mock` still works.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::Deserialize;
-use serde_yaml::Value;
-
-use super::otp::DEFAULT_CODE_REGEX;
+use super::shard::{Shard, ShardError};
+use super::variables::MissingVariables;
 use crate::mock::{MfaFactor, Tenant, TenantFeatures};
 use crate::scenario::Capability;
 
@@ -57,6 +55,21 @@ pub struct TargetConfig {
     /// Scenarios needing one declare it (`requires: [customizable_mfa]`, `voice_factor`,
     /// `email_factor`).
     pub features: TenantFeatures,
+    /// The shard this process is (`CONFORMANCE_SHARD=k/n`), if the run is split: its own test
+    /// accounts and its share of every rate budget.
+    pub shard: Option<Shard>,
+    /// Extra certificate authorities the HTTP client trusts besides the system's (`ca_file:`, a
+    /// PEM file relative to the project; the default value is none), e.g. for a tenant behind a
+    /// TLS-inspecting proxy or a rehearsal's self-signed mock. Verification is never turned off.
+    pub ca_file: Option<PathBuf>,
+    /// The PEM text of `ca_file` (checked when the profile was read), for the HTTP client.
+    pub ca_pem: Option<Vec<u8>>,
+    /// Where the profile's snapshots live and whose it shares (`snapshots:`).
+    pub snapshots: SnapshotSettings,
+    /// Where secrets the tenant replaces on use are kept between runs (`rotated_secrets:`).
+    pub rotation: RotationStore,
+    /// The secrets of the profile's test accounts that the tenant replaces on use (recovery codes).
+    pub rotating: Vec<RotatingSecret>,
 }
 
 /// The two kinds of target.
@@ -215,18 +228,25 @@ pub enum TargetError {
         /// The known profiles, or a suggestion.
         hint: String,
     },
-    /// A `${VARIABLE}` the chosen profile needs is not set.
+    /// `${VARIABLE}`s the chosen profile needs are not set: all of them, in the order of the file.
     #[error(
-        "target `{target}` needs the environment variable `{variable}` (for `{key}`)\nhint: export {variable}=… or put it in .env next to targets.yaml"
+        "target `{target}` needs {count} environment variable{plural} that {verb} not set:\n{missing}\nhint: export them, or put them in .env next to targets.yaml (docs/staging-tenant.md lists every variable)"
     )]
-    MissingVariable {
+    MissingVariables {
         /// The profile.
         target: String,
-        /// The key that refers to it, e.g. `clients.confidential.client_secret`.
-        key: String,
-        /// The variable.
-        variable: String,
+        /// How many are missing.
+        count: usize,
+        /// `s` or nothing.
+        plural: &'static str,
+        /// `are` or `is`.
+        verb: &'static str,
+        /// Each variable with the key that refers to it.
+        missing: MissingVariables,
     },
+    /// `CONFORMANCE_SHARD` is not `k/n`.
+    #[error(transparent)]
+    Shard(#[from] ShardError),
     /// A secret is written into the file instead of referring to the environment.
     #[error(
         "target `{target}` has a literal secret at `{key}`\nhint: secrets only come from the environment: write `{key_leaf}: ${{SOME_VARIABLE}}` and export it"
@@ -268,107 +288,32 @@ impl TargetConfig {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             secrets: Vec::new(),
             features: Tenant::builtin().features,
+            shard: None,
+            ca_file: None,
+            ca_pem: None,
+            snapshots: SnapshotSettings {
+                folder: None,
+                shared_with: None,
+            },
+            rotation: RotationStore::default(),
+            rotating: Vec::new(),
         }
     }
 
-    /// Reads the profile `CONFORMANCE_TARGET` names (default `mock`) from `root/targets.yaml`,
-    /// with the process environment and `root/.env` (which never overrides the environment).
-    pub fn load(root: &Path) -> Result<TargetConfig, TargetError> {
-        TargetConfig::load_profile(root, None)
-    }
-
-    /// As [`TargetConfig::load`], but profile `name` when one is given (`run --target`), whatever
-    /// `CONFORMANCE_TARGET` says.
-    pub fn load_profile(root: &Path, name: Option<&str>) -> Result<TargetConfig, TargetError> {
-        let mut vars: BTreeMap<String, String> = std::env::vars().collect();
-        if let Ok(entries) = dotenvy::from_path_iter(root.join(".env")) {
-            for (name, value) in entries.flatten() {
-                vars.entry(name).or_insert(value);
-            }
-        }
-        let text = match std::fs::read_to_string(root.join(PROFILE_FILE)) {
-            Ok(text) => Some(text),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
-            Err(error) => {
-                return Err(TargetError::File {
-                    path: PROFILE_FILE.to_owned(),
-                    message: error.to_string(),
-                });
-            }
-        };
-        let name = name
-            .map(str::to_owned)
-            .or_else(|| {
-                vars.get("CONFORMANCE_TARGET")
-                    .filter(|name| !name.is_empty())
-                    .cloned()
-            })
-            .unwrap_or_else(|| "mock".to_owned());
-        TargetConfig::from_profiles(text.as_deref(), &name, &vars, root)
-    }
-
-    /// Resolves profile `name` from the text of a profile file (`None`: there is none).
-    pub fn from_profiles(
-        text: Option<&str>,
-        name: &str,
-        vars: &BTreeMap<String, String>,
-        root: &Path,
-    ) -> Result<TargetConfig, TargetError> {
-        let file_error = |message: String| TargetError::File {
-            path: PROFILE_FILE.to_owned(),
-            message,
-        };
-        // The project's profiles, then the built-in ones it does not redefine.
-        let profiles =
-            crate::defaults::profiles(text).map_err(|error| file_error(error.to_string()))?;
-        let Some(raw) = profiles.get(name) else {
-            if name == "mock" {
-                let mut config = TargetConfig::builtin_mock();
-                config.secrets = secret_values(&Value::Null, &Value::Null, vars);
-                return Ok(config);
-            }
-            let known: Vec<&str> = profiles.keys().map(String::as_str).collect();
-            let hint = match crate::diagnostic::did_you_mean(name, &known) {
-                Some(close) => format!("did you mean `{close}`?"),
-                None if known.is_empty() => format!(
-                    "create `{PROFILE_FILE}` with a `{name}:` profile (see targets.yaml in the repository for an example)"
-                ),
-                None => format!(
-                    "the profiles are {}; choose one with CONFORMANCE_TARGET or `run --target`",
-                    known
-                        .iter()
-                        .map(|k| format!("`{k}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            };
-            return Err(TargetError::UnknownProfile {
-                name: name.to_owned(),
-                path: PROFILE_FILE.to_owned(),
-                hint,
-            });
-        };
-        if !is_valid_target_name(name) {
-            return Err(invalid(
-                name,
-                "a profile name is letters, digits, `-` and `_` (it names a snapshot folder)",
-            ));
-        }
-        check_secrets_are_references(name, raw, "")?;
-        let raw = drop_unavailable_optional_entries(name, raw, vars)?;
-        let resolved = interpolate(name, &raw, "", vars)?;
-        let secrets = secret_values(&raw, &resolved, vars);
-        let spec: ProfileSpec = serde_yaml::from_value(resolved)
-            .map_err(|error| invalid(name, &redact_secrets(&error.to_string(), &secrets)))?;
-        let mut config = spec.resolve(name, root)?;
-        config.secrets = secrets;
-        Ok(config)
+    /// The folder under `snapshots/` that holds this profile's own snapshots: `snapshots.folder`,
+    /// else the profile's name.
+    pub fn snapshot_folder(&self) -> &str {
+        self.snapshots.folder.as_deref().unwrap_or(&self.name)
     }
 
     /// What this target offers beyond plain HTTP.
     pub fn capabilities(&self) -> Vec<Capability> {
         let mut capabilities = match self.kind {
-            TargetKind::Mock(_) => vec![Capability::Clock, Capability::PushControl],
+            TargetKind::Mock(_) => vec![
+                Capability::Clock,
+                Capability::PushControl,
+                Capability::FailureLimitProbe,
+            ],
             TargetKind::Remote(_) => Vec::new(),
         };
         if self.otp_sources.email.is_some() || self.otp_sources.sms.is_some() {
@@ -393,7 +338,8 @@ impl TargetConfig {
     }
 }
 
-fn invalid(target: &str, message: &str) -> TargetError {
+/// A profile that does not describe a usable target.
+pub(super) fn invalid(target: &str, message: &str) -> TargetError {
     TargetError::Invalid {
         target: target.to_owned(),
         path: PROFILE_FILE.to_owned(),
@@ -401,861 +347,42 @@ fn invalid(target: &str, message: &str) -> TargetError {
     }
 }
 
-fn is_valid_target_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+/// Where a profile's snapshots live, and whose it shares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotSettings {
+    /// `snapshots/<folder>/` holds the profile's own snapshots (`snapshots.folder`; the default
+    /// value, `None`, is the profile's name: see [`TargetConfig::snapshot_folder`]).
+    ///
+    /// [`TargetConfig::snapshot_folder`]: TargetConfig::snapshot_folder
+    pub folder: Option<String>,
+    /// Where the own folder has no snapshot of a scenario, the transcript must equal this
+    /// folder's (`snapshots.shared_with`; the default value is none). So a profile whose
+    /// transcripts equal the mock's commits only the ones that differ.
+    pub shared_with: Option<String>,
 }
 
-/// The secret values of a profile, before (`raw`) and after (`resolved`) interpolation, with
-/// their placeholders (see [`TargetConfig::secrets`]). The rule is where a value is used or what
-/// its variable is called, never a list of variable names: `headers.authorization: ${ANYTHING}`
-/// makes `ANYTHING` secret, and so does the name `QA_INBOX_AUTHORIZATION` wherever it is used.
-fn secret_values(
-    raw: &Value,
-    resolved: &Value,
-    vars: &BTreeMap<String, String>,
-) -> Vec<(String, String)> {
-    let mut secrets = Vec::new();
-    let mut referenced = Vec::new();
-    secret_references(raw, "", &mut referenced);
-    for (name, value) in vars {
-        let by_use = referenced.contains(name) && !value.trim().is_empty();
-        let by_name = crate::redact::is_credential_name(name) && value.chars().count() >= 8;
-        if by_use || by_name {
-            secrets.push((value.clone(), format!("[env.{name}]")));
-        }
-    }
-    let mut strings = Vec::new();
-    collect_strings(resolved, &mut strings);
-    for text in strings
-        .iter()
-        .map(String::as_str)
-        .chain(vars.values().map(String::as_str))
-    {
-        if let Ok(url) = url::Url::parse(text.trim())
-            && let Some(password) = url.password()
-        {
-            let password = percent_decode(password);
-            secrets.push((password, "[credentials]".to_owned()));
-        }
-    }
-    secrets
+/// Where the secrets a tenant replaces on use (recovery codes) are kept between runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RotationStore {
+    /// A JSON file, read when a trial opens and written when a secret rotates
+    /// (`rotated_secrets.file`, relative to the project; the default value is
+    /// `.conformance/rotated-secrets.json`).
+    pub file: Option<PathBuf>,
+    /// A command run when a secret rotates, e.g. one that updates the CI's secret store
+    /// (`rotated_secrets.command`; the default value is none): `{variable}` is replaced by the
+    /// variable that seeds the secret (`QA_RECOVERY_CODE`, or its shard's), the new value arrives
+    /// on stdin.
+    pub command: Option<CommandSource>,
 }
 
-/// The variables named by `${…}` references at secret keys.
-fn secret_references(value: &Value, key: &str, found: &mut Vec<String>) {
-    match value {
-        Value::Mapping(map) => {
-            for (name, item) in map {
-                let child = format!("{key}.{}", name.as_str().unwrap_or_default());
-                secret_references(item, &child, found);
-            }
-        }
-        Value::String(text) if is_secret_key(key) => {
-            let mut rest = text.as_str();
-            while let Some(start) = rest.find("${") {
-                let after = &rest[start + 2..];
-                let Some(end) = after.find('}') else { break };
-                let expression = &after[..end];
-                let variable = expression.split_once(":-").map_or(expression, |(v, _)| v);
-                found.push(variable.trim().to_owned());
-                rest = &after[end + 1..];
-            }
-        }
-        _ => {}
-    }
-}
-
-fn collect_strings(value: &Value, found: &mut Vec<String>) {
-    match value {
-        Value::Mapping(map) => map.values().for_each(|item| collect_strings(item, found)),
-        Value::Sequence(items) => items.iter().for_each(|item| collect_strings(item, found)),
-        Value::String(text) => found.push(text.clone()),
-        _ => {}
-    }
-}
-
-fn percent_decode(text: &str) -> String {
-    url::form_urlencoded::parse(format!("x={}", text.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, value)| value.into_owned())
-        .unwrap_or_else(|| text.to_owned())
-}
-
-/// A configuration error can quote a resolved value (serde names what it could not read): hide
-/// the profile's secrets in it.
-fn redact_secrets(message: &str, secrets: &[(String, String)]) -> String {
-    let mut redactor = crate::redact::Redactor::new();
-    for (value, placeholder) in secrets {
-        redactor.add(value, placeholder);
-    }
-    redactor.redact_message(message)
-}
-
-/// Keys whose values are secrets: they must be `${VARIABLE}` references.
-fn is_secret_key(key: &str) -> bool {
-    key.ends_with(".client_secret")
-        || key.ends_with(".totp_secret")
-        || key.ends_with(".recovery_code")
-        || key.contains(".headers.")
-}
-
-fn check_secrets_are_references(target: &str, value: &Value, key: &str) -> Result<(), TargetError> {
-    match value {
-        Value::Mapping(map) => {
-            for (name, item) in map {
-                let name = name.as_str().unwrap_or_default();
-                check_secrets_are_references(target, item, &format!("{key}.{name}"))?;
-            }
-            Ok(())
-        }
-        Value::String(text) if is_secret_key(key) => {
-            let trimmed = text.trim();
-            let is_reference = trimmed.starts_with("${")
-                && trimmed.ends_with('}')
-                && trimmed.matches("${").count() == 1;
-            if is_reference {
-                Ok(())
-            } else {
-                let key = key.trim_start_matches('.').to_owned();
-                Err(TargetError::LiteralSecret {
-                    target: target.to_owned(),
-                    key_leaf: key.rsplit('.').next().unwrap_or(&key).to_owned(),
-                    key,
-                })
-            }
-        }
-        _ => Ok(()),
-    }
-}
-
-/// Entries of `clients`, `users` and `otp_sources` marked `optional: true` are dropped when a
-/// variable they need is not set (their role is then absent, and scenarios that use it are
-/// reported as ignored); the `optional` key itself is removed. Other missing variables stay errors.
-fn drop_unavailable_optional_entries(
-    target: &str,
-    raw: &Value,
-    vars: &BTreeMap<String, String>,
-) -> Result<Value, TargetError> {
-    let mut profile = raw.clone();
-    let Value::Mapping(sections) = &mut profile else {
-        return Ok(profile);
-    };
-    for section in ["clients", "users", "otp_sources"] {
-        let Some(Value::Mapping(entries)) = sections.get_mut(section) else {
-            continue;
-        };
-        let mut dropped = Vec::new();
-        for (role, entry) in entries.iter_mut() {
-            let Value::Mapping(fields) = entry else {
-                continue;
-            };
-            let optional = match fields.remove("optional") {
-                None => false,
-                Some(Value::Bool(optional)) => optional,
-                Some(_) => {
-                    return Err(invalid(
-                        target,
-                        &format!(
-                            "`{section}.{}.optional` must be true or false",
-                            role.as_str().unwrap_or_default()
-                        ),
-                    ));
-                }
-            };
-            let key = format!(".{section}.{}", role.as_str().unwrap_or_default());
-            if optional && interpolate(target, &Value::Mapping(fields.clone()), &key, vars).is_err()
-            {
-                dropped.push(role.clone());
-            }
-        }
-        for role in dropped {
-            entries.remove(&role);
-        }
-    }
-    Ok(profile)
-}
-
-/// Replaces `${VAR}` and `${VAR:-default}` in every string of `value`.
-fn interpolate(
-    target: &str,
-    value: &Value,
-    key: &str,
-    vars: &BTreeMap<String, String>,
-) -> Result<Value, TargetError> {
-    Ok(match value {
-        Value::Mapping(map) => {
-            let mut resolved = serde_yaml::Mapping::new();
-            for (name, item) in map {
-                let child = format!("{key}.{}", name.as_str().unwrap_or_default());
-                resolved.insert(name.clone(), interpolate(target, item, &child, vars)?);
-            }
-            Value::Mapping(resolved)
-        }
-        Value::Sequence(items) => Value::Sequence(
-            items
-                .iter()
-                .enumerate()
-                .map(|(index, item)| interpolate(target, item, &format!("{key}[{index}]"), vars))
-                .collect::<Result<_, _>>()?,
-        ),
-        Value::String(text) => Value::String(interpolate_str(target, text, key, vars)?),
-        other => other.clone(),
-    })
-}
-
-fn interpolate_str(
-    target: &str,
-    text: &str,
-    key: &str,
-    vars: &BTreeMap<String, String>,
-) -> Result<String, TargetError> {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else {
-            out.push_str(&rest[start..]);
-            return Ok(out);
-        };
-        let expression = &after[..end];
-        let (variable, default) = match expression.split_once(":-") {
-            Some((variable, default)) => (variable.trim(), Some(default)),
-            None => (expression.trim(), None),
-        };
-        match (
-            vars.get(variable).filter(|value| !value.is_empty()),
-            default,
-        ) {
-            (Some(value), _) => out.push_str(value),
-            (None, Some(default)) => out.push_str(default),
-            (None, None) => {
-                return Err(TargetError::MissingVariable {
-                    target: target.to_owned(),
-                    key: key.trim_start_matches('.').to_owned(),
-                    variable: variable.to_owned(),
-                });
-            }
-        }
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
-// ----- The file's shape. Unknown keys are errors.
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ProfileSpec {
-    kind: KindSpec,
-    #[serde(default)]
-    #[allow(dead_code, reason = "documentation for people reading targets.yaml")]
-    description: Option<String>,
-    base_url: Option<String>,
-    tenant: Option<PathBuf>,
-    smtp: Option<String>,
-    emulate: Option<EmulateSpec>,
-    timeout_seconds: Option<u64>,
-    #[serde(default)]
-    clients: BTreeMap<String, ClientSpec>,
-    #[serde(default)]
-    connections: BTreeMap<String, String>,
-    #[serde(default)]
-    users: BTreeMap<String, UserSpec>,
-    #[serde(default)]
-    otp_sources: OtpSourcesSpec,
-    #[serde(default)]
-    rate_limits: BTreeMap<String, BudgetSpec>,
-    max_rate_limit_wait_seconds: Option<u64>,
-    max_response_bytes: Option<u64>,
-    #[serde(default)]
-    capabilities: Vec<Capability>,
-    features: Option<TenantFeatures>,
-}
-
-/// What a `mock` profile asks the mock to emulate on top of its fixture.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EmulateSpec {
-    rate_limits: Option<serde_yaml::Value>,
-    latency_ms: Option<u64>,
-    features: Option<TenantFeatures>,
-}
-
-#[derive(Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-enum KindSpec {
-    Mock,
-    Remote,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ClientSpec {
-    client_id: String,
-    client_secret: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UserSpec {
-    email: Option<String>,
-    phone_number: Option<String>,
-    #[serde(default)]
-    unique_email: bool,
-    #[serde(default)]
-    unique_phone: bool,
-    totp_secret: Option<String>,
-    recovery_code: Option<String>,
-    /// The phone of an enrolled SMS authenticator (where MFA binding codes are texted).
-    mfa_phone_number: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct OtpSourcesSpec {
-    email: Option<OtpSourceSpec>,
-    sms: Option<OtpSourceSpec>,
-}
-
-/// Exactly one of the fields (a struct rather than an enum: serde_yaml reads enums from a parsed
-/// tree only in its `!tag` form, which nobody writes by hand).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct OtpSourceSpec {
-    mock_outbox: Option<serde_yaml::Mapping>,
-    http_inbox: Option<HttpInboxSpec>,
-    command: Option<String>,
-    prompt: Option<serde_yaml::Mapping>,
-    /// How long a `command` may run (default: the profile's `timeout_seconds`).
-    timeout_seconds: Option<u64>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct HttpInboxSpec {
-    url: String,
-    #[serde(default)]
-    headers: BTreeMap<String, String>,
-    messages: Option<String>,
-    recipient: String,
-    body: String,
-    sent_at: Option<String>,
-    code_regex: Option<String>,
-    link_regex: Option<String>,
-    interval_ms: Option<u64>,
-    timeout_seconds: Option<u64>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct BudgetSpec {
-    burst: u32,
-    /// `50/hour`, `30/second`, `300/minute`.
-    rate: String,
-}
-
-impl ProfileSpec {
-    fn resolve(self, name: &str, root: &Path) -> Result<TargetConfig, TargetError> {
-        let kind = match self.kind {
-            KindSpec::Mock => {
-                if self.base_url.is_some() || !self.clients.is_empty() {
-                    return Err(invalid(
-                        name,
-                        "a `mock` profile takes its URL and clients from the mock; remove `base_url` and `clients`",
-                    ));
-                }
-                if self.features.is_some() {
-                    return Err(invalid(
-                        name,
-                        "a `mock` profile takes its features from the tenant fixture; use `emulate.features` to change them",
-                    ));
-                }
-                let (rate_limits, latency_ms, features) = match self.emulate {
-                    Some(emulate) => (emulate.rate_limits, emulate.latency_ms, emulate.features),
-                    None => (None, None, None),
-                };
-                TargetKind::Mock(MockTarget {
-                    tenant_file: self
-                        .tenant
-                        .and_then(|path| crate::defaults::tenant_file(root, &path)),
-                    smtp: self.smtp,
-                    rate_limits,
-                    latency_ms,
-                    features,
-                })
-            }
-            KindSpec::Remote => {
-                let base_url = self
-                    .base_url
-                    .ok_or_else(|| invalid(name, "a `remote` profile needs `base_url`"))?;
-                let base_url = base_url.trim_end_matches('/').to_owned();
-                if url::Url::parse(&base_url).is_err() {
-                    return Err(invalid(
-                        name,
-                        &format!(
-                            "`base_url` `{base_url}` is not an absolute URL such as https://qa.eu.auth0.com"
-                        ),
-                    ));
-                }
-                if self.smtp.is_some() || self.tenant.is_some() || self.emulate.is_some() {
-                    return Err(invalid(
-                        name,
-                        "`smtp`, `tenant` and `emulate` only apply to `mock` profiles",
-                    ));
-                }
-                let mut connections = self.connections;
-                connections
-                    .entry("email".to_owned())
-                    .or_insert_with(|| "email".to_owned());
-                connections
-                    .entry("sms".to_owned())
-                    .or_insert_with(|| "sms".to_owned());
-                TargetKind::Remote(RemoteTarget {
-                    base_url,
-                    clients: self
-                        .clients
-                        .into_iter()
-                        .map(|(role, client)| {
-                            (
-                                role,
-                                ClientCredentials {
-                                    client_id: client.client_id,
-                                    client_secret: client.client_secret,
-                                },
-                            )
-                        })
-                        .collect(),
-                    connections,
-                    users: BTreeMap::new(),
-                })
-            }
-        };
-        let users: BTreeMap<String, IdentityTemplate> = self
-            .users
-            .into_iter()
-            .map(|(role, user)| {
-                let mut secrets = BTreeMap::new();
-                if let Some(secret) = user.totp_secret {
-                    secrets.insert("totp_secret".to_owned(), secret);
-                }
-                if let Some(code) = user.recovery_code {
-                    secrets.insert("recovery_code".to_owned(), code);
-                }
-                if let Some(phone) = user.mfa_phone_number {
-                    secrets.insert("mfa_phone_number".to_owned(), phone);
-                }
-                let identity = IdentityTemplate {
-                    email: user.email,
-                    phone_number: user.phone_number,
-                    unique_email: user.unique_email,
-                    unique_phone: user.unique_phone,
-                    secrets,
-                };
-                (role, identity)
-            })
-            .collect();
-        let kind = match kind {
-            TargetKind::Remote(mut remote) => {
-                remote.users = users;
-                TargetKind::Remote(remote)
-            }
-            mock => {
-                if !users.is_empty() {
-                    return Err(invalid(
-                        name,
-                        "a `mock` profile takes its users from the tenant fixture; remove `users`",
-                    ));
-                }
-                mock
-            }
-        };
-        let default_source = match kind {
-            TargetKind::Mock(_) => Some(OtpSource::MockOutbox),
-            TargetKind::Remote(_) => None,
-        };
-        let timeout = self
-            .timeout_seconds
-            .filter(|seconds| *seconds > 0)
-            .map_or(DEFAULT_TIMEOUT, Duration::from_secs);
-        let otp_sources = OtpSources {
-            email: resolve_source(name, self.otp_sources.email, timeout)?
-                .or_else(|| default_source.clone()),
-            sms: resolve_source(name, self.otp_sources.sms, timeout)?.or(default_source),
-        };
-        let mut rate_limits = Vec::new();
-        for (endpoint, budget) in self.rate_limits {
-            rate_limits.push(RateBudget {
-                per_second: parse_rate(&budget.rate)
-                    .ok_or_else(|| invalid(name, &format!("rate `{}` of `{endpoint}` is not like `50/hour`, `30/second` or `300/minute`", budget.rate)))?,
-                burst: budget.burst.max(1),
-                endpoint,
-            });
-        }
-        let features = match &kind {
-            TargetKind::Mock(mock) => mock.features.clone().unwrap_or_else(|| {
-                // A fixture that does not load is reported when its session opens; here it
-                // only means no feature capability.
-                match &mock.tenant_file {
-                    Some(path) => Tenant::from_yaml_file(path)
-                        .map(|tenant| tenant.features)
-                        .unwrap_or_default(),
-                    None => Tenant::builtin().features,
-                }
-            }),
-            TargetKind::Remote(_) => self.features.unwrap_or_default(),
-        };
-        Ok(TargetConfig {
-            name: name.to_owned(),
-            kind,
-            timeout,
-            otp_sources,
-            rate_limits,
-            max_rate_limit_wait: Duration::from_secs(
-                self.max_rate_limit_wait_seconds.unwrap_or(60),
-            ),
-            extra_capabilities: self.capabilities,
-            max_response_bytes: self
-                .max_response_bytes
-                .filter(|bytes| *bytes > 0)
-                .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
-            secrets: Vec::new(),
-            features,
-        })
-    }
-}
-
-fn resolve_source(
-    name: &str,
-    spec: Option<OtpSourceSpec>,
-    profile_timeout: Duration,
-) -> Result<Option<OtpSource>, TargetError> {
-    let Some(spec) = spec else { return Ok(None) };
-    if spec.timeout_seconds.is_some() && spec.command.is_none() {
-        return Err(invalid(
-            name,
-            "`timeout_seconds` next to an OTP source applies to `command` only (an `http_inbox` takes its own)",
-        ));
-    }
-    let given = [
-        spec.mock_outbox.is_some(),
-        spec.http_inbox.is_some(),
-        spec.command.is_some(),
-        spec.prompt.is_some(),
-    ];
-    if given.iter().filter(|given| **given).count() != 1 {
-        return Err(invalid(
-            name,
-            "an OTP source is exactly one of `mock_outbox: {}`, `http_inbox: {…}`, `command: \"…\"` or `prompt: {}`",
-        ));
-    }
-    Ok(Some(match spec {
-        OtpSourceSpec {
-            mock_outbox: Some(_),
-            ..
-        } => OtpSource::MockOutbox,
-        OtpSourceSpec {
-            command: Some(script),
-            timeout_seconds,
-            ..
-        } => OtpSource::Command(CommandSource {
-            script,
-            timeout: timeout_seconds
-                .filter(|seconds| *seconds > 0)
-                .map_or(profile_timeout, Duration::from_secs),
-        }),
-        OtpSourceSpec {
-            prompt: Some(_), ..
-        } => OtpSource::Prompt,
-        OtpSourceSpec {
-            http_inbox: None, ..
-        } => return Ok(None),
-        OtpSourceSpec {
-            http_inbox: Some(inbox),
-            ..
-        } => {
-            let code_regex = inbox
-                .code_regex
-                .unwrap_or_else(|| DEFAULT_CODE_REGEX.to_owned());
-            let link_regex = inbox
-                .link_regex
-                .unwrap_or_else(|| r#"(https?://[^\s"'<>]+)"#.to_owned());
-            for (what, pattern) in [("code_regex", &code_regex), ("link_regex", &link_regex)] {
-                if let Err(error) = regex::Regex::new(pattern) {
-                    return Err(invalid(
-                        name,
-                        &format!("`{what}` is not a valid regex: {error}"),
-                    ));
-                }
-            }
-            for (what, path) in [("recipient", &inbox.recipient), ("body", &inbox.body)] {
-                if let Err(error) = serde_json_path::JsonPath::parse(path) {
-                    return Err(invalid(
-                        name,
-                        &format!("`{what}` is not a JSONPath: {error}"),
-                    ));
-                }
-            }
-            OtpSource::HttpInbox(HttpInbox {
-                url: inbox.url,
-                headers: inbox.headers.into_iter().collect(),
-                messages: inbox.messages.unwrap_or_else(|| "$[*]".to_owned()),
-                recipient: inbox.recipient,
-                body: inbox.body,
-                sent_at: inbox.sent_at,
-                code_regex,
-                link_regex,
-                interval: Duration::from_millis(inbox.interval_ms.unwrap_or(250).max(10)),
-                timeout: Duration::from_secs(inbox.timeout_seconds.unwrap_or(30).max(1)),
-            })
-        }
-    }))
-}
-
-/// `50/hour` → 50 / 3600 requests per second.
-fn parse_rate(rate: &str) -> Option<f64> {
-    let (count, unit) = rate.split_once('/')?;
-    let count: f64 = count.trim().parse().ok()?;
-    let seconds = match unit.trim() {
-        "s" | "sec" | "second" => 1.0,
-        "min" | "minute" => 60.0,
-        "h" | "hour" => 3600.0,
-        _ => return None,
-    };
-    (count > 0.0).then_some(count / seconds)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
-
-    const PROFILES: &str = r#"
-staging:
-  kind: remote
-  base_url: https://${AUTH0_DOMAIN}/
-  timeout_seconds: 5
-  clients:
-    native: { client_id: "${NATIVE_ID}" }
-    confidential: { client_id: web, client_secret: "${WEB_SECRET}" }
-  users:
-    email_user: { email: qa@example.com, unique_email: true }
-    totp_enrolled: { email: totp@example.com, totp_secret: "${TOTP_SECRET}" }
-  otp_sources:
-    email:
-      http_inbox:
-        url: "http://127.0.0.1:1080/email"
-        recipient: "$.to[*].address"
-        body: "$.text"
-  rate_limits:
-    /passwordless/start: { burst: 50, rate: 50/hour }
-"#;
-
-    fn load(name: &str, env: &[(&str, &str)]) -> Result<TargetConfig, TargetError> {
-        TargetConfig::from_profiles(Some(PROFILES), name, &vars(env), Path::new("/project"))
-    }
-
-    const FULL_ENV: &[(&str, &str)] = &[
-        ("AUTH0_DOMAIN", "qa.eu.auth0.com"),
-        ("NATIVE_ID", "n1"),
-        ("WEB_SECRET", "s3cret"),
-        ("TOTP_SECRET", "JBSWY3DPEHPK3PXP"),
-    ];
-
-    #[test]
-    fn the_mock_needs_no_file() {
-        let config = TargetConfig::from_profiles(None, "mock", &vars(&[]), Path::new(".")).unwrap();
-        assert_eq!(config.name, "mock");
-        assert!(config.capabilities().contains(&Capability::Outbox));
-        assert!(config.capabilities().contains(&Capability::Clock));
-    }
-
-    #[test]
-    fn a_profile_is_resolved_with_its_variables() {
-        let config = load("staging", FULL_ENV).unwrap();
-        let TargetKind::Remote(remote) = &config.kind else {
-            panic!("expected a remote target")
-        };
-        assert_eq!(remote.base_url, "https://qa.eu.auth0.com");
-        assert_eq!(
-            remote.clients["confidential"].client_secret.as_deref(),
-            Some("s3cret")
-        );
-        assert_eq!(
-            remote.users["totp_enrolled"].secrets["totp_secret"],
-            "JBSWY3DPEHPK3PXP"
-        );
-        assert!(remote.users["email_user"].unique_email);
-        assert_eq!(config.timeout, Duration::from_secs(5));
-        assert_eq!(config.rate_limits[0].burst, 50);
-        assert!((config.rate_limits[0].per_second - 50.0 / 3600.0).abs() < 1e-9);
-        assert!(matches!(
-            config.otp_sources.email,
-            Some(OtpSource::HttpInbox(_))
-        ));
-        assert!(config.otp_sources.sms.is_none());
-        assert_eq!(config.capabilities(), vec![Capability::Outbox]);
-    }
-
-    #[test]
-    fn features_become_capabilities_of_remote_profiles_and_emulating_mocks() {
-        let profiles = "staging:\n  kind: remote\n  base_url: https://qa.example\n  features:\n    customizable_mfa: true\n    factors: [otp, sms, voice]\nmock-ea:\n  kind: mock\n  emulate:\n    features: { factors: [otp, email] }\nbad:\n  kind: mock\n  features: {}\n";
-        let load = |name: &str| {
-            TargetConfig::from_profiles(Some(profiles), name, &vars(&[]), Path::new("/p"))
-        };
-        let staging = load("staging").unwrap().capabilities();
-        assert!(staging.contains(&Capability::CustomizableMfa));
-        assert!(staging.contains(&Capability::VoiceFactor));
-        assert!(!staging.contains(&Capability::EmailFactor));
-        let mock = load("mock-ea").unwrap().capabilities();
-        assert!(mock.contains(&Capability::EmailFactor));
-        assert!(!mock.contains(&Capability::CustomizableMfa));
-        assert!(
-            load("bad")
-                .unwrap_err()
-                .to_string()
-                .contains("emulate.features")
-        );
-        let builtin = TargetConfig::builtin_mock().capabilities();
-        assert!(builtin.contains(&Capability::EmailFactor));
-    }
-
-    #[test]
-    fn a_missing_variable_is_named_with_its_key() {
-        let error = load("staging", &FULL_ENV[..3]).unwrap_err();
-        let message = error.to_string();
-        assert!(message.contains("`TOTP_SECRET`"), "{message}");
-        assert!(
-            message.contains("`users.totp_enrolled.totp_secret`"),
-            "{message}"
-        );
-    }
-
-    #[test]
-    fn literal_secrets_are_refused() {
-        let text = "s:\n  kind: remote\n  base_url: https://x.test\n  clients:\n    web: { client_id: a, client_secret: hunter2 }\n";
-        let error =
-            TargetConfig::from_profiles(Some(text), "s", &vars(&[]), Path::new(".")).unwrap_err();
-        let message = error.to_string();
-        assert!(
-            message.contains("literal secret at `clients.web.client_secret`"),
-            "{message}"
-        );
-        assert!(!message.contains("hunter2"), "{message}");
-    }
-
-    #[test]
-    fn unknown_profiles_and_keys_are_clear_errors() {
-        let error = load("stagign", FULL_ENV).unwrap_err();
-        assert!(
-            error.to_string().contains("did you mean `staging`?"),
-            "{error}"
-        );
-        let text = "s:\n  kind: remote\n  base_url: https://x.test\n  base_ulr: y\n";
-        let error =
-            TargetConfig::from_profiles(Some(text), "s", &vars(&[]), Path::new(".")).unwrap_err();
-        assert!(
-            error.to_string().contains("unknown field `base_ulr`"),
-            "{error}"
-        );
-    }
-
-    #[test]
-    fn optional_entries_without_their_variables_are_dropped() {
-        let text = "s:\n  kind: remote\n  base_url: https://qa.test\n  clients:\n    native: { client_id: n }\n    spare: { client_id: \"${SPARE_ID}\", optional: true }\n    needed: { client_id: \"${NEEDED_ID}\" }\n";
-        let error =
-            TargetConfig::from_profiles(Some(text), "s", &vars(&[]), Path::new(".")).unwrap_err();
-        assert!(error.to_string().contains("`NEEDED_ID`"), "{error}");
-        let config = TargetConfig::from_profiles(
-            Some(text),
-            "s",
-            &vars(&[("NEEDED_ID", "x")]),
-            Path::new("."),
-        )
-        .unwrap();
-        let TargetKind::Remote(remote) = config.kind else {
-            panic!("remote")
-        };
-        assert!(remote.clients.contains_key("native"));
-        assert!(!remote.clients.contains_key("spare"));
-        let config = TargetConfig::from_profiles(
-            Some(text),
-            "s",
-            &vars(&[("NEEDED_ID", "x"), ("SPARE_ID", "y")]),
-            Path::new("."),
-        )
-        .unwrap();
-        let TargetKind::Remote(remote) = config.kind else {
-            panic!("remote")
-        };
-        assert_eq!(remote.clients["spare"].client_id, "y");
-    }
-
-    #[test]
-    fn defaults_fill_in_for_interpolation() {
-        let text = "s:\n  kind: remote\n  base_url: https://${HOST:-qa.test}\n";
-        let config =
-            TargetConfig::from_profiles(Some(text), "s", &vars(&[]), Path::new(".")).unwrap();
-        let TargetKind::Remote(remote) = config.kind else {
-            panic!("remote")
-        };
-        assert_eq!(remote.base_url, "https://qa.test");
-    }
-
-    #[test]
-    fn secret_variables_are_known_by_use_by_name_and_inside_urls() {
-        let text = "s:\n  kind: remote\n  base_url: https://qa.test\n  otp_sources:\n    email:\n      http_inbox:\n        url: \"${INBOX_URL}/api?to={to}\"\n        headers: { x-mailbox: \"${PLAIN_NAME}\" }\n        recipient: $.to\n        body: $.text\n";
-        let config = TargetConfig::from_profiles(
-            Some(text),
-            "s",
-            &vars(&[
-                ("PLAIN_NAME", "header-value-1"),
-                ("INBOX_URL", "https://qa:p%40ss-word@mail.qa.test"),
-                ("QA_INBOX_AUTHORIZATION", "Bearer named-token"),
-                ("UNRELATED", "not-a-secret-value"),
-            ]),
-            Path::new("."),
-        )
-        .unwrap();
-        let secrets: Vec<&str> = config
-            .secrets
-            .iter()
-            .map(|(value, _)| value.as_str())
-            .collect();
-        assert!(secrets.contains(&"header-value-1"), "{secrets:?}");
-        assert!(secrets.contains(&"p@ss-word"), "{secrets:?}");
-        assert!(secrets.contains(&"Bearer named-token"), "{secrets:?}");
-        assert!(!secrets.contains(&"not-a-secret-value"), "{secrets:?}");
-    }
-
-    #[test]
-    fn a_command_source_takes_its_own_timeout_or_the_profile_s() {
-        let text = "s:\n  kind: remote\n  base_url: https://qa.test\n  timeout_seconds: 7\n  otp_sources:\n    email: { command: \"echo 1\" }\n    sms: { command: \"echo 2\", timeout_seconds: 3 }\n";
-        let config =
-            TargetConfig::from_profiles(Some(text), "s", &vars(&[]), Path::new(".")).unwrap();
-        let timeout = |source: &Option<OtpSource>| match source {
-            Some(OtpSource::Command(command)) => command.timeout,
-            other => panic!("{other:?}"),
-        };
-        assert_eq!(timeout(&config.otp_sources.email), Duration::from_secs(7));
-        assert_eq!(timeout(&config.otp_sources.sms), Duration::from_secs(3));
-        assert_eq!(config.max_response_bytes, DEFAULT_MAX_RESPONSE_BYTES);
-    }
-
-    #[test]
-    fn rates_read_like_auth0_documents_them() {
-        assert_eq!(parse_rate("30/second"), Some(30.0));
-        assert_eq!(parse_rate("300/minute"), Some(5.0));
-        assert_eq!(parse_rate("fast"), None);
-    }
+/// A secret of an existing test account that the tenant replaces on use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RotatingSecret {
+    /// The user role, e.g. `recovery_enrolled`.
+    pub role: String,
+    /// The field, e.g. `recovery_code`.
+    pub field: String,
+    /// The variable the first value came from, e.g. `QA_RECOVERY_CODE` (under a shard, its
+    /// shard's: `QA_RECOVERY_CODE_2`).
+    pub variable: String,
 }

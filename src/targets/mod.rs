@@ -9,16 +9,27 @@
 
 mod command;
 mod config;
+mod extras;
 pub mod identities;
+mod load;
 mod otp;
+mod profile;
+pub mod rotation;
 mod session;
+mod shard;
+mod sources;
 mod tls;
+mod values;
+mod variables;
 
 pub use config::{
     ClientCredentials, CommandSource, DEFAULT_MAX_RESPONSE_BYTES, HttpInbox, IdentityTemplate,
-    MockTarget, OtpSource, OtpSources, PROFILE_FILE, RateBudget, RemoteTarget, TargetConfig,
-    TargetError, TargetKind,
+    MockTarget, OtpSource, OtpSources, PROFILE_FILE, RateBudget, RemoteTarget, RotationStore,
+    SnapshotSettings, TargetConfig, TargetError, TargetKind,
 };
+pub use extras::{RATE_SCALE_VARIABLE, is_folder_name};
 pub use otp::{OtpError, OtpMessage, OtpQuery};
-pub use session::{Session, SessionError, mock_tenant};
+pub use session::{ControlFailure, JwksError, Session, SessionError, mock_tenant};
+pub use shard::{SHARD_VARIABLE, Shard, ShardError};
 pub use tls::{TlsError, client_tls_config};
+pub use variables::{MissingVariable, MissingVariables};

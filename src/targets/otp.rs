@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 use serde_json_path::JsonPath;
 
-use super::config::{HttpInbox, OtpSource};
+use super::config::HttpInbox;
 
 /// How long the mock's outbox is polled before giving up (it answers at once in practice).
 const OUTBOX_WAIT: Duration = Duration::from_secs(10);
@@ -81,22 +81,7 @@ pub struct OtpQuery<'a> {
     pub since: SystemTime,
 }
 
-/// Reads the last message for `query` from `source`.
-pub async fn read_message(
-    source: &OtpSource,
-    query: &OtpQuery<'_>,
-    http: &reqwest::Client,
-    base_url: &str,
-) -> Result<OtpMessage, OtpError> {
-    match source {
-        OtpSource::MockOutbox => mock_outbox(query, http, base_url).await,
-        OtpSource::HttpInbox(inbox) => http_inbox(inbox, query, http).await,
-        OtpSource::Command(command) => super::command::run_command(command, query).await,
-        OtpSource::Prompt => prompt(query).await,
-    }
-}
-
-async fn mock_outbox(
+pub(super) async fn mock_outbox(
     query: &OtpQuery<'_>,
     http: &reqwest::Client,
     base_url: &str,
@@ -138,7 +123,7 @@ async fn mock_outbox(
     }
 }
 
-async fn http_inbox(
+pub(super) async fn http_inbox(
     inbox: &HttpInbox,
     query: &OtpQuery<'_>,
     http: &reqwest::Client,
@@ -215,7 +200,9 @@ async fn http_inbox(
                 continue;
             }
             let body = match body_path.query(message).all().first() {
-                Some(Value::String(text)) => text.clone(),
+                // The line end a mail transport adds is not the message's: trim it, so the same
+                // message reads the same from an inbox as from the mock's outbox.
+                Some(Value::String(text)) => text.trim_end().to_owned(),
                 Some(other) => other.to_string(),
                 None => continue,
             };
@@ -365,7 +352,7 @@ async fn read_json(mut response: reqwest::Response) -> Result<Value, String> {
     serde_json::from_slice(&bytes).map_err(|error| error.to_string())
 }
 
-async fn prompt(query: &OtpQuery<'_>) -> Result<OtpMessage, OtpError> {
+pub(super) async fn prompt(query: &OtpQuery<'_>) -> Result<OtpMessage, OtpError> {
     let in_ci = std::env::var("CI").is_ok_and(|value| !value.is_empty() && value != "false");
     if in_ci || !std::io::stdin().is_terminal() {
         return Err(OtpError::NoTerminal);

@@ -6,17 +6,15 @@
 //! the roster (or a remote profile's clients and users) into a [`TargetRoster`]; build the
 //! template values and the redactor from it.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
-use super::config::{
-    ClientCredentials, IdentityTemplate, MockTarget, OtpSource, RemoteTarget, TargetConfig,
-    TargetKind,
-};
-use super::otp::{OtpError, OtpMessage, OtpQuery, read_message};
-use crate::mock::{Factor, MockServer, Roster, Tenant, TenantDescription};
+use super::config::{MockTarget, OtpSource, TargetConfig, TargetKind};
+use super::otp::{OtpError, OtpMessage, OtpQuery};
+use super::sources::read_message;
+use super::values::{TargetRoster, template_values};
+use crate::mock::{MockServer, Tenant, TenantDescription};
 use crate::redact::Redactor;
 use crate::scenario::{Capability, Channel};
 use crate::template::TemplateContext;
@@ -46,7 +44,7 @@ pub struct Session {
     /// The largest response body read, in bytes.
     pub max_response_bytes: u64,
     /// The target's JSON Web Key Set, fetched on first use.
-    jwks: tokio::sync::OnceCell<Result<jsonwebtoken::jwk::JwkSet, String>>,
+    jwks: tokio::sync::OnceCell<Result<jsonwebtoken::jwk::JwkSet, JwksError>>,
     /// Keeps the embedded mock alive for as long as the session.
     _mock: Option<MockServer>,
 }
@@ -56,13 +54,35 @@ pub struct Session {
 pub enum SessionError {
     /// The embedded mock could not start.
     #[error("cannot start the embedded mock tenant: {0}")]
-    MockStart(String),
+    MockStart(#[source] std::io::Error),
     /// The tenant fixture could not be read.
-    #[error("{0}")]
-    Tenant(String),
+    #[error(transparent)]
+    Tenant(#[from] crate::mock::TenantError),
+    /// A mock profile's `smtp:` is not `HOST:PORT`.
+    #[error("`smtp` of target `{target}`: {source}")]
+    Smtp {
+        /// The target's name.
+        target: String,
+        /// Why the address does not parse.
+        source: crate::mock::SmtpAddressError,
+    },
+    /// A mock profile's `emulate.rate_limits` does not describe Auth0's limits.
+    #[error("`emulate.rate_limits` of target `{target}`: {source}")]
+    RateLimits {
+        /// The target's name.
+        target: String,
+        /// Why the limits do not parse.
+        source: serde_yaml::Error,
+    },
+    /// The store of rotated secrets (`rotated_secrets:`) could not be read.
+    #[error(transparent)]
+    Rotation(#[from] super::rotation::RotationError),
+    /// The shared TLS configuration could not take the profile's `ca_file`.
+    #[error(transparent)]
+    Tls(#[from] super::tls::TlsError),
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
-    Client(String),
+    Client(#[source] reqwest::Error),
     /// The target has no way to read one-time codes.
     #[error(
         "target `{target}` has no source of one-time codes for {channel}\nhint: add `otp_sources: {{ {channel}: … }}` to its profile in targets.yaml"
@@ -95,12 +115,60 @@ pub enum SessionError {
         waited: Duration,
     },
     /// A control request to the mock failed.
-    #[error("control request `{what}` failed: {message}")]
+    #[error("control request `{what}` failed: {source}")]
     Control {
         /// The request.
-        what: String,
+        what: &'static str,
         /// What went wrong.
-        message: String,
+        source: ControlFailure,
+    },
+}
+
+/// Why a control request to the mock failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ControlFailure {
+    /// The request was not answered, or its answer not read.
+    #[error(transparent)]
+    Http(#[from] reqwest::Error),
+    /// The mock answered with an error status.
+    #[error("status {0}")]
+    Status(reqwest::StatusCode),
+}
+
+/// Why the target's signing keys (`/.well-known/jwks.json`) are not available.
+#[derive(Debug, thiserror::Error)]
+pub enum JwksError {
+    /// The request failed.
+    #[error("cannot fetch `{url}`: {source}")]
+    Fetch {
+        /// The key set's address.
+        url: String,
+        /// What went wrong.
+        source: reqwest::Error,
+    },
+    /// The target answered with an error status.
+    #[error("`{url}` answered {status}")]
+    Status {
+        /// The key set's address.
+        url: String,
+        /// The status.
+        status: reqwest::StatusCode,
+    },
+    /// The answer is larger than the profile's `max_response_bytes`.
+    #[error("`{url}` sent more than `max_response_bytes` ({limit} bytes)")]
+    TooLarge {
+        /// The key set's address.
+        url: String,
+        /// The profile's limit.
+        limit: u64,
+    },
+    /// The answer is not a JSON Web Key Set.
+    #[error("`{url}` is not a JSON Web Key Set: {source}")]
+    NotJwks {
+        /// The key set's address.
+        url: String,
+        /// Why it does not parse.
+        source: serde_json::Error,
     },
 }
 
@@ -116,11 +184,20 @@ impl Session {
                 let roster = TargetRoster::from_mock(&description.roster);
                 (base_url, roster, Some(mock))
             }
-            TargetKind::Remote(remote) => (
-                remote.base_url.clone(),
-                TargetRoster::from_remote(remote),
-                None,
-            ),
+            TargetKind::Remote(remote) => {
+                let mut roster = TargetRoster::from_remote(remote);
+                // A recovery code spent by an earlier run: the one the tenant gave instead.
+                for secret in &config.rotating {
+                    if let Some(value) = roster
+                        .users
+                        .get_mut(&secret.role)
+                        .and_then(|user| user.secrets.get_mut(&secret.field))
+                    {
+                        *value = super::rotation::current(config, secret, value)?;
+                    }
+                }
+                (remote.base_url.clone(), roster, None)
+            }
         };
         let (context, redactor) = template_values(config, &base_url, &roster, trial_tag);
         Ok(Session {
@@ -173,24 +250,32 @@ impl Session {
         }
     }
 
-    /// The target's signing keys (`/.well-known/jwks.json`), fetched once per session.
-    pub async fn jwks(&self) -> &Result<jsonwebtoken::jwk::JwkSet, String> {
+    /// The target's signing keys (`/.well-known/jwks.json`), fetched once per session and read
+    /// no further than the profile's `max_response_bytes`.
+    pub async fn jwks(&self) -> &Result<jsonwebtoken::jwk::JwkSet, JwksError> {
         self.jwks
             .get_or_init(|| async {
                 let url = format!("{}/.well-known/jwks.json", self.base_url);
-                let response = self
-                    .http
-                    .get(&url)
-                    .send()
-                    .await
-                    .map_err(|error| format!("cannot fetch `{url}`: {error}"))?;
+                let fetch = |source| JwksError::Fetch {
+                    url: url.clone(),
+                    source,
+                };
+                let mut response = self.http.get(&url).send().await.map_err(fetch)?;
                 if !response.status().is_success() {
-                    return Err(format!("`{url}` answered {}", response.status()));
+                    return Err(JwksError::Status {
+                        url,
+                        status: response.status(),
+                    });
                 }
-                response
-                    .json()
-                    .await
-                    .map_err(|error| format!("`{url}` is not a JSON Web Key Set: {error}"))
+                let limit = self.max_response_bytes;
+                let mut bytes = Vec::new();
+                while let Some(chunk) = response.chunk().await.map_err(fetch)? {
+                    if u64::try_from(bytes.len() + chunk.len()).unwrap_or(u64::MAX) > limit {
+                        return Err(JwksError::TooLarge { url, limit });
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                serde_json::from_slice(&bytes).map_err(|source| JwksError::NotJwks { url, source })
             })
             .await
     }
@@ -221,11 +306,11 @@ impl Session {
             .json(&json!({"seconds": seconds}))
             .send()
             .await
-            .map_err(|error| control_error(what, &error))?;
+            .map_err(|error| control_error(what, error))?;
         if !response.status().is_success() {
             return Err(SessionError::Control {
-                what: what.to_owned(),
-                message: format!("status {}", response.status()),
+                what,
+                source: ControlFailure::Status(response.status()),
             });
         }
         Ok(())
@@ -239,10 +324,10 @@ fn channel_name(channel: Channel) -> &'static str {
     }
 }
 
-fn control_error(what: &str, error: &reqwest::Error) -> SessionError {
+fn control_error(what: &'static str, error: reqwest::Error) -> SessionError {
     SessionError::Control {
-        what: what.to_owned(),
-        message: error.to_string(),
+        what,
+        source: ControlFailure::Http(error),
     }
 }
 
@@ -257,40 +342,38 @@ pub fn mock_tenant(config: &TargetConfig) -> Result<Option<Tenant>, SessionError
 }
 
 /// The HTTP client of one trial: the profile's timeout, redirects never followed, and the
-/// process's shared TLS configuration (`tls.rs`), so no trial loads root certificates.
+/// process's shared TLS configuration (`tls.rs`), so no trial loads root certificates. The
+/// profile's `ca_file` is trusted besides the system's roots, never instead of checking.
 fn http_client(config: &TargetConfig) -> Result<reqwest::Client, SessionError> {
-    let tls = super::tls::client_tls_config(None)
-        .map_err(|error| SessionError::Client(error.to_string()))?;
+    let tls = super::tls::client_tls_config(config.ca_pem.as_deref())?;
     reqwest::Client::builder()
         .tls_backend_preconfigured(rustls::ClientConfig::clone(&tls))
         .timeout(config.timeout)
         .connect_timeout(config.timeout)
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .map_err(|error| SessionError::Client(error.to_string()))
+        .map_err(SessionError::Client)
 }
 
 /// The fixture of a `mock` profile with the profile's overrides.
 fn load_tenant(config: &TargetConfig, mock_target: &MockTarget) -> Result<Tenant, SessionError> {
     let mut tenant = match &mock_target.tenant_file {
-        Some(path) => {
-            Tenant::from_yaml_file(path).map_err(|error| SessionError::Tenant(error.to_string()))?
-        }
+        Some(path) => Tenant::from_yaml_file(path)?,
         None => Tenant::builtin(),
     };
     if let Some(smtp) = &mock_target.smtp {
-        let settings = smtp.parse().map_err(|error| {
-            SessionError::Tenant(format!("`smtp` of target `{}`: {error}", config.name))
+        let settings = smtp.parse().map_err(|source| SessionError::Smtp {
+            target: config.name.clone(),
+            source,
         })?;
         tenant.smtp = Some(settings);
     }
     if let Some(limits) = &mock_target.rate_limits {
-        let limits = serde_yaml::from_value(limits.clone()).map_err(|error| {
-            SessionError::Tenant(format!(
-                "`emulate.rate_limits` of target `{}`: {error}",
-                config.name
-            ))
-        })?;
+        let limits =
+            serde_yaml::from_value(limits.clone()).map_err(|source| SessionError::RateLimits {
+                target: config.name.clone(),
+                source,
+            })?;
         tenant.rate_limits = Some(limits);
     }
     if let Some(latency_ms) = mock_target.latency_ms {
@@ -310,7 +393,7 @@ async fn start_mock(
     let tenant = load_tenant(config, mock_target)?;
     MockServer::start(tenant)
         .await
-        .map_err(|error| SessionError::MockStart(error.to_string()))
+        .map_err(SessionError::MockStart)
 }
 
 /// `GET /__mock/tenant`: the running mock's roster, with its users' current factors.
@@ -323,263 +406,9 @@ async fn read_roster(
         .get(format!("{base_url}/__mock/tenant"))
         .send()
         .await
-        .map_err(|error| control_error(what, &error))?;
+        .map_err(|error| control_error(what, error))?;
     response
         .json()
         .await
-        .map_err(|error| control_error(what, &error))
-}
-
-/// What templates can name on a target, by role: clients, connections (by strategy) and users.
-struct TargetRoster {
-    clients: BTreeMap<String, ClientCredentials>,
-    connections: BTreeMap<String, String>,
-    users: BTreeMap<String, IdentityTemplate>,
-}
-
-impl TargetRoster {
-    /// A mock's roster: its clients by role, its first connection of each strategy, its users
-    /// that have a role (with their factors' test secrets), plus the identities the session
-    /// invents (`identities::SESSION_IDENTITIES`), made unique per trial.
-    fn from_mock(roster: &Roster) -> TargetRoster {
-        let clients = roster
-            .clients
-            .iter()
-            .map(|client| {
-                let credentials = ClientCredentials {
-                    client_id: client.client_id.clone(),
-                    client_secret: client.client_secret.clone(),
-                };
-                (client.role.clone(), credentials)
-            })
-            .collect();
-        let mut connections = BTreeMap::new();
-        for connection in &roster.connections {
-            connections
-                .entry(connection.strategy.as_str().to_owned())
-                .or_insert_with(|| connection.name.clone());
-        }
-        let mut users = mock_users(roster);
-        for identity in super::identities::SESSION_IDENTITIES {
-            users.insert(
-                identity.role.to_owned(),
-                IdentityTemplate {
-                    email: identity.email.map(str::to_owned),
-                    phone_number: identity.phone_number.map(str::to_owned),
-                    unique_email: identity.email.is_some(),
-                    unique_phone: identity.phone_number.is_some(),
-                    ..IdentityTemplate::default()
-                },
-            );
-        }
-        TargetRoster {
-            clients,
-            connections,
-            users,
-        }
-    }
-
-    /// A remote profile's clients, connections and users, as `targets.yaml` gives them.
-    fn from_remote(remote: &RemoteTarget) -> TargetRoster {
-        TargetRoster {
-            clients: remote.clients.clone(),
-            connections: remote.connections.clone(),
-            users: remote.users.clone(),
-        }
-    }
-}
-
-/// The mock's users that have a `role`, with the secrets of their enrolled factors.
-fn mock_users(roster: &Roster) -> BTreeMap<String, IdentityTemplate> {
-    let mut users = BTreeMap::new();
-    for user in &roster.users {
-        let Some(role) = &user.role else {
-            continue;
-        };
-        let mut identity = IdentityTemplate {
-            email: user.email.clone(),
-            phone_number: user.phone_number.clone(),
-            ..IdentityTemplate::default()
-        };
-        // A later factor's secret wins, in enrolment order.
-        for listed in &user.factors {
-            let (field, secret) = match &listed.factor {
-                Factor::Totp { secret, .. }
-                | Factor::Push {
-                    secret: Some(secret),
-                    ..
-                } => ("totp_secret", secret),
-                Factor::RecoveryCode { recovery_code, .. } => ("recovery_code", recovery_code),
-                Factor::Sms { phone_number, .. } => ("mfa_phone_number", phone_number),
-                Factor::Push { secret: None, .. } | Factor::Email { .. } => continue,
-            };
-            identity.secrets.insert(field.to_owned(), secret.clone());
-        }
-        users.insert(role.clone(), identity);
-    }
-    users
-}
-
-/// The template values (`target`, `clients`, `connections`, `users`, `env`, `run`) and the
-/// redactor seeded with every value among them that must not be shown.
-fn template_values(
-    config: &TargetConfig,
-    base_url: &str,
-    roster: &TargetRoster,
-    trial_tag: &str,
-) -> (TemplateContext, Redactor) {
-    let mut redactor = Redactor::new();
-    for (value, placeholder) in &config.secrets {
-        redactor.add_fallback(value, placeholder);
-    }
-    let mut context = TemplateContext::new();
-    redactor.add_volatile(base_url, "[base_url]");
-    // Derived values (a nickname made of the unique e-mail's local part) must not leak the tag.
-    redactor.add_volatile(trial_tag, "[run.id]");
-    context.insert("target", json!({"name": config.name, "base_url": base_url}));
-
-    let mut clients_value = Map::new();
-    for (role, credentials) in &roster.clients {
-        redactor.add_volatile(
-            &credentials.client_id,
-            &format!("[clients.{role}.client_id]"),
-        );
-        let mut client = json!({"client_id": credentials.client_id});
-        if let Some(secret) = &credentials.client_secret {
-            redactor.add(secret, &format!("[clients.{role}.client_secret]"));
-            client["client_secret"] = json!(secret);
-        }
-        clients_value.insert(role.clone(), client);
-    }
-    context.insert("clients", Value::Object(clients_value));
-    context.insert("connections", json!(roster.connections));
-
-    let mut users_value = Map::new();
-    for (role, identity) in &roster.users {
-        let mut user = Map::new();
-        if let Some(email) = &identity.email {
-            let email = if identity.unique_email {
-                unique_email(email, trial_tag)
-            } else {
-                email.clone()
-            };
-            redactor.add_volatile(&email, &format!("[users.{role}.email]"));
-            user.insert("email".to_owned(), json!(email));
-        }
-        if let Some(phone) = &identity.phone_number {
-            let phone = if identity.unique_phone {
-                unique_phone(phone, trial_tag)
-            } else {
-                phone.clone()
-            };
-            redactor.add_volatile(&phone, &format!("[users.{role}.phone_number]"));
-            user.insert("phone_number".to_owned(), json!(phone));
-        }
-        for (field, secret) in &identity.secrets {
-            redactor.add(secret, &format!("[users.{role}.{field}]"));
-            user.insert(field.clone(), json!(secret));
-        }
-        users_value.insert(role.clone(), Value::Object(user));
-    }
-    context.insert("users", Value::Object(users_value));
-    let environment = Environment::of_process();
-    for (value, placeholder) in &environment.secrets {
-        redactor.add(value, placeholder);
-    }
-    context.insert("env", environment.variables.clone());
-    context.insert("run", json!({"id": trial_tag}));
-    (context, redactor)
-}
-
-/// The process's environment variables as the `env` namespace, and those that hold secrets.
-struct Environment {
-    /// `{NAME: value}` for every variable.
-    variables: Value,
-    /// `(value, placeholder)` of each variable whose name says it holds a secret.
-    secrets: Vec<(String, String)>,
-}
-
-impl Environment {
-    /// Read once per process: the crate never changes its environment (no `unsafe`, so no
-    /// `set_var`), and reading and sorting it for every trial showed up in profiles.
-    fn of_process() -> &'static Environment {
-        static ENVIRONMENT: std::sync::LazyLock<Environment> = std::sync::LazyLock::new(|| {
-            let variables: BTreeMap<String, String> = std::env::vars().collect();
-            let secrets = variables
-                .iter()
-                .filter(|(name, value)| looks_secret(name) && value.len() >= 8)
-                .map(|(name, value)| (value.clone(), format!("[env.{name}]")))
-                .collect();
-            Environment {
-                variables: json!(variables),
-                secrets,
-            }
-        });
-        &ENVIRONMENT
-    }
-}
-
-/// Whether an environment variable's name says it holds a secret (`…SECRET`, `…TOKEN`, …):
-/// such values are redacted wherever a scenario uses them.
-fn looks_secret(name: &str) -> bool {
-    let name = name.to_ascii_uppercase();
-    [
-        "SECRET",
-        "TOKEN",
-        "PASSWORD",
-        "PASSWD",
-        "API_KEY",
-        "PRIVATE",
-        "CREDENTIAL",
-        "RECOVERY",
-        "TOTP",
-    ]
-    .iter()
-    .any(|marker| name.contains(marker))
-}
-
-/// `qa@example.com` + `k3x9` → `qa+k3x9@example.com` (an existing `+tag` is kept before ours).
-pub(crate) fn unique_email(base: &str, tag: &str) -> String {
-    match base.rsplit_once('@') {
-        Some((local, domain)) => format!("{local}+{tag}@{domain}"),
-        None => base.to_owned(),
-    }
-}
-
-/// Replaces the last seven digits of `base` with digits derived from `tag`.
-pub(crate) fn unique_phone(base: &str, tag: &str) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in tag.bytes() {
-        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-    }
-    let digits = format!("{:07}", hash % 10_000_000);
-    let keep = base.len().saturating_sub(7).max(2);
-    format!("{}{}", &base[..keep.min(base.len())], digits)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn emails_get_a_plus_tag() {
-        assert_eq!(
-            unique_email("qa@example.com", "ab12"),
-            "qa+ab12@example.com"
-        );
-        assert_eq!(
-            unique_email("qa+ci@example.com", "ab12"),
-            "qa+ci+ab12@example.com"
-        );
-    }
-
-    #[test]
-    fn phones_stay_e164_and_differ_by_tag() {
-        let one = unique_phone("+15555550100", "a");
-        let two = unique_phone("+15555550100", "b");
-        assert_ne!(one, two);
-        assert_eq!(one.len(), "+15555550100".len());
-        assert!(one.starts_with("+1555"));
-        assert!(one[1..].chars().all(|c| c.is_ascii_digit()));
-    }
+        .map_err(|error| control_error(what, error))
 }

@@ -18,6 +18,7 @@
 
 mod absent;
 mod flows;
+mod linker;
 mod names;
 mod project;
 mod uses;

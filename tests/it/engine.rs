@@ -42,8 +42,7 @@ pub(crate) fn suite(root: &Path, target: TargetConfig) -> Suite {
         scenarios_dir: root.join("scenarios"),
         snapshots_dir: root.join("snapshots"),
         target: Ok(target),
-        schemas: SchemaRegistry::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas"))
-            .map_err(|error| error.to_string()),
+        schemas: SchemaRegistry::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas")),
         snapshots: SnapshotMode::Skip,
         run_id: "test".to_owned(),
         // Validate against this repository's schemas, profiles and fixtures.
@@ -90,7 +89,7 @@ pub(crate) fn run_all(suite: &Suite) -> BTreeMap<String, TrialOutcome> {
 
 pub(crate) fn failure(outcome: &TrialOutcome) -> &str {
     match outcome {
-        TrialOutcome::Failed(report) => report,
+        TrialOutcome::Failed(failure) => &failure.report,
         other => panic!("expected a failure, got {other:?}"),
     }
 }
@@ -483,6 +482,12 @@ fn compare_lists_where_two_targets_disagree() {
         "- step: a\n  response:\n    status: 200\n",
     );
     snap("mock", "mock_only", "[]");
+    // Profiles of their own: the built-in `staging` shares the mock's snapshots.
+    std::fs::write(
+        root.join("targets.yaml"),
+        "mock: { kind: mock }\nstaging: { kind: remote, base_url: \"https://tenant.example\" }\n",
+    )
+    .unwrap();
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_passwordless-conformance"))
         .args(["compare", "mock", "staging", "--project"])
         .arg(&root)

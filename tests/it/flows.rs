@@ -43,8 +43,7 @@ fn suite(root: &Path, target: TargetConfig) -> Suite {
         scenarios_dir: root.join("scenarios"),
         snapshots_dir: root.join("snapshots"),
         target: Ok(target),
-        schemas: SchemaRegistry::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas"))
-            .map_err(|error| error.to_string()),
+        schemas: SchemaRegistry::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas")),
         snapshots: SnapshotMode::Skip,
         run_id: "test".to_owned(),
         project: ProjectContext::load(root),

@@ -93,6 +93,16 @@ fn answer(mut stream: TcpStream) {
             reply.extend_from_slice(body);
             reply
         }
+        // A token whose key set never ends: checking its signature must stop reading the set too.
+        "/signed" => json(r#"{"id_token":"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImsifQ.eyJzdWIiOiJ4In0.c2ln"}"#),
+        "/.well-known/jwks.json" => {
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{\"keys\":[",
+            );
+            let chunk = [b' '; 64 * 1024];
+            while stream.write_all(&chunk).is_ok() {}
+            return;
+        }
         "/html" => b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 22\r\nconnection: close\r\n\r\n<html>not json</html>\n".to_vec(),
         other => match other.split_once("/429/") {
             Some((_, rest)) => {
@@ -194,6 +204,7 @@ fn each_hostile_answer_fails_its_own_trial_with_a_clear_message_and_the_others_p
         .map(|(name, path, _)| ((*name).to_owned(), scenario(path)))
         .collect();
     files.push(("ok.yaml".to_owned(), scenario("/ok")));
+    files.push(("endless_jwks.yaml".to_owned(), SIGNED.to_owned()));
     let files: Vec<(&str, &str)> = files
         .iter()
         .map(|(name, text)| (name.as_str(), text.as_str()))
@@ -214,7 +225,30 @@ fn each_hostile_answer_fails_its_own_trial_with_a_clear_message_and_the_others_p
         }
         assert!(!report.contains("panicked"), "{name}:\n{report}");
     }
+    let report = failure(&outcomes["endless_jwks.yaml"]);
+    assert!(
+        report.contains("cannot verify the signature")
+            && report.contains(
+                "/.well-known/jwks.json` sent more than `max_response_bytes` (8388608 bytes)"
+            ),
+        "{report}"
+    );
 }
+
+/// A token check that fetches the target's key set (`/.well-known/jwks.json`).
+const SIGNED: &str = "
+name: signed
+steps:
+  - name: get a token
+    request: { method: GET, path: /signed }
+    expect:
+      status: 200
+      jwt:
+        $.id_token:
+          not_expired: false
+          claims:
+            $.sub: x
+";
 
 #[test]
 fn the_cli_survives_hostile_answers_and_prints_its_summary() {

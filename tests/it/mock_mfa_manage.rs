@@ -2,6 +2,9 @@
 //! (twins, what the tenant's features list), `POST /mfa/associate` with its confirmation by the
 //! MFA grants, `GET /__mock/tenant`, and one whole flow over a real socket. The exact answers are
 //! Auth0's contract and live in `scenarios/errors/mfa/` and `scenarios/mfa/`.
+//!
+//! Over 600 lines on purpose: the factors' life cycle (list, enrol, confirm, delete) reads as one
+//! story over one helper; the table-driven error cases are already in YAML.
 
 #![allow(
     clippy::unwrap_used,

@@ -10,6 +10,7 @@ use super::features::TenantFeatures;
 use super::mfa::{MfaPolicy, MfaSettings};
 use super::users::User;
 use crate::evidence::Override;
+use crate::mock::phone_provider::PhoneProvider;
 use crate::mock::rate_limit::RateLimits;
 use crate::mock::smtp::SmtpSettings;
 
@@ -46,6 +47,10 @@ pub struct Tenant {
     /// (messages only go to the outbox).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smtp: Option<SmtpSettings>,
+    /// Deliver text messages to a webhook too, like a custom phone provider whose Action forwards
+    /// them. The default value is none (messages only go to the outbox).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_provider: Option<PhoneProvider>,
     /// Emulate Auth0's rate limits. The default value is none (nothing is limited).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_limits: Option<RateLimits>,

@@ -285,6 +285,17 @@ pub(super) fn problems(tenant: &Tenant) -> Vec<Problem> {
     {
         problems.push(Problem::from_check(problem));
     }
+    if let Some(provider) = &tenant.phone_provider
+        && let Err(reason) = provider.check()
+    {
+        problems.push(Problem::at(
+            "webhook:",
+            format!(
+                "`phone_provider.webhook` `{}` is not usable: {reason}",
+                provider.webhook
+            ),
+        ));
+    }
     if let Some(rate_limits) = &tenant.rate_limits
         && let Err(problem) = rate_limits.check()
     {

@@ -136,6 +136,9 @@ pub enum CapabilityName {
     PushControl,
     /// The target may be driven into its rate limits (a mock emulating them, or a throwaway tenant).
     RateLimitProbe,
+    /// The target may be driven into the MFA failure limit (the mock, whose tenant starts afresh
+    /// every trial; on a shared tenant it would lock the account out).
+    FailureLimitProbe,
     /// The tenant has Customizable MFA (Early Access): authenticators carry `type`, `mfa_required`
     /// carries `mfa_requirements`.
     CustomizableMfa,

@@ -168,7 +168,7 @@ fn validate_folder(dir: &Path, schema_file: &str) -> Vec<String> {
     let validator = jsonschema::validator_for(&schema).unwrap();
     let mut problems = Vec::new();
     let mut count = 0;
-    for file in crate::suite::discover_files(dir).unwrap() {
+    for file in crate::files::discover_files(dir).unwrap() {
         count += 1;
         let text = std::fs::read_to_string(&file.path).unwrap();
         let document: Value = serde_yaml::from_str(&text).unwrap();
@@ -237,7 +237,7 @@ fn every_shipped_file_points_editors_at_its_schema() {
         ("scenarios", "scenario.schema.json"),
         ("flows", "flow.schema.json"),
     ] {
-        for file in crate::suite::discover_files(&root().join(folder)).unwrap() {
+        for file in crate::files::discover_files(&root().join(folder)).unwrap() {
             let text = std::fs::read_to_string(&file.path).unwrap();
             let first = text.lines().next().unwrap_or_default();
             let target = first
