@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 const FLOWS: usize = 200;
 const JOBS: usize = 2;
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 9;
 
 fn main() {
     // `cargo test --benches` runs benches with `--test`-style flags: one quick round is enough there.

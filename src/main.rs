@@ -279,6 +279,8 @@ fn run(args: RunArgs) -> ExitCode {
         tags,
     };
     let mut suite = Suite::for_target(&args.project, args.target.as_deref());
+    // Only the HTML report shows every step's exchange.
+    suite.record_steps = args.html.is_some();
     if args.no_snapshots {
         suite.snapshots = SnapshotMode::Skip;
     } else if args.accept {

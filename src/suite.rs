@@ -116,6 +116,10 @@ pub struct Suite {
     pub project: ProjectContext,
     /// Scenarios that listing loaded and validated, each handed to its trial once.
     pub prepared: Prepared,
+    /// Whether each trial's [`TrialDetails::steps`] keeps every step's redacted exchange (only
+    /// the HTML report shows them; redacting and rendering them was a third of a run's CPU).
+    /// The default is `true`; `run` turns it off unless `--html` is given.
+    pub record_steps: bool,
 }
 
 /// The scenarios [`Suite::plan`] loaded and validated, kept until their trial runs so that a file
@@ -165,6 +169,7 @@ impl Suite {
             run_id: new_run_id(),
             project: ProjectContext::load(&root),
             prepared: Prepared::default(),
+            record_steps: true,
         }
     }
 
@@ -347,7 +352,7 @@ impl Suite {
         let outcome = match outcome {
             Ok(Ok((outcome, settled))) => {
                 *rate_limit_wait = outcome.transcript.rate_limit_wait;
-                details.record_run(&outcome);
+                details.record_run(&outcome, self.record_steps);
                 if let Err(message) = settled {
                     return TrialOutcome::failed(
                         FailureCause::Settle,

@@ -19,7 +19,7 @@ pub struct TrialDetails {
     pub scenario_name: Option<String>,
     /// The scenario's `tags:` (empty when it has none or did not load).
     pub tags: Vec<String>,
-    /// Each step that ran, in order.
+    /// Each step that ran, in order (empty unless [`Suite::record_steps`](super::Suite::record_steps)).
     pub steps: Vec<StepRecord>,
     /// The step that failed, if one did.
     pub failed_step: Option<FailedStep>,
@@ -93,33 +93,12 @@ impl TrialDetails {
             .collect();
     }
 
-    /// Notes every step of a run, and where and why it failed.
-    pub(crate) fn record_run(&mut self, outcome: &ScenarioOutcome) {
+    /// Notes where and why a run failed and, when `with_steps`, every step's exchange.
+    pub(crate) fn record_run(&mut self, outcome: &ScenarioOutcome, with_steps: bool) {
         let redactor = &outcome.redactor;
-        self.steps = outcome
-            .transcript
-            .entries
-            .iter()
-            .zip(
-                outcome
-                    .transcript
-                    .to_redacted(redactor)
-                    .as_array()
-                    .into_iter()
-                    .flatten(),
-            )
-            .map(|(entry, redacted)| {
-                let mut shown = redacted.clone();
-                if let Some(fields) = shown.as_object_mut() {
-                    fields.shift_remove("step");
-                }
-                StepRecord {
-                    name: redactor.redact_str(&entry.step),
-                    exchange: serde_yaml::to_string(&shown)
-                        .unwrap_or_else(|error| format!("(cannot render this step: {error})")),
-                }
-            })
-            .collect();
+        if with_steps {
+            self.record_steps(outcome);
+        }
         let Some(failure) = &outcome.failure else {
             return;
         };
@@ -150,6 +129,35 @@ impl TrialDetails {
             })
             .collect();
         self.reproducer = outcome.reproducer();
+    }
+
+    /// Every step's exchange as the snapshot shows it, redacted.
+    fn record_steps(&mut self, outcome: &ScenarioOutcome) {
+        let redactor = &outcome.redactor;
+        self.steps = outcome
+            .transcript
+            .entries
+            .iter()
+            .zip(
+                outcome
+                    .transcript
+                    .to_redacted(redactor)
+                    .as_array()
+                    .into_iter()
+                    .flatten(),
+            )
+            .map(|(entry, redacted)| {
+                let mut shown = redacted.clone();
+                if let Some(fields) = shown.as_object_mut() {
+                    fields.shift_remove("step");
+                }
+                StepRecord {
+                    name: redactor.redact_str(&entry.step),
+                    exchange: serde_yaml::to_string(&shown)
+                        .unwrap_or_else(|error| format!("(cannot render this step: {error})")),
+                }
+            })
+            .collect();
     }
 }
 

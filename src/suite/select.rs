@@ -176,11 +176,12 @@ impl Suite {
             unknown_tags: Vec::new(),
         };
         let mut known_tags = BTreeSet::new();
-        for file in files
+        let files: Vec<ScenarioFile> = files
             .into_iter()
             .filter(|file| selection.selects_path(&file.id))
-        {
-            let listing = self.list(&file);
+            .collect();
+        let listings = self.list_all(&files);
+        for (file, listing) in files.into_iter().zip(listings) {
             known_tags.extend(listing.tags.iter().flatten().cloned());
             if selection.selects(&file.id, listing.tags.as_deref()) {
                 selected.files.push((file, listing));
@@ -196,6 +197,30 @@ impl Suite {
             .map(|(tag, close)| (tag.to_owned(), close.map(str::to_owned)))
             .collect();
         selected
+    }
+
+    /// [`Suite::list`] of each of `files`, in order, on every core: listing reads, parses and
+    /// validates each file, and done on one thread it held up the start of a run of many files.
+    fn list_all(&self, files: &[ScenarioFile]) -> Vec<Listing> {
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let chunk = files.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = files
+                .chunks(chunk)
+                .map(|chunk| {
+                    scope
+                        .spawn(move || chunk.iter().map(|file| self.list(file)).collect::<Vec<_>>())
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|handle| {
+                    handle
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        })
     }
 }
 

@@ -48,6 +48,7 @@ pub(crate) fn suite(root: &Path, target: TargetConfig) -> Suite {
         // Validate against this repository's schemas, profiles and fixtures.
         project: ProjectContext::load(Path::new(env!("CARGO_MANIFEST_DIR"))),
         prepared: Default::default(),
+        record_steps: true,
     }
 }
 

@@ -48,6 +48,7 @@ fn suite(root: &Path, target: TargetConfig) -> Suite {
         run_id: "test".to_owned(),
         project: ProjectContext::load(root),
         prepared: Default::default(),
+        record_steps: true,
     }
 }
 

@@ -124,6 +124,7 @@ fn suite(root: &Path) -> Arc<Suite> {
         run_id: "test".to_owned(),
         project: ProjectContext::load(Path::new(env!("CARGO_MANIFEST_DIR"))),
         prepared: Default::default(),
+        record_steps: true,
     })
 }
 

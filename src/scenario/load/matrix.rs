@@ -215,6 +215,11 @@ pub fn read_matrix(path: &Path) -> Option<Matrix> {
     let bytes = super::read_capped(path, "").ok()?;
     super::read::check_size(bytes.len()).ok()?;
     let text = super::read::decode(bytes).ok()?;
+    // Most files have no matrix: without the word (or an escape that could spell it in a quoted
+    // key) there is nothing to find, and discovery need not parse every file before listing does.
+    if !text.contains("matrix") && !text.contains('\\') {
+        return None;
+    }
     let lines = LineIndex::new(&text);
     let outcome = super::read::read_yaml(&text, &lines);
     let root = outcome.root?;
